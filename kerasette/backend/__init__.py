@@ -1,0 +1,99 @@
+"""The array backend: NumPy on the CPU or CuPy on the GPU, picked once at import.
+
+``KERASETTE_BACKEND=numpy|cupy`` (default ``numpy``) chooses the module. Everything
+else in kerasette does its array math through :data:`xp` and the helpers here, so the
+same model code runs on both.
+
+Weight initialisation and shuffling draw from a host NumPy generator on every backend,
+so one seed gives the same initial weights and batch order on the CPU and the GPU;
+only dropout masks are drawn on the device.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as _np
+
+BACKENDS = ("numpy", "cupy")
+
+name: str = os.environ.get("KERASETTE_BACKEND", "numpy").strip().lower() or "numpy"
+if name == "numpy":
+    from kerasette.backend import numpy_backend as _impl
+elif name == "cupy":
+    from kerasette.backend import cupy_backend as _impl
+else:
+    raise ImportError(
+        f"KERASETTE_BACKEND={os.environ.get('KERASETTE_BACKEND')!r} is not a known backend; "
+        f"expected one of {', '.join(BACKENDS)}"
+    )
+
+xp = _impl.xp
+"""The array module (``numpy`` or ``cupy``) that layers, losses and optimizers use."""
+
+_FLOAT_TYPES = ("float16", "float32", "float64")
+_floatx = "float32"
+_host_rng = _np.random.default_rng()
+_device_rng = _impl.make_device_rng(None)
+
+
+def floatx() -> str:
+    """The float dtype of weights and activations, ``'float32'`` unless changed."""
+    return _floatx
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float dtype (``'float32'`` or ``'float64'``, as in ``keras.config``).
+
+    Affects layers built afterwards; float64 is what gradient checks use.
+    """
+    global _floatx
+    if value not in _FLOAT_TYPES:
+        raise ValueError(f"floatx: received {value!r}; expected one of {', '.join(_FLOAT_TYPES)}")
+    _floatx = value
+
+
+def seed(value: int) -> None:
+    """Re-seed the host generator (initialisers, shuffling) and the device one (dropout)."""
+    global _host_rng, _device_rng
+    _host_rng = _np.random.default_rng(value)
+    _device_rng = _impl.make_device_rng(value)
+
+
+def host_rng() -> _np.random.Generator:
+    """The seeded host generator for weight initialisation and shuffling."""
+    return _host_rng
+
+
+def new_host_rng(seed: int) -> _np.random.Generator:
+    """A separate host generator, for initialisers and layers given their own seed."""
+    return _np.random.default_rng(seed)
+
+
+def device_rng():
+    """The seeded generator on the device, for dropout masks."""
+    return _device_rng
+
+
+def to_device(array, dtype=None):
+    """An array on the backend's device (no copy when it already is one of that dtype)."""
+    return _impl.to_device(array, dtype)
+
+
+def to_numpy(array) -> _np.ndarray:
+    """A host NumPy array (no copy on the NumPy backend)."""
+    return _impl.to_numpy(array)
+
+
+def is_device_array(value) -> bool:
+    """Whether ``value`` is already an array of the backend's module."""
+    return isinstance(value, xp.ndarray)
+
+
+def gather_rows(array, indices, out):
+    """Rows ``indices`` of ``array`` copied into the preallocated ``out``."""
+    return _impl.gather_rows(array, indices, out)
+
+
+def synchronize() -> None:
+    """Wait for queued device work; a no-op on the CPU. Used by timing code only."""
+    _impl.synchronize()

@@ -1,0 +1,46 @@
+"""The CuPy backend: arrays live on the current CUDA device.
+
+Host/device copies are explicit: :func:`to_device` and :func:`to_numpy` are the only
+places data crosses, so an accidental implicit conversion inside a training step fails
+(CuPy refuses it) instead of silently copying every batch.
+"""
+try:
+    import cupy as xp
+except ImportError as error:  # pragma: no cover - depends on the machine
+    raise ImportError(
+        "KERASETTE_BACKEND='cupy' needs CuPy, which is not installed "
+        f"({error}); install it with: pip install \"kerasette[gpu]\", "
+        "or choose one of: numpy, cupy"
+    ) from error
+
+try:
+    _device_count = xp.cuda.runtime.getDeviceCount()
+except Exception as error:  # pragma: no cover - CUDA driver errors vary
+    raise ImportError(
+        f"KERASETTE_BACKEND='cupy' needs a CUDA GPU, but CuPy cannot reach one ({error}); "
+        "choose one of: numpy, cupy"
+    ) from error
+if _device_count < 1:  # pragma: no cover
+    raise ImportError("KERASETTE_BACKEND='cupy' needs a CUDA GPU and none was found; "
+                      "choose one of: numpy, cupy")
+
+
+def make_device_rng(seed):
+    return xp.random.default_rng(seed)
+
+
+def to_device(array, dtype=None):
+    return xp.asarray(array, dtype=dtype)
+
+
+def to_numpy(array):
+    return xp.asnumpy(array)
+
+
+def synchronize() -> None:
+    xp.cuda.get_current_stream().synchronize()
+
+
+def gather_rows(array, indices, out):
+    """``array[indices]`` written into ``out`` on the device."""
+    return xp.take(array, indices, axis=0, out=out)

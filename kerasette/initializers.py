@@ -1,0 +1,229 @@
+"""Weight initialisers, by Keras name or as objects.
+
+Values are drawn on the host from the seeded generator (``utils.set_random_seed``) and
+then moved to the device, so a seed gives the same initial weights on every backend.
+"""
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+
+from kerasette import backend
+from kerasette.backend import xp
+from kerasette.utils import unknown_name_error
+
+# The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
+# that truncated draws keep the intended variance.
+_TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
+
+
+def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Fan-in and fan-out as Keras computes them (receptive field times channels)."""
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive_field = math.prod(shape[:-2])
+    return shape[-2] * receptive_field, shape[-1] * receptive_field
+
+
+class Initializer(ABC):
+    """Base class: ``initializer(shape, dtype)`` returns a device array."""
+
+    def __init__(self, seed: int | None = None):
+        self.seed = seed
+
+    def _rng(self):
+        """The host generator: this initialiser's own when it has a seed, else the global one."""
+        return backend.new_host_rng(self.seed) if self.seed is not None else backend.host_rng()
+
+    @abstractmethod
+    def sample(self, shape: tuple[int, ...]):
+        """Values of the given shape (host or device), before the cast to floatx."""
+
+    def __call__(self, shape, dtype: str | None = None):
+        shape = tuple(int(dim) for dim in shape)
+        return backend.to_device(self.sample(shape), dtype or backend.floatx())
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed} if self.seed is not None else {}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Initializer":
+        return cls(**config)
+
+
+class Zeros(Initializer):
+    """All zeros."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    def sample(self, shape):
+        return xp.zeros(shape)
+
+
+class Ones(Initializer):
+    """All ones."""
+
+    def __init__(self):
+        super().__init__(None)
+
+    def sample(self, shape):
+        return xp.ones(shape)
+
+
+class Constant(Initializer):
+    """Every value equal to ``value``.
+
+    >>> Constant(0.5)((2,)).tolist()
+    [0.5, 0.5]
+    """
+
+    def __init__(self, value: float = 0.0):
+        super().__init__(None)
+        self.value = float(value)
+
+    def sample(self, shape):
+        return xp.full(shape, self.value)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    """Normal draws with the given mean and standard deviation."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def sample(self, shape):
+        return self._rng().normal(self.mean, self.stddev, size=shape)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+class RandomUniform(Initializer):
+    """Uniform draws in ``[minval, maxval)``."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
+        super().__init__(seed)
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def sample(self, shape):
+        return self._rng().uniform(self.minval, self.maxval, size=shape)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
+
+
+class VarianceScaling(Initializer):
+    """Keras's variance-scaling family: Glorot and He are instances of it.
+
+    Args:
+        scale: Target variance is ``scale / n``.
+        mode: ``n`` is ``'fan_in'``, ``'fan_out'`` or ``'fan_avg'``.
+        distribution: ``'truncated_normal'`` or ``'uniform'``.
+    """
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
+                 distribution: str = "truncated_normal", seed: int | None = None):
+        super().__init__(seed)
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise unknown_name_error("mode", mode, ("fan_in", "fan_out", "fan_avg"))
+        if distribution not in ("truncated_normal", "uniform"):
+            raise unknown_name_error("distribution", distribution, ("truncated_normal", "uniform"))
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def sample(self, shape):
+        fan_in, fan_out = _fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        rng = self._rng()
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)
+            return rng.uniform(-limit, limit, size=shape)
+        stddev = math.sqrt(variance) / _TRUNCATED_NORMAL_STDDEV
+        values = rng.standard_normal(size=shape)
+        outside = abs(values) > 2
+        while outside.any():  # redraw until every value lies within two deviations
+            values[outside] = rng.standard_normal(size=int(outside.sum()))
+            outside = abs(values) > 2
+        return values * stddev
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                **super().get_config()}
+
+
+class GlorotUniform(VarianceScaling):
+    """Uniform in ``±sqrt(6 / (fan_in + fan_out))`` (Keras's default for kernels)."""
+
+    def __init__(self, seed: int | None = None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+    def get_config(self):
+        return Initializer.get_config(self)
+
+
+class GlorotNormal(VarianceScaling):
+    """Truncated normal with variance ``2 / (fan_in + fan_out)``."""
+
+    def __init__(self, seed: int | None = None):
+        super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+    def get_config(self):
+        return Initializer.get_config(self)
+
+
+class HeUniform(VarianceScaling):
+    """Uniform in ``±sqrt(6 / fan_in)``."""
+
+    def __init__(self, seed: int | None = None):
+        super().__init__(2.0, "fan_in", "uniform", seed)
+
+    def get_config(self):
+        return Initializer.get_config(self)
+
+
+class HeNormal(VarianceScaling):
+    """Truncated normal with variance ``2 / fan_in``."""
+
+    def __init__(self, seed: int | None = None):
+        super().__init__(2.0, "fan_in", "truncated_normal", seed)
+
+    def get_config(self):
+        return Initializer.get_config(self)
+
+
+_BY_NAME = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant,
+    "random_normal": RandomNormal, "random_uniform": RandomUniform,
+    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform, "he_normal": HeNormal, "variance_scaling": VarianceScaling,
+}
+_BY_CLASS_NAME = {cls.__name__: cls for cls in _BY_NAME.values()}
+
+
+def get(identifier) -> Initializer:
+    """An initialiser from a Keras name (``'he_normal'``, ``'HeNormal'``) or an object.
+
+    >>> type(get('glorot_uniform')).__name__
+    'GlorotUniform'
+    """
+    if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier) or _BY_CLASS_NAME.get(identifier)
+        if cls is not None:
+            return cls()
+    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
+        return _BY_CLASS_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    raise unknown_name_error("initializer", identifier, _BY_NAME)
+
+
+def serialize(initializer: Initializer) -> dict:
+    """A JSON-ready description that :func:`get` turns back into an equal initialiser."""
+    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}

@@ -1,0 +1,86 @@
+"""Dense: the fully connected layer, ``activation(inputs @ kernel + bias)``."""
+from __future__ import annotations
+
+import numbers
+
+from kerasette import activations, initializers
+from kerasette.backend import xp
+from kerasette.layers.layer import Layer
+
+
+class Dense(Layer):
+    """A densely connected layer applied to the last axis of its inputs.
+
+    Args:
+        units: Number of outputs.
+        activation: Activation name or function; None means linear.
+        use_bias: Whether to add a bias vector.
+        kernel_initializer: Initializer of the ``(input_dim, units)`` kernel.
+        bias_initializer: Initializer of the ``(units,)`` bias.
+        **kwargs: Base layer arguments (``name``, ``input_shape``, ...).
+
+    Example:
+    >>> layer = Dense(2, activation='relu', kernel_initializer='ones', input_shape=(3,))
+    >>> layer(np.array([[1.0, -2.0, 0.5]])).tolist()
+    [[0.0, 0.0]]
+
+    Reference: Keras ``keras.layers.Dense``.
+    """
+
+    def __init__(self, units: int, activation=None, use_bias: bool = True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
+            raise ValueError(f"units: expected a positive integer; received {units!r}")
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise ValueError(f"Dense layer '{self.name}': expected inputs with a feature axis, "
+                             f"shape (batch, ..., features); received {input_shape}")
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    @property
+    def ends_in_softmax(self):
+        return self.activation is activations.softmax
+
+    def forward(self, inputs, training=False):
+        flat_inputs = inputs.reshape(-1, inputs.shape[-1])
+        outputs = self.buffer("outputs", (flat_inputs.shape[0], self.units))
+        xp.matmul(flat_inputs, self.params["kernel"], out=outputs)
+        if self.use_bias:
+            outputs += self.params["bias"]
+        self.activation.apply_inplace(outputs)
+        if training:
+            self._inputs, self._outputs = flat_inputs, outputs
+        return outputs.reshape(inputs.shape[:-1] + (self.units,))
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        grad = grad_output.reshape(-1, self.units)
+        if not grad_is_logits:
+            grad = self.activation.grad_inplace(grad, self._outputs)
+        if self.trainable:
+            xp.matmul(self._inputs.T, grad, out=self.gradients["kernel"])
+            if self.use_bias:
+                grad.sum(axis=0, out=self.gradients["bias"])
+        if not need_input_grad:
+            return None
+        grad_inputs = self.buffer("grad_inputs", self._inputs.shape)
+        xp.matmul(grad, self.params["kernel"].T, out=grad_inputs)
+        return grad_inputs.reshape(grad_output.shape[:-1] + (self._inputs.shape[-1],))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}

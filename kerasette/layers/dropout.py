@@ -1,0 +1,61 @@
+"""Dropout: zeroes a random fraction of inputs during training only."""
+from __future__ import annotations
+
+import numbers
+
+from kerasette import backend
+from kerasette.backend import xp
+from kerasette.layers.layer import Layer
+
+
+class Dropout(Layer):
+    """Sets each input to 0 with probability ``rate`` while training, scaling the rest
+    by ``1 / (1 - rate)`` so the expected sum is unchanged; the identity otherwise.
+
+    Args:
+        rate: Fraction of inputs to drop, in ``[0, 1)``.
+        seed: Optional seed for this layer's masks (else the global seeded generator).
+
+    Example:
+    >>> Dropout(0.5)(np.ones((1, 4))).tolist()  # not training: unchanged
+    [[1.0, 1.0, 1.0, 1.0]]
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+            raise ValueError(f"rate: expected a number in [0, 1); received {rate!r}")
+        self.rate = float(rate)
+        self.seed = seed
+        self._rng = None
+
+    def _generator(self):
+        if self.seed is None:
+            return backend.device_rng()
+        if self._rng is None:
+            self._rng = xp.random.default_rng(self.seed)
+        return self._rng
+
+    def forward(self, inputs, training=False):
+        if not training or self.rate == 0:
+            self._mask = None
+            return inputs
+        uniform = self.buffer("uniform", inputs.shape)
+        self._generator().random(out=uniform, dtype=uniform.dtype)
+        # The mask holds 0 or 1/(1-rate), so backward is one multiplication.
+        mask = self.buffer("mask", inputs.shape)
+        xp.greater_equal(uniform, self.rate, out=mask)
+        mask *= 1.0 / (1.0 - self.rate)
+        self._mask = mask
+        outputs = self.buffer("outputs", inputs.shape)
+        return xp.multiply(inputs, mask, out=outputs)
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        if not need_input_grad:
+            return None
+        if self._mask is not None:
+            grad_output *= self._mask
+        return grad_output
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -1,0 +1,264 @@
+"""Optimizers: SGD (with momentum and Nesterov), RMSprop and Adam, with Keras's defaults.
+
+Each optimizer keeps per-variable state ("slots") and applies one update rule in place.
+The rules follow Keras 3's ``update_step`` formulas exactly, written with ``out=`` so
+that one step allocates as little as possible.
+"""
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+
+from kerasette.backend import xp
+from kerasette.utils import unknown_name_error
+
+
+def _check_rate(argument: str, value, low: float = 0.0, high: float = math.inf,
+                low_inclusive: bool = True, high_inclusive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{argument}: expected a finite number; received {value!r}")
+    value = float(value)
+    above = value >= low if low_inclusive else value > low
+    below = value <= high if high_inclusive else value < high
+    if not (above and below):
+        bounds = f"{'[' if low_inclusive else '('}{low}, {high}{']' if high_inclusive else ')'}"
+        raise ValueError(f"{argument}: expected a value in {bounds}; received {value!r}")
+    return value
+
+
+class Optimizer(ABC):
+    """Base class: holds the learning rate, the step count and the slots.
+
+    Args:
+        learning_rate: Step size; readable and settable as ``optimizer.learning_rate``.
+        name: Name of the optimizer.
+    """
+
+    slot_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: float, name: str):
+        self.learning_rate = learning_rate
+        self.name = name
+        self.iterations = 0
+        self.slots: list[dict[str, object]] = []
+
+    @property
+    def learning_rate(self) -> float:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._learning_rate = _check_rate("learning_rate", value, 0.0, low_inclusive=False)
+
+    def build(self, variables: list) -> None:
+        """Create zeroed slots for each variable (once; kept across ``fit`` calls)."""
+        self.slots = [{name: xp.zeros_like(variable) for name in self.active_slots()}
+                      for variable in variables]
+        # Work space for the update rules, so a step allocates nothing; not state.
+        self._scratch = [xp.empty_like(variable) for variable in variables]
+
+    def active_slots(self) -> tuple[str, ...]:
+        return self.slot_names
+
+    def apply(self, gradients: list, variables: list) -> None:
+        """Update every variable in place from its gradient, and count the step."""
+        if len(self.slots) != len(variables):
+            self.build(variables)
+        for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
+            self.update_step(gradient, variable, slot, scratch)
+        self.iterations += 1
+
+    @abstractmethod
+    def update_step(self, gradient, variable, slot: dict, scratch) -> None:
+        """Apply the update rule to one variable.
+
+        ``gradient`` may be overwritten; ``scratch`` is work space of the variable's shape.
+        """
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "learning_rate": self.learning_rate}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Optimizer":
+        return cls(**config)
+
+
+class SGD(Optimizer):
+    """Gradient descent, optionally with momentum or Nesterov momentum.
+
+    ``w -= lr * g``; with momentum, ``m = momentum * m - lr * g`` and ``w += m``
+    (Nesterov: ``w += momentum * m - lr * g``).
+
+    Example:
+    >>> import numpy as np
+    >>> w, g = np.array([0.8]), np.array([1.6])
+    >>> SGD(learning_rate=0.025).apply([g], [w]); w
+    array([0.76])
+
+    Reference: Sutskever et al., 2013, "On the importance of initialization and momentum".
+    """
+
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, name: str = "SGD"):
+        super().__init__(learning_rate, name)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0, high_inclusive=True)
+        self.nesterov = bool(nesterov)
+
+    def active_slots(self):
+        return ("momentum",) if self.momentum > 0 else ()
+
+    def update_step(self, gradient, variable, slot, scratch):
+        lr = self.learning_rate
+        if self.momentum == 0:
+            gradient *= lr
+            variable -= gradient
+            return
+        m = slot["momentum"]
+        m *= self.momentum
+        gradient *= lr
+        m -= gradient
+        if self.nesterov:
+            variable += self.momentum * m
+            variable -= gradient
+        else:
+            variable += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """Divides the gradient by a running root-mean-square of recent gradients.
+
+    ``v = rho * v + (1 - rho) * g**2``; ``w -= lr * g / sqrt(v + epsilon)``
+    (centered: subtract the squared running mean of ``g`` from ``v``; momentum:
+    accumulate the increments).
+
+    Example:
+    >>> import numpy as np
+    >>> w, g = np.array([1.0]), np.array([2.0])
+    >>> RMSprop(learning_rate=0.1).apply([g], [w]); w.round(6)
+    array([0.683772])
+
+    Reference: Hinton, 2012, Neural Networks for Machine Learning, lecture 6e.
+    """
+
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, name: str = "RMSprop"):
+        super().__init__(learning_rate, name)
+        self.rho = _check_rate("rho", rho, 0.0, 1.0)
+        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0, high_inclusive=True)
+        self.epsilon = _check_rate("epsilon", epsilon, 0.0)
+        self.centered = bool(centered)
+
+    def active_slots(self):
+        return ("velocity",) + (("momentum",) if self.momentum > 0 else ()) + (
+            ("average_gradient",) if self.centered else ())
+
+    def update_step(self, gradient, variable, slot, scratch):
+        velocity = slot["velocity"]
+        velocity *= self.rho
+        xp.multiply(gradient, gradient, out=scratch)
+        scratch *= 1 - self.rho
+        velocity += scratch
+        if self.centered:
+            average = slot["average_gradient"]
+            average *= self.rho
+            average += (1 - self.rho) * gradient
+            xp.multiply(average, average, out=scratch)
+            xp.subtract(velocity, scratch, out=scratch)
+            scratch += self.epsilon
+        else:
+            xp.add(velocity, self.epsilon, out=scratch)
+        xp.sqrt(scratch, out=scratch)
+        gradient *= self.learning_rate
+        gradient /= scratch
+        if self.momentum > 0:
+            momentum = slot["momentum"]
+            momentum *= self.momentum
+            momentum += gradient
+            variable -= momentum
+        else:
+            variable -= gradient
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
+                "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation.
+
+    ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
+    ``w -= m * alpha / (sqrt(v) + epsilon)`` with
+    ``alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)`` (amsgrad: use the running
+    maximum of ``v``).
+
+    Example:
+    >>> import numpy as np
+    >>> w, g = np.array([1.0]), np.array([0.5])
+    >>> Adam(learning_rate=0.1).apply([g], [w]); w.round(6)
+    array([0.9])
+
+    Reference: Kingma and Ba, 2014, "Adam: A Method for Stochastic Optimization".
+    """
+
+    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, name: str = "adam"):
+        super().__init__(learning_rate, name)
+        self.beta_1 = _check_rate("beta_1", beta_1, 0.0, 1.0)
+        self.beta_2 = _check_rate("beta_2", beta_2, 0.0, 1.0)
+        self.epsilon = _check_rate("epsilon", epsilon, 0.0)
+        self.amsgrad = bool(amsgrad)
+
+    def active_slots(self):
+        return ("momentum", "velocity") + (("velocity_hat",) if self.amsgrad else ())
+
+    def update_step(self, gradient, variable, slot, scratch):
+        step = self.iterations + 1
+        alpha = self.learning_rate * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+        m, v = slot["momentum"], slot["velocity"]
+        xp.subtract(gradient, m, out=scratch)
+        scratch *= 1 - self.beta_1
+        m += scratch
+        xp.multiply(gradient, gradient, out=scratch)
+        scratch -= v
+        scratch *= 1 - self.beta_2
+        v += scratch
+        if self.amsgrad:
+            xp.maximum(slot["velocity_hat"], v, out=slot["velocity_hat"])
+            v = slot["velocity_hat"]
+        xp.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        xp.divide(m, scratch, out=scratch)
+        scratch *= alpha
+        variable -= scratch
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+_BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+_BY_CLASS_NAME = {cls.__name__: cls for cls in _BY_NAME.values()}
+
+
+def get(identifier) -> Optimizer:
+    """An optimizer from a Keras name (``'rmsprop'``) or an object.
+
+    >>> get('rmsprop').learning_rate
+    0.001
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower()) or _BY_CLASS_NAME.get(identifier)
+        if cls is not None:
+            return cls()
+    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
+        return _BY_CLASS_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+    raise unknown_name_error("optimizer", identifier, _BY_NAME)
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
