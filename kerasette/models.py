@@ -90,8 +90,8 @@ class Sequential(Layer):
         if self.built:
             self._build_layer(layer, self.output_shape)
             self.output_shape = layer.output_shape
-        elif len(self._layers) == 1 and _known_input_shape(layer) is not None:
-            self.build((None,) + _known_input_shape(layer))
+        elif self.layers and _known_input_shape(self._layers[0]) is not None:
+            self.build((None,) + _known_input_shape(self._layers[0]))
         self._invalidate_training_plan()
 
     def pop(self) -> Layer:
