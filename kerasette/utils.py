@@ -208,3 +208,48 @@ def class_weight_to_sample_weight(class_weight, labels) -> np.ndarray:
     for key, value in class_weight.items():
         table[int(key)] = float(value)
     return table[labels]
+
+
+def plot_history(history, path=None):
+    """Draw the loss and metric curves of a training run, one panel per quantity.
+
+    Training and validation curves (``loss`` and ``val_loss``, ...) share a panel. Needs
+    matplotlib: ``pip install "kerasette[plot]"``.
+
+    Args:
+        history: The :class:`~kerasette.callbacks.History` returned by ``fit``, or its
+            ``history`` dict.
+        path: Where to write the figure (PNG, SVG, PDF by suffix); nothing is written if None.
+
+    Returns:
+        The matplotlib ``Figure``.
+
+    Example:
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     figure = plot_history({'loss': [0.5, 0.3], 'val_loss': [0.6, 0.4]}, pathlib.Path(folder) / 'h.png')
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError('plot_history needs matplotlib: pip install "kerasette[plot]"') from error
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError(f"history: expected a History or a non-empty dict of lists; received {history!r}")
+    quantities = [name for name in logs if not name.startswith("val_")]
+    quantities += [name[4:] for name in logs if name.startswith("val_") and name[4:] not in logs]
+    figure = Figure(figsize=(5 * len(quantities), 4), layout="constrained")
+    FigureCanvasAgg(figure)
+    for index, quantity in enumerate(quantities, start=1):
+        axes = figure.add_subplot(1, len(quantities), index)
+        for prefix, label in (("", "training"), ("val_", "validation")):
+            values = logs.get(prefix + quantity)
+            if values:
+                axes.plot(range(1, len(values) + 1), values, marker="o", label=label)
+        axes.set_xlabel("epoch")
+        axes.set_title(quantity)
+        axes.legend()
+    if path is not None:
+        figure.savefig(path)
+    return figure
