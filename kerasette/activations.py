@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from kerasette import backend
 from kerasette.backend import xp
 from kerasette.utils import unknown_name_error
 
@@ -29,7 +30,10 @@ class ActivationFunction:
         self.grad_inplace = grad_inplace
 
     def __call__(self, x):
-        return self.apply_inplace(xp.array(x, copy=True))
+        x = xp.asarray(x)
+        # Integer and boolean inputs compute in floatx, as in Keras; the in-place rules need floats.
+        dtype = x.dtype if x.dtype.kind == "f" else backend.floatx()
+        return self.apply_inplace(xp.array(x, dtype=dtype, copy=True))
 
     def __repr__(self) -> str:
         return f"<activation {self.name}>"
