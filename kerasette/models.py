@@ -388,7 +388,8 @@ class Sequential(Layer):
         steps = math.ceil(num_samples / batch_size)
         self.history = History()
         extra = [ProgbarLogger(verbose)] if verbose else []
-        callback_list = CallbackList([self.history, *callback_objects, *extra], self,
+        # As in Keras: the user's callbacks first, so History records what they add to the logs.
+        callback_list = CallbackList([*callback_objects, self.history, *extra], self,
                                      {"epochs": epochs, "steps": steps, "verbose": verbose, "in_fit": True})
         self._training_plan()
         self.stop_training = False

@@ -24,13 +24,27 @@ def load_example(name: str):
 
 
 def test_single_neuron_first_step_and_hundred_steps():
-    outputs = load_example("single_neuron").main(steps=100, verbose=False)
+    outputs = load_example("single_neuron").main(steps=100, verbose=False, log_dir=None)
     assert outputs[0] == pytest.approx(0.8, abs=1e-7)
     assert outputs[1] == pytest.approx(0.76, abs=1e-6)  # w - 0.025 * 2 * 0.8
     assert outputs[100] == pytest.approx(0.8 * 0.95 ** 100, abs=1e-5)
     # The seed document prints these two values for steps 98 and 99.
     assert outputs[98] == pytest.approx(0.00524811353534, abs=1e-7)
     assert outputs[99] == pytest.approx(0.00498570781201, abs=1e-7)
+
+
+def test_single_neuron_logs_every_step_to_tensorboard(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    outputs = load_example("single_neuron").main(steps=100, verbose=False, log_dir=str(tmp_path))
+    events = EventAccumulator(str(tmp_path))
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["correct_value", "input", "loss", "output", "weight"]
+    logged = [event.value for event in events.Scalars("output")]
+    assert [event.step for event in events.Scalars("output")] == list(range(100))
+    np.testing.assert_allclose(logged, outputs[:100], rtol=1e-6)
+    assert events.Scalars("weight")[1].value == pytest.approx(0.76, abs=1e-6)
 
 
 def test_softmax_regression_reaches_about_92_percent():

@@ -1,0 +1,97 @@
+"""TensorBoard event files without TensorFlow: :class:`SummaryWriter`.
+
+Uses the ``tensorboard`` package's own event-file writer and protocol buffers, which
+need neither TensorFlow nor PyTorch. ``tensorboard`` is the optional extra
+``pip install "kerasette[tensorboard]"``; without it, creating a writer raises an
+``ImportError`` that says so.
+"""
+from __future__ import annotations
+
+import numbers
+import os
+import time
+
+INSTALL_HINT = 'TensorBoard logging needs the tensorboard package: pip install "kerasette[tensorboard]"'
+
+
+def _tensorboard_modules():
+    try:
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    except ImportError as error:
+        raise ImportError(INSTALL_HINT) from error
+    return EventFileWriter, Event, Summary
+
+
+def check_available() -> None:
+    """Raise ``ImportError`` naming the ``[tensorboard]`` extra when it is not installed."""
+    _tensorboard_modules()
+
+
+class SummaryWriter:
+    """Writes scalars to a TensorBoard event file in ``log_dir``, inside or outside ``fit``.
+
+    Each writer opens a new event file; TensorBoard shows every subdirectory of the
+    directory it is pointed at (``tensorboard --logdir logs``) as a separate run.
+
+    Args:
+        log_dir: Directory of the event file; created when missing.
+
+    Example:
+    >>> import importlib.util, tempfile
+    >>> if importlib.util.find_spec('tensorboard'):
+    ...     with SummaryWriter(tempfile.mkdtemp()) as writer:
+    ...         for step in range(3):
+    ...             writer.add_scalar('loss', 1.0 / (step + 1), step)
+    """
+
+    def __init__(self, log_dir):
+        event_file_writer, self._event, self._summary = _tensorboard_modules()
+        try:
+            self.log_dir = os.fspath(log_dir)
+        except TypeError:
+            raise TypeError(f"log_dir: expected a path (str or os.PathLike); received {log_dir!r}") from None
+        self._writer = event_file_writer(self.log_dir)
+        self._closed = False
+
+    def add_scalar(self, tag: str, value: float, step: int) -> None:
+        """Record ``value`` under ``tag`` at ``step`` (stored as float32, as TensorBoard does).
+
+        Args:
+            tag: Name of the curve, e.g. ``'epoch_loss'``.
+            value: A real number (Python, NumPy or 0-d array).
+            step: Non-negative integer position on the x axis.
+        """
+        if self._closed:
+            raise ValueError(f"add_scalar: the SummaryWriter for {self.log_dir!r} is closed")
+        if not isinstance(tag, str) or not tag:
+            raise TypeError(f"tag: expected a non-empty string; received {tag!r}")
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"step: expected an integer >= 0; received {step!r}")
+        if isinstance(value, (bool, str, complex)):
+            raise TypeError(f"value: expected a real number; received {value!r}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"value: expected a real number; received {value!r}") from None
+        summary = self._summary(value=[self._summary.Value(tag=tag, simple_value=number)])
+        self._writer.add_event(self._event(wall_time=time.time(), step=int(step), summary=summary))
+
+    def flush(self) -> None:
+        """Write everything recorded so far to disk."""
+        if not self._closed:
+            self._writer.flush()
+
+    def close(self) -> None:
+        """Flush and close the event file; further ``add_scalar`` calls are refused."""
+        if not self._closed:
+            self._writer.close()
+            self._closed = True
+
+    def __enter__(self) -> "SummaryWriter":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
