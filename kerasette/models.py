@@ -238,6 +238,8 @@ class Sequential(Layer):
         if len(set(names)) != len(names) or "loss" in names:
             raise ValueError(f"metrics: names must be unique and not 'loss'; received {names}")
         self.optimizer, self.loss, self.compiled_metrics = resolved_optimizer, resolved_loss, resolved_metrics
+        # As in Keras, changes to ``trainable`` take effect at the next compile.
+        self._invalidate_training_plan()
         self._loss_tracker = metrics_module.Mean("loss")
 
     def _require_compiled(self, method: str) -> None:
