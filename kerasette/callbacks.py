@@ -420,6 +420,7 @@ class ModelCheckpoint(_MonitorCallback):
     >>> _ = model.fit(np.ones((4, 2)), np.ones(4), epochs=2, callbacks=[checkpoint], verbose=0)
     >>> sorted(os.listdir(folder))
     ['w01.weights.h5', 'w02.weights.h5']
+    >>> import shutil; shutil.rmtree(folder)
     """
 
     def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
@@ -540,6 +541,7 @@ class CSVLogger(Callback):
     >>> _ = model.fit(np.ones((4, 2)), np.ones(4), epochs=2, callbacks=[CSVLogger(path)], verbose=0)
     >>> open(path).read().splitlines()[0]
     'epoch,loss,val_loss'
+    >>> import shutil; shutil.rmtree(os.path.dirname(path))
     """
 
     def __init__(self, filename, separator: str = ",", append: bool = False):
@@ -815,6 +817,7 @@ class TensorBoard(Callback):
     ...     _ = model.fit(np.ones((4, 2)), np.ones(4), epochs=2, verbose=0,
     ...                   callbacks=[TensorBoard(log_dir)])
     ...     assert os.listdir(log_dir) == ['train']  # no validation data, no validation run
+    >>> import shutil; shutil.rmtree(log_dir)
     """
 
     def __init__(self, log_dir="logs", update_freq="epoch"):

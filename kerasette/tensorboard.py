@@ -41,7 +41,7 @@ class SummaryWriter:
     Example:
     >>> import importlib.util, tempfile
     >>> if importlib.util.find_spec('tensorboard'):
-    ...     with SummaryWriter(tempfile.mkdtemp()) as writer:
+    ...     with tempfile.TemporaryDirectory() as log_dir, SummaryWriter(log_dir) as writer:
     ...         for step in range(3):
     ...             writer.add_scalar('loss', 1.0 / (step + 1), step)
     """
