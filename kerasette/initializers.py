@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import unknown_name_error
+from kerasette.utils import check_int, unknown_name_error
 
 # The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
 # that truncated draws keep the intended variance.
@@ -31,6 +31,8 @@ class Initializer(ABC):
     """Base class: ``initializer(shape, dtype)`` returns a device array."""
 
     def __init__(self, seed: int | None = None):
+        if seed is not None:
+            check_int("seed", seed, 0)
         self.seed = seed
 
     def _rng(self):

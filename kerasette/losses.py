@@ -9,6 +9,7 @@ division by small probabilities that the general path has to clip.
 """
 from __future__ import annotations
 
+import numbers
 from abc import ABC, abstractmethod
 
 from kerasette import backend
@@ -143,6 +144,11 @@ def _check_same_shape(targets, output_shape: tuple, argument: str, hint: str = "
     return targets
 
 
+def _check_label_smoothing(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
+        raise ValueError(f"label_smoothing: received {value!r}; expected a value in [0, 1)")
+
+
 def _probabilities_gradient(y_true, y_pred):
     """Gradient of ``-sum(y * log(clip(p / sum(p))))`` with respect to ``p``."""
     total = y_pred.sum(axis=-1, keepdims=True)
@@ -171,8 +177,7 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
                  name: str = "categorical_crossentropy", reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
-        if not 0.0 <= float(label_smoothing) < 1.0:
-            raise ValueError(f"label_smoothing: received {label_smoothing!r}; expected a value in [0, 1)")
+        _check_label_smoothing(label_smoothing)
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
         self.fuses_with_softmax = not self.from_logits
@@ -192,7 +197,10 @@ class CategoricalCrossentropy(Loss):
 
     def per_sample(self, y_true, y_pred):
         if self.from_logits:
-            return -(y_true * _log_softmax(y_pred)).sum(axis=-1)
+            log_probabilities = _log_softmax(y_pred)
+            # Logits far below the largest give -inf, and 0 * -inf would be NaN.
+            xp.maximum(log_probabilities, xp.finfo(log_probabilities.dtype).min, out=log_probabilities)
+            return -(y_true * log_probabilities).sum(axis=-1)
         normalised = y_pred / y_pred.sum(axis=-1, keepdims=True)
         return -(y_true * xp.log(xp.clip(normalised, EPSILON, 1 - EPSILON))).sum(axis=-1)
 
@@ -282,8 +290,7 @@ class BinaryCrossentropy(Loss):
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
                  name: str = "binary_crossentropy", reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
-        if not 0.0 <= float(label_smoothing) < 1.0:
-            raise ValueError(f"label_smoothing: received {label_smoothing!r}; expected a value in [0, 1)")
+        _check_label_smoothing(label_smoothing)
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
 
@@ -303,7 +310,8 @@ class BinaryCrossentropy(Loss):
         else:
             p = xp.clip(y_pred, EPSILON, 1 - EPSILON)
             elementwise = -(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p))
-        return elementwise.mean(axis=-1)
+        # Dividing first keeps the mean finite when the sum would overflow.
+        return (elementwise / elementwise.shape[-1]).sum(axis=-1)
 
     def per_sample_gradient(self, y_true, y_pred):
         width = y_pred.shape[-1]

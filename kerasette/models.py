@@ -14,7 +14,7 @@ from kerasette.backend import xp
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
 from kerasette.layers import InputLayer, Layer
 from kerasette.layers import get as get_layer_class
-from kerasette.utils import (check_fraction, check_int, check_same_length, check_verbose,
+from kerasette.utils import (check_finite_as, check_fraction, check_int, check_same_length, check_verbose,
                              class_weight_to_sample_weight, host_array, prepare_features)
 
 
@@ -124,12 +124,24 @@ class Sequential(Layer):
         self.output_shape = shape
         self.built = True
 
+    def _input_shape_for(self, features) -> tuple:
+        """The model's input shape, or the one ``features`` would build it with."""
+        if self.built:
+            return self.input_shape
+        if self._layers and _known_input_shape(self._layers[0]) is not None:
+            return (None,) + _known_input_shape(self._layers[0])
+        return (None,) + tuple(features.shape[1:])
+
     def _ensure_built(self, features) -> None:
         if not self.built:
-            if self._layers and _known_input_shape(self._layers[0]) is not None:
-                self.build((None,) + _known_input_shape(self._layers[0]))
-            else:
-                self.build((None,) + tuple(features.shape[1:]))
+            self.build(self._input_shape_for(features))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """The output shape for inputs of ``input_shape``, without building anything."""
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.output_shape if layer.built else layer.compute_output_shape(shape)
+        return shape
 
     @property
     def ends_in_softmax(self) -> bool:
@@ -169,10 +181,12 @@ class Sequential(Layer):
             start += count
         for layer, values in staged:  # check every shape before writing anything
             for index, (value, weight) in enumerate(zip(values, layer.weights)):
-                shape = tuple(host_array(value, f"weight {index} of layer '{layer.name}'").shape)
+                array = host_array(value, f"weight {index} of layer '{layer.name}'")
+                shape = tuple(array.shape)
                 if shape != tuple(weight.shape):
                     raise ValueError(f"set_weights: weight {index} of layer '{layer.name}' has shape "
                                      f"{tuple(weight.shape)}; received shape {tuple(shape)}")
+                check_finite_as(array, weight.dtype, f"set_weights of layer '{layer.name}': weight {index}")
         for layer, values in staged:
             layer.set_weights(values)
 
@@ -258,12 +272,15 @@ class Sequential(Layer):
     def _prepare(self, x, y=None, sample_weight=None, prefix: str = ""):
         """Device arrays for x, y and sample weights, all checked, before any update."""
         features = prepare_features(x, f"{prefix}x", None)
-        self._ensure_built(features)
-        if tuple(features.shape[1:]) != tuple(self.input_shape[1:]):
-            sample_shape = tuple(self.input_shape[1:])
+        # Checked against the shape the model would have, so a refused call builds nothing.
+        input_shape = self._input_shape_for(features)
+        output_shape = self.compute_output_shape(input_shape)
+        if tuple(features.shape[1:]) != tuple(input_shape[1:]):
+            sample_shape = tuple(input_shape[1:])
             raise ValueError(f"{prefix}x: expected samples of shape {sample_shape} (the model's input shape); "
                              f"received shape {tuple(features.shape)}")
         if y is None:
+            self._ensure_built(features)
             return features, None, None
         y_length = len(host_array(y, f"{prefix}y")) if not backend.is_device_array(y) else y.shape[0]
         lengths = [(f"{prefix}x", features.shape[0]), (f"{prefix}y", y_length)]
@@ -271,8 +288,9 @@ class Sequential(Layer):
             weights_array = host_array(sample_weight, f"{prefix}sample_weight")
             lengths.append((f"{prefix}sample_weight", weights_array.shape[0] if weights_array.ndim else 1))
         check_same_length(lengths)
-        targets = self.loss.prepare_targets(y, (features.shape[0],) + tuple(self.output_shape[1:]), f"{prefix}y")
+        targets = self.loss.prepare_targets(y, (features.shape[0],) + tuple(output_shape[1:]), f"{prefix}y")
         weights = losses.prepare_sample_weight(sample_weight, features.shape[0], f"{prefix}sample_weight")
+        self._ensure_built(features)
         return features, targets, weights
 
     def _class_weights_to_sample_weights(self, class_weight, targets, sample_weight):

@@ -7,6 +7,7 @@ that one step allocates as little as possible.
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 
 from kerasette.backend import xp
@@ -15,7 +16,7 @@ from kerasette.utils import unknown_name_error
 
 def _check_rate(argument: str, value, low: float = 0.0, high: float = math.inf,
                 low_inclusive: bool = True, high_inclusive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise ValueError(f"{argument}: expected a finite number; received {value!r}")
     value = float(value)
     above = value >= low if low_inclusive else value > low

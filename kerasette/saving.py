@@ -41,6 +41,10 @@ WEIGHTS_SUFFIX = ".weights.h5"
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 LOAD_WEIGHTS_SUFFIXES = (WEIGHTS_SUFFIX, ".h5", ".hdf5", ".keras")
 _DIGEST_ATTRIBUTE = "sha256"
+# HDF5 skips a "user block" at the start of a file; ours holds a SHA-256 of the rest of the
+# file, checked before libhdf5 parses anything (it can loop forever on damaged structures).
+_USER_BLOCK_SIZE = 512
+_FILE_DIGEST_MARKER = b"kerasette-file-sha256:"
 _KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax")
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
 _KERAS_OPTIMIZER_EXTRAS = ("weight_decay", "decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
@@ -324,8 +328,10 @@ def _atomic_hdf5(path: str, overwrite: bool):
         raise FileNotFoundError(f"filepath {path!r}: the directory {directory!r} does not exist")
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        with h5py.File(temporary, "w") as file:
+        with h5py.File(temporary, "w", userblock_size=_USER_BLOCK_SIZE) as file:
             yield file
+        with open(temporary, "r+b") as handle:
+            handle.write(_FILE_DIGEST_MARKER + _file_digest(temporary).encode())
         # fsync syncs the file, whichever descriptor wrote it.
         os.fsync(descriptor)
         os.close(descriptor)
@@ -339,6 +345,26 @@ def _atomic_hdf5(path: str, overwrite: bool):
             os.unlink(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _file_digest(path: str) -> str:
+    """SHA-256 of everything after the user block."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        handle.seek(_USER_BLOCK_SIZE)
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _verify_file_digest(path: str) -> None:
+    with open(path, "rb") as handle:
+        head = handle.read(len(_FILE_DIGEST_MARKER) + 64)
+    if not head.startswith(_FILE_DIGEST_MARKER):
+        return  # Keras files and files from other tools carry no digest
+    if head[len(_FILE_DIGEST_MARKER):].decode("ascii", "replace") != _file_digest(path):
+        raise ValueError(f"filepath {path!r}: checksum mismatch: the file differs from the SHA-256 stored when it "
+                         "was saved, so it is truncated or corrupted")
 
 
 def _fsync_directory(directory: str) -> None:
@@ -360,6 +386,7 @@ def _open_for_reading(path: str):
         raise FileNotFoundError(f"filepath {path!r}: no such file")
     if os.path.isdir(path):
         raise ValueError(f"filepath {path!r}: is a directory; expected an HDF5 file")
+    _verify_file_digest(path)
     if not h5py.is_hdf5(path):
         with open(path, "rb") as handle:
             zipped = handle.read(4) == b"PK\x03\x04"
@@ -373,8 +400,10 @@ def _open_for_reading(path: str):
     try:
         with file:
             yield file
-    except (OSError, KeyError, RuntimeError) as error:  # what h5py raises on damaged structures
-        raise ValueError(f"filepath {path!r}: damaged HDF5 file ({error})") from error
+    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as error:  # h5py on damaged structures
+        if isinstance(error, ValueError) and str(error).startswith(f"filepath {path!r}"):
+            raise
+        raise ValueError(f"filepath {path!r}: damaged HDF5 file ({type(error).__name__}: {error})") from error
 
 
 def _layout(file: h5py.File) -> str:

@@ -57,9 +57,17 @@ def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") ->
         raise TypeError(f"to_categorical: y must hold integer labels; received dtype {labels.dtype}")
     if labels.size == 0:
         raise ValueError("to_categorical: y is empty; expected at least one label")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"to_categorical: dtype must be a NumPy dtype such as 'float32'; received {dtype!r}") from None
     if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-            raise ValueError("to_categorical: y must hold whole numbers; received non-integer or non-finite values")
+        bad = labels[~np.isfinite(labels) | (labels != np.round(labels))]
+        if bad.size:
+            raise ValueError(f"to_categorical: y must hold whole numbers; received {bad.flat[0]}")
+        if np.abs(labels).max() >= 2.0**62:
+            raise ValueError(f"to_categorical: y holds the label {float(labels.flat[np.abs(labels).argmax()]):g}, "
+                             "too large for a class index")
     labels = labels.astype(np.int64)
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels.reshape(labels.shape[:-1])
@@ -172,10 +180,22 @@ def check_finite(array, argument: str) -> None:
         raise ValueError(f"{argument}: contains NaN or infinity; expected finite numbers")
 
 
+def check_finite_as(array, dtype, argument: str) -> None:
+    """Refuse NaN, infinity and values too large for ``dtype`` in a host array."""
+    check_finite(array, argument)
+    if array.dtype.kind == "f" and array.size:
+        largest = float(np.abs(array).max())
+        if largest > np.finfo(dtype).max:
+            raise ValueError(f"{argument}: holds {largest:g}, beyond the largest {np.dtype(dtype).name} "
+                             f"({float(np.finfo(dtype).max):g})")
+
+
 def check_whole_numbers(array, argument: str) -> None:
     """Refuse fractional or non-finite values where integer labels are expected."""
-    if array.dtype.kind == "f" and (not np.all(np.isfinite(array)) or np.any(array != np.round(array))):
-        raise ValueError(f"{argument}: class labels must be whole numbers; received non-integer values")
+    if array.dtype.kind == "f":
+        bad = array[~np.isfinite(array) | (array != np.round(array))]
+        if bad.size:
+            raise ValueError(f"{argument}: class labels must be whole numbers; received {bad.flat[0]}")
 
 
 def check_labels_in_range(labels, num_classes: int, argument: str) -> None:

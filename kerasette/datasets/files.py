@@ -127,6 +127,8 @@ def _search_directories(
 
 
 def _checked_path_argument(path: str | os.PathLike[str]) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a directory (str or os.PathLike); received {path!r}")
     directory = _absolute(path)
     if not directory.is_dir():
         raise DatasetError(

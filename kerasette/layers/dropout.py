@@ -6,6 +6,7 @@ import numbers
 from kerasette import backend
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
+from kerasette.utils import check_int
 
 
 class Dropout(Layer):
@@ -25,6 +26,8 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ValueError(f"rate: expected a number in [0, 1); received {rate!r}")
+        if seed is not None:
+            check_int("seed", seed, 0)
         self.rate = float(rate)
         self.seed = seed
         self._rng = None

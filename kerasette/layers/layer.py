@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_finite, host_array
+from kerasette.utils import check_finite_as, host_array
 
 _name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
@@ -172,7 +172,7 @@ class Layer:
             array = host_array(value, argument)
             if array.shape != tuple(weight.shape):
                 raise ValueError(f"{argument} has shape {array.shape}; expected {tuple(weight.shape)}")
-            check_finite(array, argument)
+            check_finite_as(array, weight.dtype, argument)
             values.append(array)
         for value, weight in zip(values, current):
             weight[...] = backend.to_device(value, weight.dtype)
