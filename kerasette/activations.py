@@ -22,6 +22,10 @@ class ActivationFunction:
         apply_inplace: Overwrites pre-activations ``z`` with ``f(z)`` and returns them.
         grad_inplace: Given ``dL/dy`` and ``y = f(z)``, overwrites ``dL/dy`` with
             ``dL/dz`` and returns it.
+
+    Example:
+    >>> relu.grad_inplace(np.array([1.0, 1.0]), relu(np.array([-2.0, 3.0]))).tolist()
+    [0.0, 1.0]
     """
 
     def __init__(self, name: str, apply_inplace: Callable, grad_inplace: Callable):

@@ -32,6 +32,16 @@ class Callback:
     ``self.model`` is the model being trained and ``self.params`` holds
     ``epochs``, ``steps`` and ``verbose``. ``logs`` map names (``loss``,
     ``accuracy``, ``val_loss``, ...) to floats.
+
+    Example:
+    >>> from kerasette import Sequential, layers
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(f"epoch {epoch}: loss {logs['loss']:.2f}")
+    >>> model = Sequential([layers.Dense(1, kernel_initializer='zeros', input_shape=(1,))])
+    >>> model.compile(optimizer='sgd', loss='mse')
+    >>> _ = model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=1, verbose=0, callbacks=[PrintLoss()])
+    epoch 0: loss 1.00
     """
 
     def __init__(self):
@@ -68,6 +78,11 @@ class CallbackList:
 
     Hooks nobody overrides cost nothing per batch, which matters in a loop of
     hundreds of steps per second.
+
+    Example:
+    >>> callbacks = CallbackList([History()], model=None, params={'epochs': 1})
+    >>> callbacks.on_train_batch_end is None  # History has no batch hook
+    True
     """
 
     def __init__(self, callbacks, model, params: dict):
@@ -107,6 +122,12 @@ class LazyLogs(Mapping):
 
     Converting a metric to a Python float forces the GPU to finish its queued work;
     deferring it keeps batches flowing when no callback looks at the numbers.
+
+    Example:
+    >>> from kerasette.metrics import Mean
+    >>> loss = Mean('loss'); loss.update_state(0.5)
+    >>> dict(LazyLogs([loss]))
+    {'loss': 0.5}
     """
 
     def __init__(self, trackers):
@@ -126,7 +147,14 @@ class LazyLogs(Mapping):
 
 
 class History(Callback):
-    """Records the logs of every epoch: ``history.history['loss'][epoch]``."""
+    """Records the logs of every epoch: ``history.history['loss'][epoch]``.
+
+    Example:
+    >>> history = History()
+    >>> history.on_train_begin(); history.on_epoch_end(0, {'loss': 0.5})
+    >>> history.history, history.epoch
+    ({'loss': [0.5]}, [0])
+    """
 
     def __init__(self):
         super().__init__()
@@ -172,6 +200,16 @@ class ProgbarLogger(Callback):
     ``verbose=1``: ``Epoch 1/5`` then a bar ``469/469 [====] - 2s 4ms/step - loss: ...``,
     redrawn at most ten times a second on a terminal and drawn once, when complete,
     in a log file; ``verbose=2``: one line per epoch.
+
+    Example:
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = ProgbarLogger(verbose=2, file=out); bar.set_params({'epochs': 1, 'steps': 3})
+    >>> bar.on_epoch_begin(0)
+    >>> for step in range(3): bar.on_train_batch_end(step, {'loss': 0.25})
+    >>> bar.on_epoch_end(0, {'loss': 0.25})
+    >>> out.getvalue().startswith('3/3 - ') and out.getvalue().strip().endswith('loss: 0.2500')
+    True
     """
 
     REFRESH_SECONDS = 0.1

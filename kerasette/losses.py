@@ -37,6 +37,12 @@ class Loss(ABC):
     Args:
         name: Name used in logs.
         reduction: Only ``'sum_over_batch_size'`` (Keras's default, the mean) is supported.
+
+    Example:
+    >>> loss = get('categorical_crossentropy')
+    >>> value, grad = loss.value_and_gradient(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]]))
+    >>> round(float(value), 4), grad.round(2).tolist()
+    (0.6931, [[1.0, -1.0]])
     """
 
     #: which accuracy ``metrics=['accuracy']`` means with this loss

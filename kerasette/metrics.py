@@ -66,6 +66,13 @@ class MeanMetricWrapper(Mean):
     Args:
         fn: ``fn(y_true, y_pred)`` returning one value per sample.
         name: Name in logs.
+
+
+    Example:
+    >>> metric = MeanMetricWrapper(mean_absolute_error, 'mae')
+    >>> metric.update_state(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]]))
+    >>> metric.result()
+    0.5
     """
 
     def __init__(self, fn, name: str):
@@ -89,16 +96,43 @@ class MeanMetricWrapper(Mean):
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
+    """Fraction of samples whose largest prediction sits at the one-hot target's 1.
+
+    Example:
+    >>> metric = CategoricalAccuracy()
+    >>> metric.update_state(np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.2, 0.8], [0.3, 0.7]]))
+    >>> metric.result()
+    0.5
+    """
+
     def __init__(self, name: str = "categorical_accuracy"):
         super().__init__(categorical_accuracy, name)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """Fraction of samples whose largest prediction sits at the integer label.
+
+    Example:
+    >>> metric = SparseCategoricalAccuracy()
+    >>> metric.update_state(np.array([1, 1]), np.array([[0.2, 0.8], [0.3, 0.7]]))
+    >>> metric.result()
+    1.0
+    """
+
     def __init__(self, name: str = "sparse_categorical_accuracy"):
         super().__init__(sparse_categorical_accuracy, name)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
+    """Fraction of outputs on the same side of 0.5 as their targets.
+
+    Example:
+    >>> metric = BinaryAccuracy()
+    >>> metric.update_state(np.array([[1.0], [0.0]]), np.array([[0.9], [0.6]]))
+    >>> metric.result()
+    0.5
+    """
+
     def __init__(self, name: str = "binary_accuracy"):
         super().__init__(binary_accuracy, name)
 

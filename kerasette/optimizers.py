@@ -33,6 +33,12 @@ class Optimizer(ABC):
     Args:
         learning_rate: Step size; readable and settable as ``optimizer.learning_rate``.
         name: Name of the optimizer.
+
+    Example:
+    >>> optimizer = SGD(learning_rate=0.1)
+    >>> optimizer.learning_rate = 0.05
+    >>> w = np.array([1.0]); optimizer.apply([np.array([2.0])], [w]); w, optimizer.iterations
+    (array([0.9]), 1)
     """
 
     slot_names: tuple[str, ...] = ()

@@ -184,10 +184,9 @@ def check_finite_as(array, dtype, argument: str) -> None:
     """Refuse NaN, infinity and values too large for ``dtype`` in a host array."""
     check_finite(array, argument)
     if array.dtype.kind == "f" and array.size:
-        largest = float(np.abs(array).max())
-        if largest > np.finfo(dtype).max:
-            raise ValueError(f"{argument}: holds {largest:g}, beyond the largest {np.dtype(dtype).name} "
-                             f"({float(np.finfo(dtype).max):g})")
+        largest, limit = float(np.abs(array).max()), float(np.finfo(dtype).max)
+        if largest > limit:
+            raise ValueError(f"{argument}: holds {largest:g}, beyond the largest {np.dtype(dtype).name} ({limit:g})")
 
 
 def check_whole_numbers(array, argument: str) -> None:

@@ -9,11 +9,10 @@ class DatasetError(ValueError):
     what was found and what was expected.
 
     Example:
-
-    ```python
-    try:
-        (x_train, y_train), _ = kerasette.datasets.mnist.load_data()
-    except kerasette.datasets.DatasetError as err:
-        print(err)
-    ```
+    >>> import kerasette
+    >>> try:
+    ...     kerasette.datasets.mnist.load_data(path='/nonexistent')
+    ... except kerasette.datasets.DatasetError as err:
+    ...     print(str(err).split(':')[0])
+    path='/nonexistent'
     """

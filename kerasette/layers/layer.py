@@ -55,6 +55,15 @@ class Layer:
         input_dim: Shorthand for ``input_shape=(input_dim,)``.
         batch_input_shape: Keras 2 spelling, ``(batch, *input_shape)``; the batch size is ignored.
         dtype: Accepted for Keras compatibility; must be the backend floatx or None.
+
+    Example:
+    >>> class Double(Layer):
+    ...     def forward(self, inputs, training=False):
+    ...         return inputs * 2
+    ...     def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+    ...         return grad_output * 2 if need_input_grad else None
+    >>> Double()(np.array([[1.0, 2.0]])).tolist()
+    [[2.0, 4.0]]
     """
 
     def __init__(self, name: str | None = None, trainable: bool = True, input_shape=None,
