@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from tqdm import tqdm
 
 from kerasette.tensorboard import SummaryWriter, check_available
-from kerasette.utils import check_int
+from kerasette.utils import check_bool, check_int
 
 
 class Callback:
@@ -387,7 +387,7 @@ class EarlyStopping(_MonitorCallback):
         self.patience = check_int("patience", patience, 0)
         self.verbose = verbose
         self.baseline = None if baseline is None else _check_number("baseline", baseline)
-        self.restore_best_weights = bool(restore_best_weights)
+        self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
         self.start_from_epoch = check_int("start_from_epoch", start_from_epoch, 0)
         self.on_train_begin()
 
@@ -472,8 +472,8 @@ class ModelCheckpoint(_MonitorCallback):
         if save_freq != "epoch":
             save_freq = check_int("save_freq", save_freq, 1)
         self.verbose = verbose
-        self.save_best_only = bool(save_best_only)
-        self.save_weights_only = bool(save_weights_only)
+        self.save_best_only = check_bool("save_best_only", save_best_only)
+        self.save_weights_only = check_bool("save_weights_only", save_weights_only)
         self.save_freq = save_freq
         self.best = None if initial_value_threshold is None else _check_number(
             "initial_value_threshold", initial_value_threshold)
@@ -591,7 +591,7 @@ class CSVLogger(Callback):
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"separator: expected a single character; received {separator!r}")
         self.sep = separator
-        self.append = bool(append)
+        self.append = check_bool("append", append)
         self.keys: list[str] | None = None
         self.csv_file = None
         self._writer = None
@@ -644,7 +644,7 @@ class TerminateOnNaN(Callback):
 
     def __init__(self, raise_error: bool = False):
         super().__init__()
-        self.raise_error = bool(raise_error)
+        self.raise_error = check_bool("raise_error", raise_error)
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_int, unknown_name_error
+from kerasette.utils import check_int, from_config_or_error, unknown_name_error
 
 # The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
 # that truncated draws keep the intended variance.
@@ -278,7 +278,7 @@ def get(identifier) -> Initializer:
         if cls is not None:
             return cls()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
-        return _BY_CLASS_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+        return from_config_or_error("initializer", _BY_CLASS_NAME[identifier["class_name"]], identifier)
     raise unknown_name_error("initializer", identifier, _BY_NAME)
 
 

@@ -14,8 +14,8 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import (check_finite, check_labels_in_range, check_values_in_range, check_whole_numbers,
-                             host_array, unknown_name_error)
+from kerasette.utils import (check_bool, check_finite, check_labels_in_range, check_values_in_range,
+                             check_whole_numbers, from_config_or_error, host_array, unknown_name_error)
 
 EPSILON = 1e-7  # Keras's clip for probabilities before log
 
@@ -184,7 +184,7 @@ class CategoricalCrossentropy(Loss):
                  name: str = "categorical_crossentropy", reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
         _check_label_smoothing(label_smoothing)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
         self.label_smoothing = float(label_smoothing)
         self.fuses_with_softmax = not self.from_logits
 
@@ -240,7 +240,7 @@ class SparseCategoricalCrossentropy(Loss):
     def __init__(self, from_logits: bool = False, name: str = "sparse_categorical_crossentropy",
                  reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
         self.fuses_with_softmax = not self.from_logits
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
@@ -297,7 +297,7 @@ class BinaryCrossentropy(Loss):
                  name: str = "binary_crossentropy", reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
         _check_label_smoothing(label_smoothing)
-        self.from_logits = bool(from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
         self.label_smoothing = float(label_smoothing)
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
@@ -381,7 +381,7 @@ def get(identifier) -> Loss:
         if cls is not None:
             return cls()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
-        return _BY_CLASS_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+        return from_config_or_error("loss", _BY_CLASS_NAME[identifier["class_name"]], identifier)
     raise unknown_name_error("loss", identifier, _BY_NAME)
 
 

@@ -6,16 +6,49 @@ then tell the callbacks. Everything the user passes is checked before the first 
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
+import signal
+import threading
 
 from kerasette import backend, losses, metrics as metrics_module, optimizers
 from kerasette.backend import xp
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
 from kerasette.layers import InputLayer, Layer
 from kerasette.layers import get as get_layer_class
-from kerasette.utils import (check_finite_as, check_fraction, check_int, check_same_length, check_verbose,
-                             class_weight_to_sample_weight, host_array, prepare_features)
+from kerasette.utils import (check_bool, check_finite_as, check_fraction, check_int, check_same_length,
+                             check_verbose, class_weight_to_sample_weight, host_array, prepare_features)
+
+
+@contextlib.contextmanager
+def _interrupts_between_steps():
+    """Hold Ctrl-C until the training step under way has finished; yields the check.
+
+    A KeyboardInterrupt landing inside the optimizer update would leave some weights
+    updated and others not. Deferred to the next step boundary, it leaves the model as
+    it was after a whole step. A second Ctrl-C interrupts at once. Only the main thread
+    receives signals, so elsewhere nothing is deferred.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    pending = []
+
+    def defer(signum, frame):
+        if pending:
+            raise KeyboardInterrupt
+        pending.append(signum)
+
+    def raise_if_interrupted():
+        if pending:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, defer)
+    try:
+        yield raise_if_interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _known_input_shape(layer: Layer) -> tuple | None:
@@ -70,7 +103,7 @@ class Sequential(Layer):
     @trainable.setter
     def trainable(self, value: bool) -> None:
         # As in Keras, freezing a model freezes every layer in it.
-        self._trainable = bool(value)
+        self._trainable = check_bool("trainable", value)
         for layer in getattr(self, "_layers", []):
             layer.trainable = self._trainable
 
@@ -415,25 +448,27 @@ class Sequential(Layer):
         self.stop_training = False
         batch_logs = LazyLogs(self._trackers())
         callback_list.call("on_train_begin", None)
-        for epoch in range(initial_epoch, epochs):
-            self._reset_metrics()
-            callback_list.call("on_epoch_begin", epoch, None)
-            order = backend.to_device(backend.host_rng().permutation(num_samples)) if shuffle else None
-            for step, selection in enumerate(self._selections(num_samples, batch_size, order)):
-                if callback_list.on_train_batch_begin is not None:
-                    callback_list.on_train_batch_begin(step, None)
-                self._train_step(self._gather("x", features, selection), self._gather("y", targets, selection),
-                                 self._gather("w", weights, selection))
-                if callback_list.on_train_batch_end is not None:
-                    callback_list.on_train_batch_end(step, batch_logs)
+        with _interrupts_between_steps() as raise_if_interrupted:
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics()
+                callback_list.call("on_epoch_begin", epoch, None)
+                order = backend.to_device(backend.host_rng().permutation(num_samples)) if shuffle else None
+                for step, selection in enumerate(self._selections(num_samples, batch_size, order)):
+                    if callback_list.on_train_batch_begin is not None:
+                        callback_list.on_train_batch_begin(step, None)
+                    self._train_step(self._gather("x", features, selection), self._gather("y", targets, selection),
+                                     self._gather("w", weights, selection))
+                    raise_if_interrupted()
+                    if callback_list.on_train_batch_end is not None:
+                        callback_list.on_train_batch_end(step, batch_logs)
+                    if self.stop_training:
+                        break
+                epoch_logs = self._logs()
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    epoch_logs.update(self._evaluate_arrays(*validation, validation_batch_size, prefix="val_"))
+                callback_list.call("on_epoch_end", epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._logs()
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                epoch_logs.update(self._evaluate_arrays(*validation, validation_batch_size, prefix="val_"))
-            callback_list.call("on_epoch_end", epoch, epoch_logs)
-            if self.stop_training:
-                break
         callback_list.call("on_train_end", None)
         return self.history
 

@@ -11,7 +11,7 @@ import numbers
 from abc import ABC, abstractmethod
 
 from kerasette.backend import xp
-from kerasette.utils import unknown_name_error
+from kerasette.utils import check_bool, from_config_or_error, unknown_name_error
 
 
 def _check_rate(argument: str, value, low: float = 0.0, high: float = math.inf,
@@ -109,7 +109,7 @@ class SGD(Optimizer):
                  nesterov: bool = False, name: str = "SGD"):
         super().__init__(learning_rate, name)
         self.momentum = _check_rate("momentum", momentum, 0.0, 1.0, high_inclusive=True)
-        self.nesterov = bool(nesterov)
+        self.nesterov = check_bool("nesterov", nesterov)
 
     def active_slots(self):
         return ("momentum",) if self.momentum > 0 else ()
@@ -156,7 +156,7 @@ class RMSprop(Optimizer):
         self.rho = _check_rate("rho", rho, 0.0, 1.0)
         self.momentum = _check_rate("momentum", momentum, 0.0, 1.0, high_inclusive=True)
         self.epsilon = _check_rate("epsilon", epsilon, 0.0)
-        self.centered = bool(centered)
+        self.centered = check_bool("centered", centered)
 
     def active_slots(self):
         return ("velocity",) + (("momentum",) if self.momentum > 0 else ()) + (
@@ -216,7 +216,7 @@ class Adam(Optimizer):
         self.beta_1 = _check_rate("beta_1", beta_1, 0.0, 1.0)
         self.beta_2 = _check_rate("beta_2", beta_2, 0.0, 1.0)
         self.epsilon = _check_rate("epsilon", epsilon, 0.0)
-        self.amsgrad = bool(amsgrad)
+        self.amsgrad = check_bool("amsgrad", amsgrad)
 
     def active_slots(self):
         return ("momentum", "velocity") + (("velocity_hat",) if self.amsgrad else ())
@@ -263,7 +263,7 @@ def get(identifier) -> Optimizer:
         if cls is not None:
             return cls()
     if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
-        return _BY_CLASS_NAME[identifier["class_name"]].from_config(identifier.get("config", {}))
+        return from_config_or_error("optimizer", _BY_CLASS_NAME[identifier["class_name"]], identifier)
     raise unknown_name_error("optimizer", identifier, _BY_NAME)
 
 

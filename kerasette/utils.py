@@ -110,6 +110,24 @@ def check_int(argument: str, value, minimum: int = 0) -> int:
     return int(value)
 
 
+def check_bool(argument: str, value) -> bool:
+    """``value`` as a bool; strings such as ``'no'`` (truthy in Python) are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{argument}: expected True or False; received {value!r} of type {type(value).__name__}")
+    return bool(value)
+
+
+def from_config_or_error(argument: str, cls, identifier: dict):
+    """``cls.from_config`` of a ``{'class_name', 'config'}`` dict, naming the argument on failure."""
+    config = identifier.get("config", {})
+    if not isinstance(config, dict):
+        raise TypeError(f"{argument}: 'config' of {identifier.get('class_name')} must be a dict; received {config!r}")
+    try:
+        return cls.from_config(config)
+    except TypeError as error:
+        raise TypeError(f"{argument}: cannot build {identifier['class_name']} from config {config!r}: {error}") from None
+
+
 def check_verbose(value) -> int:
     """Keras's ``verbose``: 'auto' (= 1), 0, 1 or 2."""
     if value == "auto":

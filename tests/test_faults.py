@@ -207,3 +207,25 @@ def test_set_random_seed_makes_fresh_processes_and_this_one_bit_identical():
 
 def test_a_different_seed_changes_weights_and_history():
     assert train_for_determinism(7)["history"] != train_for_determinism(8)["history"]
+
+
+def test_ctrl_c_during_a_step_lands_after_the_step():
+    """SIGINT is held until the step under way has updated every weight."""
+    import os
+    import signal
+
+    model = small_model()
+    features, labels = data()
+
+    def send_sigint(batch, logs):
+        if model.optimizer.iterations == STEPS + 2:  # inside epoch 2, before its third step
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(features, labels, batch_size=BATCH_SIZE, epochs=3, verbose=0,
+                  callbacks=[LambdaCallback(on_train_batch_begin=send_sigint)])
+    # Undeferred, the interrupt would have fired inside the callback, before the third step.
+    assert model.optimizer.iterations == STEPS + 3
+    assert model.history.epoch == [0]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())

@@ -334,3 +334,24 @@ def test_numpy_integers_are_accepted_for_batch_size_and_epochs():
     history = model.fit(X, Y, batch_size=np.int64(4), epochs=np.int32(2), verbose=0)
     assert history.epoch == [0, 1]
     assert model.optimizer.iterations == 2 + 2 * 3
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: layers.Dense(3, use_bias="false"), "use_bias"),
+    (lambda: layers.Dense(3, trainable="no"), "trainable"),
+    (lambda: losses.CategoricalCrossentropy(from_logits="no"), "from_logits"),
+    (lambda: optimizers.SGD(nesterov="yes"), "nesterov"),
+    (lambda: optimizers.Adam(amsgrad=1), "amsgrad"),
+])
+def test_flags_must_be_booleans_not_truthy_values(make, argument):
+    with pytest.raises(TypeError, match=f"{argument}: expected True or False; received"):
+        make()
+
+
+@pytest.mark.parametrize("get, argument", [
+    (lambda: optimizers.get({"class_name": "Adam", "config": {"lr": 1}}), "optimizer"),
+    (lambda: losses.get({"class_name": "MeanSquaredError", "config": {"from_logits": True}}), "loss"),
+])
+def test_configs_with_unknown_keys_name_the_argument(get, argument):
+    with pytest.raises(TypeError, match=f"{argument}: cannot build"):
+        get()

@@ -5,6 +5,7 @@ import numbers
 
 from kerasette import activations, initializers
 from kerasette.backend import xp
+from kerasette.utils import check_bool
 from kerasette.layers.layer import Layer
 
 
@@ -34,7 +35,7 @@ class Dense(Layer):
             raise ValueError(f"units: expected a positive integer; received {units!r}")
         self.units = int(units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_finite_as, host_array
+from kerasette.utils import check_bool, check_finite_as, host_array
 
 _name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
@@ -71,7 +71,7 @@ class Layer:
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"name: expected a non-empty string; received {name!r}")
         self.name = name or unique_name(_snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
+        self.trainable = check_bool("trainable", trainable)
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
