@@ -4,6 +4,9 @@ Prints one JSON line: per-epoch times (or per-repeat times for ``predict``), tes
 peak resident memory. ``run_benchmarks.py`` alternates the frameworks in separate
 processes and summarises; run this directly only to debug one measurement.
 
+``kerasette`` uses its numba kernels for the optimizer update when numba is installed
+(the ``[fast]`` extra); ``kerasette-numpy`` is the same code with them turned off.
+
 Every framework gets identical data (the real MNIST files, scaled to [0, 1]), the same
 network, Glorot-uniform kernels and zero biases, the same optimizer hyper-parameters
 (Keras's RMSprop: rho 0.9, epsilon 1e-7), the same batch size and two threads.
@@ -183,7 +186,7 @@ def run_keras(workload, data):
 
 def run_import(framework):
     start = time.perf_counter()
-    if framework == "kerasette":
+    if framework.startswith("kerasette"):
         import kerasette  # noqa: F401
     elif framework == "torch":
         import torch  # noqa: F401
@@ -193,10 +196,12 @@ def run_import(framework):
     return {"times": [time.perf_counter() - start]}
 
 
-RUNNERS = {"kerasette": run_kerasette, "torch": run_torch, "keras": run_keras}
+RUNNERS = {"kerasette": run_kerasette, "kerasette-numpy": run_kerasette, "torch": run_torch, "keras": run_keras}
 
 
 def main(framework: str, workload: str) -> None:
+    if framework == "kerasette-numpy":  # kerasette without the numba kernels: NumPy alone
+        os.environ["KERASETTE_FUSED"] = "0"
     if workload == "import":
         result = run_import(framework)
     else:

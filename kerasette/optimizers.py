@@ -10,6 +10,7 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 
+from kerasette import backend
 from kerasette.backend import xp
 from kerasette.utils import check_bool, from_config_or_error, unknown_name_error
 
@@ -116,6 +117,9 @@ class SGD(Optimizer):
 
     def update_step(self, gradient, variable, slot, scratch):
         lr = self.learning_rate
+        if self.momentum and backend.fused_update(
+                "sgd_momentum", (variable, gradient, slot["momentum"]), (self.momentum, lr, self.nesterov)):
+            return
         if self.momentum == 0:
             gradient *= lr
             variable -= gradient
@@ -164,6 +168,9 @@ class RMSprop(Optimizer):
 
     def update_step(self, gradient, variable, slot, scratch):
         velocity = slot["velocity"]
+        if not (self.centered or self.momentum) and backend.fused_update(
+                "rmsprop", (variable, gradient, velocity), (self.rho, 1 - self.rho, self.learning_rate, self.epsilon)):
+            return
         velocity *= self.rho
         xp.multiply(gradient, gradient, out=scratch)
         scratch *= 1 - self.rho
@@ -225,6 +232,9 @@ class Adam(Optimizer):
         step = self.iterations + 1
         alpha = self.learning_rate * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
         m, v = slot["momentum"], slot["velocity"]
+        if not self.amsgrad and backend.fused_update(
+                "adam", (variable, gradient, m, v), (1 - self.beta_1, 1 - self.beta_2, alpha, self.epsilon)):
+            return
         xp.subtract(gradient, m, out=scratch)
         scratch *= 1 - self.beta_1
         m += scratch

@@ -94,6 +94,24 @@ def gather_rows(array, indices, out):
     return _impl.gather_rows(array, indices, out)
 
 
+use_fused_kernels: bool = os.environ.get("KERASETTE_FUSED", "1").strip() != "0"
+"""Whether optimizers may use one-pass kernels (NumPy backend with numba installed).
+
+``KERASETTE_FUSED=0`` turns them off, for debugging; results are the same either way."""
+
+
+def fused_update(name: str, arrays: tuple, scalars: tuple) -> bool:
+    """Apply the one-pass optimizer kernel ``name`` in place if this backend has one.
+
+    Returns False, having changed nothing, when it has none (then the optimizer runs its
+    array-by-array rule), so callers need no knowledge of what is installed.
+    """
+    if not use_fused_kernels:
+        return False
+    kernels = _impl.fused_kernels()
+    return kernels is not None and kernels.run(name, arrays, scalars)
+
+
 def synchronize() -> None:
     """Wait for queued device work; a no-op on the CPU. Used by timing code only."""
     _impl.synchronize()

@@ -1,4 +1,7 @@
 """The NumPy backend: arrays live in host memory and are handed over as they are."""
+import importlib.util
+from functools import cache
+
 import numpy as xp
 
 
@@ -22,3 +25,12 @@ def gather_rows(array, indices, out):
     """``array[indices]`` written into ``out`` without a temporary copy."""
     # mode='clip' skips NumPy's defensive buffering of ``out``; indices are in range.
     return xp.take(array, indices, axis=0, out=out, mode="clip")
+
+
+@cache
+def fused_kernels():
+    """The numba-compiled one-pass optimizer kernels, or None without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from kerasette.backend import numpy_fused
+    return numpy_fused
