@@ -38,6 +38,12 @@ def load_mnist():
 
 
 def peak_memory_mb() -> float:
+    """This process's peak resident memory (VmHWM); unlike ru_maxrss, it does not carry
+    over the parent's peak across fork and exec."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
