@@ -1,13 +1,17 @@
 """Shared fixtures for tests and doctests: a fresh seed per test, float64 for gradient
 checks, NumPy as `np` in doctests, and GPU tests skipped where no GPU backend is active."""
+import importlib.util
+
 import numpy as np
 import pytest
 
 from kerasette import backend, utils
 
 
-# Importing the CuPy backend module fails by design where CuPy is missing.
+# Modules of optional parts fail to import by design where their package is missing.
 collect_ignore = [] if backend.name == "cupy" else ["kerasette/backend/cupy_backend.py"]
+if importlib.util.find_spec("numba") is None:
+    collect_ignore.append("kerasette/backend/numpy_fused.py")
 
 
 @pytest.fixture(autouse=True)

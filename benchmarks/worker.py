@@ -47,24 +47,13 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-# -- kerasette ------------------------------------------------------------------------------
-def kerasette_model(hidden, dropout):
-    import kerasette as keras
-    model = keras.Sequential([keras.Input(shape=(784,))])
-    for units in hidden:
-        model.add(keras.layers.Dense(units, activation="relu"))
-        if dropout:
-            model.add(keras.layers.Dropout(dropout))
-    model.add(keras.layers.Dense(10, activation="softmax"))
-    return model
-
-
-def run_kerasette(workload, data):
-    import kerasette as keras
+# -- kerasette and Keras 3 (the same API) ------------------------------------------------------
+def run_keras_api(keras, build, workload, data):
+    """Time ``fit`` epochs or ``predict`` calls through the Keras API (kerasette or Keras)."""
     x_train, y_train, x_test, y_test = data
     keras.utils.set_random_seed(0)
     if workload == "predict":
-        model = kerasette_model((512,), 0.0)
+        model = build((512,), 0.0)
         times = []
         for _ in range(PREDICT_REPEATS):
             start = time.perf_counter()
@@ -72,7 +61,7 @@ def run_kerasette(workload, data):
             times.append(time.perf_counter() - start)
         return {"times": times}
     hidden, dropout, batch_size, epochs = WORKLOADS[workload]
-    model = kerasette_model(hidden, dropout)
+    model = build(hidden, dropout)
     model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     epoch_times = []
@@ -86,7 +75,23 @@ def run_kerasette(workload, data):
 
     model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
     _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-    return {"times": epoch_times, "accuracy": accuracy}
+    return {"times": epoch_times, "accuracy": float(accuracy)}
+
+
+def keras_api_model(keras, hidden, dropout):
+    """The benchmark MLP in the Keras API, for kerasette and Keras alike."""
+    model = keras.Sequential([keras.Input(shape=(784,))])
+    for units in hidden:
+        model.add(keras.layers.Dense(units, activation="relu"))
+        if dropout:
+            model.add(keras.layers.Dropout(dropout))
+    model.add(keras.layers.Dense(10, activation="softmax"))
+    return model
+
+
+def run_kerasette(workload, data):
+    import kerasette
+    return run_keras_api(kerasette, lambda *args: keras_api_model(kerasette, *args), workload, data)
 
 
 # -- PyTorch eager --------------------------------------------------------------------------
@@ -152,42 +157,7 @@ def run_keras(workload, data):
     import keras
     import torch
     torch.set_num_threads(THREADS)
-    keras.utils.set_random_seed(0)
-    x_train, y_train, x_test, y_test = data
-
-    def build(hidden, dropout):
-        model = keras.Sequential([keras.Input(shape=(784,))])
-        for units in hidden:
-            model.add(keras.layers.Dense(units, activation="relu"))
-            if dropout:
-                model.add(keras.layers.Dropout(dropout))
-        model.add(keras.layers.Dense(10, activation="softmax"))
-        return model
-
-    if workload == "predict":
-        model = build((512,), 0.0)
-        times = []
-        for _ in range(PREDICT_REPEATS):
-            start = time.perf_counter()
-            model.predict(x_test, batch_size=PREDICT_BATCH, verbose=0)
-            times.append(time.perf_counter() - start)
-        return {"times": times}
-    hidden, dropout, batch_size, epochs = WORKLOADS[workload]
-    model = build(hidden, dropout)
-    model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    epoch_times = []
-
-    class EpochTimer(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            epoch_times.append(time.perf_counter() - self.start)
-
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[EpochTimer()])
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
-    return {"times": epoch_times, "accuracy": float(accuracy)}
+    return run_keras_api(keras, lambda *args: keras_api_model(keras, *args), workload, data)
 
 
 def run_import(framework):

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_int, from_config_or_error, unknown_name_error
+from kerasette.utils import check_int, resolve, serialize, unknown_name_error
 
 # The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
 # that truncated draws keep the intended variance.
@@ -262,7 +262,6 @@ _BY_NAME = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal, "variance_scaling": VarianceScaling,
 }
-_BY_CLASS_NAME = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
 def get(identifier) -> Initializer:
@@ -271,17 +270,5 @@ def get(identifier) -> Initializer:
     >>> type(get('glorot_uniform')).__name__
     'GlorotUniform'
     """
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or _BY_CLASS_NAME.get(identifier)
-        if cls is not None:
-            return cls()
-    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
-        return from_config_or_error("initializer", _BY_CLASS_NAME[identifier["class_name"]], identifier)
-    raise unknown_name_error("initializer", identifier, _BY_NAME)
+    return resolve("initializer", identifier, Initializer, _BY_NAME)
 
-
-def serialize(initializer: Initializer) -> dict:
-    """A JSON-ready description that :func:`get` turns back into an equal initialiser."""
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from kerasette import backend
 from kerasette.backend import xp
 from kerasette.utils import (check_bool, check_finite, check_labels_in_range, check_values_in_range,
-                             check_whole_numbers, from_config_or_error, host_array, unknown_name_error)
+                             check_whole_numbers, host_array, resolve, serialize)
 
 EPSILON = 1e-7  # Keras's clip for probabilities before log
 
@@ -365,7 +365,6 @@ _BY_NAME = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
 }
-_BY_CLASS_NAME = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
 def get(identifier) -> Loss:
@@ -374,16 +373,5 @@ def get(identifier) -> Loss:
     >>> get('mse').name
     'mean_squared_error'
     """
-    if isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier) or _BY_CLASS_NAME.get(identifier)
-        if cls is not None:
-            return cls()
-    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
-        return from_config_or_error("loss", _BY_CLASS_NAME[identifier["class_name"]], identifier)
-    raise unknown_name_error("loss", identifier, _BY_NAME)
+    return resolve("loss", identifier, Loss, _BY_NAME)
 
-
-def serialize(loss: Loss) -> dict:
-    return {"class_name": type(loss).__name__, "config": loss.get_config()}

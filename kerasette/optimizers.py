@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_bool, from_config_or_error, unknown_name_error
+from kerasette.utils import check_bool, resolve, serialize
 
 
 def _check_rate(argument: str, value, low: float = 0.0, high: float = math.inf,
@@ -257,7 +257,6 @@ class Adam(Optimizer):
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
-_BY_CLASS_NAME = {cls.__name__: cls for cls in _BY_NAME.values()}
 
 
 def get(identifier) -> Optimizer:
@@ -266,16 +265,5 @@ def get(identifier) -> Optimizer:
     >>> get('rmsprop').learning_rate
     0.001
     """
-    if isinstance(identifier, Optimizer):
-        return identifier
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower()) or _BY_CLASS_NAME.get(identifier)
-        if cls is not None:
-            return cls()
-    if isinstance(identifier, dict) and identifier.get("class_name") in _BY_CLASS_NAME:
-        return from_config_or_error("optimizer", _BY_CLASS_NAME[identifier["class_name"]], identifier)
-    raise unknown_name_error("optimizer", identifier, _BY_NAME)
+    return resolve("optimizer", identifier, Optimizer, _BY_NAME, case_sensitive=False)
 
-
-def serialize(optimizer: Optimizer) -> dict:
-    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}

@@ -128,6 +128,34 @@ def from_config_or_error(argument: str, cls, identifier: dict):
         raise TypeError(f"{argument}: cannot build {identifier['class_name']} from config {config!r}: {error}") from None
 
 
+def resolve(argument: str, identifier, base: type, by_name: dict, case_sensitive: bool = True):
+    """An object of class ``base`` from itself, a Keras name, a class name or a config dict.
+
+    Args:
+        argument: Name of the argument, for messages (``'loss'``, ``'optimizer'``).
+        identifier: An instance of ``base``, a key of ``by_name`` (``'mse'``), a class name
+            (``'MeanSquaredError'``) or ``{'class_name': ..., 'config': {...}}``.
+        base: The class every result is an instance of.
+        by_name: Keras names to classes.
+        case_sensitive: False to also accept Keras names in any case (``'RMSprop'``).
+    """
+    if isinstance(identifier, base):
+        return identifier
+    by_class_name = {cls.__name__: cls for cls in by_name.values()}
+    if isinstance(identifier, str):
+        cls = by_name.get(identifier if case_sensitive else identifier.lower()) or by_class_name.get(identifier)
+        if cls is not None:
+            return cls()
+    if isinstance(identifier, dict) and identifier.get("class_name") in by_class_name:
+        return from_config_or_error(argument, by_class_name[identifier["class_name"]], identifier)
+    raise unknown_name_error(argument, identifier, by_name)
+
+
+def serialize(instance) -> dict:
+    """``{'class_name': ..., 'config': ...}``, which :func:`resolve` turns back into an equal object."""
+    return {"class_name": type(instance).__name__, "config": instance.get_config()}
+
+
 def check_verbose(value) -> int:
     """Keras's ``verbose``: 'auto' (= 1), 0, 1 or 2."""
     if value == "auto":
