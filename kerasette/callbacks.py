@@ -118,32 +118,34 @@ class CallbackList:
 
 
 class LazyLogs(Mapping):
-    """Batch logs whose values are read from the metric trackers only when asked for.
+    """The logs of one batch, turned into Python floats only when read.
 
     Converting a metric to a Python float forces the GPU to finish its queued work;
-    deferring it keeps batches flowing when no callback looks at the numbers.
+    deferring it keeps batches flowing when no callback looks at the numbers. Each
+    batch gets its own snapshot, so a callback that keeps one sees that batch's values.
 
     Example:
     >>> from kerasette.metrics import Mean
     >>> loss = Mean('loss'); loss.update_state(0.5)
-    >>> dict(LazyLogs([loss]))
+    >>> logs = LazyLogs([loss]); loss.update_state(1.5)
+    >>> dict(logs)
     {'loss': 0.5}
     """
 
     def __init__(self, trackers):
-        self._trackers = trackers
+        # Trackers replace their running totals rather than changing them in place, so
+        # keeping references is a snapshot.
+        self._values = {tracker.name: (tracker.total, tracker.count) for tracker in trackers}
 
     def __getitem__(self, key):
-        for tracker in self._trackers:
-            if tracker.name == key:
-                return tracker.result()
-        raise KeyError(key)
+        total, count = self._values[key]
+        return float(total) / count if count else 0.0
 
     def __iter__(self):
-        return (tracker.name for tracker in self._trackers)
+        return iter(self._values)
 
     def __len__(self):
-        return len(self._trackers)
+        return len(self._values)
 
 
 class History(Callback):

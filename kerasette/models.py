@@ -49,6 +49,7 @@ def _interrupts_between_steps():
         yield raise_if_interrupted
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    raise_if_interrupted()  # one that arrived after the last step
 
 
 def _known_input_shape(layer: Layer) -> tuple | None:
@@ -84,6 +85,7 @@ class Sequential(Layer):
         self.optimizer = None
         self.loss = None
         self.compiled_metrics: list = []
+        self._metric_identifiers = None
         self.stop_training = False
         self.history: History | None = None
         self._batch_buffers: dict = {}
@@ -242,6 +244,9 @@ class Sequential(Layer):
 
     def _invalidate_training_plan(self) -> None:
         self._plan = None
+        for layer in getattr(self, "_layers", []):
+            if isinstance(layer, Sequential):
+                layer._invalidate_training_plan()
 
     def _training_plan(self):
         """Which layers must pass gradients back, and the weight/gradient lists, cached."""
@@ -285,6 +290,9 @@ class Sequential(Layer):
         if len(set(names)) != len(names) or "loss" in names:
             raise ValueError(f"metrics: names must be unique and not 'loss'; received {names}")
         self.optimizer, self.loss, self.compiled_metrics = resolved_optimizer, resolved_loss, resolved_metrics
+        # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
+        # resolved again once an unbuilt model learns its shape.
+        self._metric_identifiers = None if self.built else list(metrics)
         # As in Keras, changes to ``trainable`` take effect at the next compile.
         self._invalidate_training_plan()
         self._loss_tracker = metrics_module.Mean("loss")
@@ -324,6 +332,10 @@ class Sequential(Layer):
         targets = self.loss.prepare_targets(y, (features.shape[0],) + tuple(output_shape[1:]), f"{prefix}y")
         weights = losses.prepare_sample_weight(sample_weight, features.shape[0], f"{prefix}sample_weight")
         self._ensure_built(features)
+        if self._metric_identifiers is not None:
+            self.compiled_metrics = [metrics_module.get(m, self.loss, self.output_shape)
+                                     for m in self._metric_identifiers]
+            self._metric_identifiers = None
         return features, targets, weights
 
     def _class_weights_to_sample_weights(self, class_weight, targets, sample_weight):
@@ -423,7 +435,6 @@ class Sequential(Layer):
         callback_objects = self._check_callbacks(callbacks)
 
         features, targets, weights = self._prepare(x, y, sample_weight)
-        weights = self._class_weights_to_sample_weights(class_weight, targets, weights)
         validation = None
         if validation_split:
             split_at = int(math.floor(features.shape[0] * (1.0 - validation_split)))
@@ -436,6 +447,8 @@ class Sequential(Layer):
             weights = None if weights is None else weights[:split_at]
         elif validation_data is not None:
             validation = self._prepare_validation_data(validation_data)
+        # As in Keras, class weights weigh the training samples, not the validation ones.
+        weights = self._class_weights_to_sample_weights(class_weight, targets, weights)
 
         num_samples = features.shape[0]
         steps = math.ceil(num_samples / batch_size)
@@ -446,7 +459,6 @@ class Sequential(Layer):
                                      {"epochs": epochs, "steps": steps, "verbose": verbose, "in_fit": True})
         self._training_plan()
         self.stop_training = False
-        batch_logs = LazyLogs(self._trackers())
         callback_list.call("on_train_begin", None)
         with _interrupts_between_steps() as raise_if_interrupted:
             for epoch in range(initial_epoch, epochs):
@@ -460,12 +472,16 @@ class Sequential(Layer):
                                      self._gather("w", weights, selection))
                     raise_if_interrupted()
                     if callback_list.on_train_batch_end is not None:
-                        callback_list.on_train_batch_end(step, batch_logs)
+                        callback_list.on_train_batch_end(step, LazyLogs(self._trackers()))
                     if self.stop_training:
                         break
                 epoch_logs = self._logs()
                 if validation is not None and (epoch + 1) % validation_freq == 0:
-                    epoch_logs.update(self._evaluate_arrays(*validation, validation_batch_size, prefix="val_"))
+                    callback_list.call("on_test_begin", None)
+                    validation_logs = self._evaluate_arrays(*validation, validation_batch_size,
+                                                            callback_list=callback_list)
+                    callback_list.call("on_test_end", validation_logs)
+                    epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
                 callback_list.call("on_epoch_end", epoch, epoch_logs)
                 if self.stop_training:
                     break
@@ -494,7 +510,6 @@ class Sequential(Layer):
     def _evaluate_arrays(self, features, targets, weights, batch_size: int, prefix: str = "",
                          callback_list: CallbackList | None = None) -> dict:
         self._reset_metrics()
-        batch_logs = LazyLogs(self._trackers())
         fused_loss = self.loss
         for step, selection in enumerate(self._selections(features.shape[0], batch_size, None)):
             if callback_list is not None:
@@ -504,8 +519,8 @@ class Sequential(Layer):
             batch_weights = None if weights is None else weights[selection]
             loss_value = fused_loss._reduce(fused_loss.per_sample(batch_targets, outputs), batch_weights)
             self._update_metrics(loss_value, batch_targets, outputs)
-            if callback_list is not None:
-                callback_list.call("on_test_batch_end", step, batch_logs)
+            if callback_list is not None and callback_list.on_test_batch_end is not None:
+                callback_list.on_test_batch_end(step, LazyLogs(self._trackers()))
         return self._logs(prefix)
 
     def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,

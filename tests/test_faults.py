@@ -229,3 +229,15 @@ def test_ctrl_c_during_a_step_lands_after_the_step():
     assert model.history.epoch == [0]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+def test_a_ctrl_c_after_the_last_step_is_not_lost():
+    import os
+    import signal
+
+    model = small_model()
+    features, labels = data()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(features, labels, batch_size=BATCH_SIZE, epochs=1, verbose=0,
+                  callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: os.kill(os.getpid(), signal.SIGINT))])
+    assert model.optimizer.iterations == STEPS

@@ -221,3 +221,64 @@ def test_get_config_from_config_round_trip_rebuilds_the_same_architecture():
     assert [type(layer).__name__ for layer in clone.layers] == ["Dense", "Dropout", "Dense"]
     assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
     assert clone.layers[2].activation.name == "softmax" and not clone.layers[2].use_bias
+
+
+def test_class_weight_weighs_training_samples_not_the_validation_split():
+    x, y = classification_data()
+    losses_seen, initial = [], small_model().get_weights()
+    for class_weight in (None, {0: 10.0, 1: 10.0, 2: 10.0}):
+        model = small_model()
+        model.set_weights(initial)
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-9), loss="sparse_categorical_crossentropy")
+        history = model.fit(x, y, epochs=1, validation_split=0.25, class_weight=class_weight, verbose=0)
+        losses_seen.append((history.history["loss"][0], history.history["val_loss"][0]))
+    (loss, val_loss), (weighted_loss, weighted_val_loss) = losses_seen
+    assert weighted_loss == pytest.approx(10 * loss, rel=1e-4)
+    assert weighted_val_loss == pytest.approx(val_loss, rel=1e-6)
+
+
+def test_accuracy_of_an_unbuilt_single_output_model_is_binary():
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="mse", metrics=["accuracy"])
+    x = np.array([[1.0], [-1.0], [2.0], [-2.0]])
+    y = np.array([[1.0], [1.0], [0.0], [0.0]])
+    _, accuracy = model.evaluate(x, y, verbose=0)
+    predictions = model.predict(x, verbose=0)
+    assert accuracy == pytest.approx(np.mean((predictions > 0.5) == (y > 0.5)))
+
+
+def test_each_batch_gets_its_own_logs():
+    x, y = classification_data()
+    model = small_model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    kept = []
+    model.fit(x, y, epochs=1, batch_size=20, verbose=0, validation_split=0.2,
+              callbacks=[LambdaCallback(on_train_batch_end=lambda batch, logs: kept.append(logs))])
+    running = [logs["loss"] for logs in kept]
+    assert len(set(running)) == len(running) == 8  # one running mean per batch, not the last one 8 times
+
+
+def test_validation_inside_fit_calls_the_test_hooks():
+    x, y = classification_data()
+    model = small_model()
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    events = []
+    model.fit(x, y, epochs=2, batch_size=50, verbose=0, validation_data=(x[:40], y[:40]),
+              callbacks=[LambdaCallback(on_test_begin=lambda logs: events.append("begin"),
+                                        on_test_batch_end=lambda batch, logs: events.append(batch),
+                                        on_test_end=lambda logs: events.append(sorted(logs)))])
+    assert events == ["begin", 0, ["accuracy", "loss"]] * 2
+
+
+def test_recompiling_the_outer_model_refreshes_a_nested_models_plan():
+    x, y = classification_data()
+    inner = small_model()
+    inner.layers[0].trainable = False
+    inner.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    inner.fit(x, y, verbose=0)
+    inner.layers[0].trainable = True
+    outer = keras.Sequential([inner])
+    outer.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    before = inner.layers[0].get_weights()[0]
+    outer.fit(x, y, verbose=0)
+    assert not np.array_equal(before, inner.layers[0].get_weights()[0])

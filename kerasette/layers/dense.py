@@ -70,10 +70,11 @@ class Dense(Layer):
         grad = grad_output.reshape(-1, self.units)
         if not grad_is_logits:
             grad = self.activation.grad_inplace(grad, self._outputs)
-        if self.trainable:
-            xp.matmul(self._inputs.T, grad, out=self.gradients["kernel"])
-            if self.use_bias:
-                grad.sum(axis=0, out=self.gradients["bias"])
+        # Always fresh: which weights the optimizer applies is the model's training plan,
+        # fixed at compile, not this layer's trainable flag at this moment.
+        xp.matmul(self._inputs.T, grad, out=self.gradients["kernel"])
+        if self.use_bias:
+            grad.sum(axis=0, out=self.gradients["bias"])
         if not need_input_grad:
             return None
         grad_inputs = self.buffer("grad_inputs", self._inputs.shape)

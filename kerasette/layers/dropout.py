@@ -44,7 +44,8 @@ class Dropout(Layer):
             self._mask = None
             return inputs
         uniform = self.buffer("uniform", inputs.shape)
-        self._generator().random(out=uniform, dtype=uniform.dtype)
+        # The size must be given: CuPy's random(out=...) alone draws one value for all.
+        self._generator().random(inputs.shape, dtype=uniform.dtype, out=uniform)
         # The mask holds 0 or 1/(1-rate), so backward is one multiplication.
         mask = self.buffer("mask", inputs.shape)
         xp.greater_equal(uniform, self.rate, out=mask)
