@@ -484,15 +484,15 @@ class ModelCheckpoint(_MonitorCallback):
         self._current_epoch = 0
 
     def _check_extension(self) -> None:
+        from kerasette import saving  # imported here: saving imports models, which imports this module
+
         if self.save_weights_only:
-            if not self.filepath.endswith(".weights.h5"):
-                raise ValueError("filepath: with save_weights_only=True the name must end in '.weights.h5'; "
-                                 f"received {self.filepath!r}")
-        elif self.filepath.endswith(".keras"):
-            raise ValueError("filepath: kerasette saves models as HDF5, not in the '.keras' zip format; use a name "
-                             f"ending in '.h5'; received {self.filepath!r}")
-        elif not self.filepath.endswith(".h5"):
-            raise ValueError(f"filepath: a full-model checkpoint must end in '.h5'; received {self.filepath!r}")
+            saving.check_suffix(self.filepath, (saving.WEIGHTS_SUFFIX,), "ModelCheckpoint")
+        elif self.filepath.endswith(saving.WEIGHTS_SUFFIX):
+            raise ValueError(f"ModelCheckpoint: a name ending in {saving.WEIGHTS_SUFFIX!r} holds weights only; pass "
+                             f"save_weights_only=True or use one of {saving.MODEL_SUFFIXES}; received {self.filepath!r}")
+        else:
+            saving.check_suffix(self.filepath, saving.MODEL_SUFFIXES, "ModelCheckpoint")
 
     def on_train_begin(self, logs=None):
         self._batches_since_save = 0
@@ -548,8 +548,6 @@ class ModelCheckpoint(_MonitorCallback):
         path = self._file_path(epoch, batch, logs)
         if not self._should_save(epoch, logs, path):
             return
-        if os.path.isdir(path):
-            raise ValueError(f"filepath: {path!r} is an existing directory; expected a file name")
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)

@@ -79,7 +79,7 @@ def save_model(model: Sequential, filepath, overwrite: bool = True) -> None:
     """
     _check_model(model, "save_model")
     path = _check_path(filepath)
-    _check_suffix(path, MODEL_SUFFIXES, "save_model")
+    check_suffix(path, MODEL_SUFFIXES, "save_model")
     datasets, weight_paths = _weight_datasets(model)
     attributes = {"kerasette_format": "model",
                   "model_config": json.dumps({"class_name": "Sequential", "config": model.get_config()}),
@@ -159,7 +159,7 @@ def save_weights(model: Sequential, filepath, overwrite: bool = True) -> None:
     """
     _check_model(model, "save_weights")
     path = _check_path(filepath)
-    _check_suffix(path, (WEIGHTS_SUFFIX,), "save_weights")
+    check_suffix(path, (WEIGHTS_SUFFIX,), "save_weights")
     datasets, weight_paths = _weight_datasets(model)
     _write_file(path, overwrite, {"kerasette_format": "weights", "weight_paths": json.dumps(weight_paths)},
                 datasets)
@@ -200,7 +200,7 @@ def load_weights(model: Sequential, filepath) -> None:
     """
     _check_model(model, "load_weights")
     path = _check_path(filepath)
-    _check_suffix(path, LOAD_WEIGHTS_SUFFIXES, "load_weights")
+    check_suffix(path, LOAD_WEIGHTS_SUFFIXES, "load_weights")
     if not model.built:
         raise ValueError(f"load_weights: model '{model.name}' has not been built yet, so it has no weights to "
                          "load into; give the first layer an input_shape or call model.build(...) first")
@@ -232,7 +232,8 @@ def _check_path(filepath) -> str:
     return filepath
 
 
-def _check_suffix(path: str, suffixes: tuple[str, ...], function: str) -> None:
+def check_suffix(path: str, suffixes: tuple[str, ...], function: str) -> None:
+    """Refuse a file name without one of ``suffixes``, naming the function and the path."""
     if not path.endswith(suffixes):
         raise ValueError(f"{function}: filepath must end in {' or '.join(repr(s) for s in suffixes)}; "
                          f"received {path!r}")
@@ -323,6 +324,8 @@ def _atomic_hdf5(path: str, overwrite: bool):
         raise TypeError(f"overwrite: expected True or False; received {overwrite!r}")
     if not overwrite and os.path.lexists(path):
         raise FileExistsError(f"filepath {path!r}: the file exists and overwrite=False")
+    if os.path.isdir(path):
+        raise ValueError(f"filepath {path!r}: is an existing directory; expected a file name")
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"filepath {path!r}: the directory {directory!r} does not exist")

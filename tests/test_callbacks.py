@@ -274,8 +274,8 @@ def test_model_checkpoint_save_freq_counts_batches_across_epochs(tmp_path):
 
 
 @pytest.mark.parametrize("filepath, weights_only, message", [
-    ("model.keras", False, r"HDF5.*'\.h5'"),
-    ("model.txt", False, r"must end in '\.h5'"),
+    ("model.weights.h5", False, r"holds weights only; pass save_weights_only=True"),
+    ("model.txt", False, r"must end in '\.keras' or '\.h5' or '\.hdf5'"),
     ("model.h5", True, r"must end in '\.weights\.h5'"),
 ])
 def test_model_checkpoint_refuses_wrong_extensions(filepath, weights_only, message):

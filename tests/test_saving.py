@@ -466,3 +466,21 @@ def test_keras_fixtures_stay_small():
                                                 "keras_mlp_legacy.h5", "keras_mlp_predictions.npy"]
     for path in fixtures:
         assert path.stat().st_size < 32_000, path.name
+
+
+def test_saving_onto_a_directory_is_refused_before_writing(tmp_path):
+    target = tmp_path / "model.h5"
+    target.mkdir()
+    with pytest.raises(ValueError, match="is an existing directory"):
+        trained_model().save(target)
+    assert files_in(tmp_path) == ["model.h5"] and not any(target.iterdir())
+
+
+@pytest.mark.parametrize("name", ["best.hdf5", "best.keras", "best.h5"])
+def test_model_checkpoint_accepts_every_name_model_save_accepts(tmp_path, name):
+    from kerasette.callbacks import ModelCheckpoint
+
+    x, y = make_data()
+    model = make_model()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(tmp_path / name, monitor="loss")])
+    np.testing.assert_array_equal(load_model(tmp_path / name).predict(x, verbose=0), model.predict(x, verbose=0))
