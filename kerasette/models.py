@@ -88,7 +88,6 @@ class Sequential(Layer):
         self._metric_identifiers = None
         self.stop_training = False
         self.history: History | None = None
-        self._batch_buffers: dict = {}
         for layer in layers or []:
             self.add(layer)
 
@@ -353,19 +352,12 @@ class Sequential(Layer):
             weights = weights * backend.to_numpy(sample_weight)
         return losses.prepare_sample_weight(weights, len(labels), "class_weight")
 
-    def _batch_buffer(self, key: str, shape: tuple, dtype):
-        buffer = self._batch_buffers.get(key)
-        if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
-            buffer = xp.empty(shape, dtype=dtype)
-            self._batch_buffers[key] = buffer
-        return buffer
-
     def _gather(self, key: str, array, selection):
         if array is None:
             return None
         if isinstance(selection, slice):
             return array[selection]
-        out = self._batch_buffer(key, (len(selection),) + tuple(array.shape[1:]), array.dtype)
+        out = self.buffer(f"batch_{key}", (len(selection),) + tuple(array.shape[1:]), array.dtype)
         return backend.gather_rows(array, selection, out)
 
     @staticmethod
@@ -539,10 +531,7 @@ class Sequential(Layer):
         callback_list.call("on_test_begin", None)
         logs = self._evaluate_arrays(features, targets, weights, batch_size, callback_list=callback_list)
         callback_list.call("on_test_end", logs)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._batch_result(return_dict)
 
     # -- predict ------------------------------------------------------------------------
     def predict(self, x, batch_size: int | None = None, verbose="auto", callbacks: list | None = None):
@@ -571,6 +560,7 @@ class Sequential(Layer):
 
     # -- single batches -----------------------------------------------------------------
     def _batch_result(self, return_dict: bool):
+        """The metrics just computed: a dict, the loss alone, or ``[loss, *metrics]``, as in Keras."""
         logs = self._logs()
         if return_dict:
             return logs

@@ -49,6 +49,7 @@ class Optimizer(ABC):
         self.name = name
         self.iterations = 0
         self.slots: list[dict[str, object]] = []
+        self._built_for: list[int] = []
 
     @property
     def learning_rate(self) -> float:
@@ -64,13 +65,15 @@ class Optimizer(ABC):
                       for variable in variables]
         # Work space for the update rules, so a step allocates nothing; not state.
         self._scratch = [xp.empty_like(variable) for variable in variables]
+        # Slots belong to these very arrays: other variables, even as many, get fresh ones.
+        self._built_for = [id(variable) for variable in variables]
 
     def active_slots(self) -> tuple[str, ...]:
         return self.slot_names
 
     def apply(self, gradients: list, variables: list) -> None:
         """Update every variable in place from its gradient, and count the step."""
-        if len(self.slots) != len(variables):
+        if self._built_for != [id(variable) for variable in variables]:
             self.build(variables)
         for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
             self.update_step(gradient, variable, slot, scratch)

@@ -250,3 +250,13 @@ def test_config_round_trip_keeps_every_hyperparameter():
     rebuilt = Adam.from_config(original.get_config())
     expected = adam_reference(0.004, 0.85, 0.95, 1e-5, amsgrad=True)
     assert_steps_equal(run_optimizer(rebuilt), expected)
+
+
+def test_state_belongs_to_the_variables_it_was_built_for():
+    optimizer = optimizers.RMSprop()
+    first, second = np.ones(3), np.ones(3)
+    optimizer.apply([np.ones(3)], [first])
+    velocity = optimizer.slots[0]["velocity"].copy()
+    optimizer.apply([np.ones(3)], [second])  # as many variables, but other ones: fresh state
+    np.testing.assert_array_equal(optimizer.slots[0]["velocity"], velocity)
+    np.testing.assert_array_equal(first, second)
