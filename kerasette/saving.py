@@ -403,10 +403,20 @@ def _open_for_reading(path: str):
     try:
         with file:
             yield file
-    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as error:  # h5py on damaged structures
-        if isinstance(error, ValueError) and str(error).startswith(f"filepath {path!r}"):
+    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as error:
+        # What h5py raises on damaged structures is about the file; anything raised by
+        # kerasette's own code while rebuilding the model is not, and passes unchanged.
+        if not _raised_inside_h5py(error):
             raise
         raise ValueError(f"filepath {path!r}: damaged HDF5 file ({type(error).__name__}: {error})") from error
+
+
+def _raised_inside_h5py(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error``'s traceback is h5py's."""
+    frame = error.__traceback__
+    while frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame.tb_frame.f_globals.get("__name__", "").startswith("h5py")
 
 
 def _layout(file: h5py.File) -> str:

@@ -484,3 +484,16 @@ def test_model_checkpoint_accepts_every_name_model_save_accepts(tmp_path, name):
     model = make_model()
     model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(tmp_path / name, monitor="loss")])
     np.testing.assert_array_equal(load_model(tmp_path / name).predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_an_error_in_kerasette_while_loading_is_not_blamed_on_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.h5"
+    trained_model().save(path)
+    from kerasette import saving
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug in kerasette")
+
+    monkeypatch.setattr(saving, "_restore_optimizer", broken)
+    with pytest.raises(TypeError, match="^a bug in kerasette$"):
+        load_model(path)
