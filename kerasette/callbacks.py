@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from tqdm import tqdm
 
 from kerasette.tensorboard import SummaryWriter, check_available
-from kerasette.utils import check_bool, check_int
+from kerasette.utils import check_bool, check_int, check_path
 
 
 class Callback:
@@ -467,10 +467,7 @@ class ModelCheckpoint(_MonitorCallback):
                  save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
                  initial_value_threshold: float | None = None):
         super().__init__(monitor, mode, 0)
-        try:
-            self.filepath = os.fspath(filepath)
-        except TypeError:
-            raise TypeError(f"filepath: expected a path (str or os.PathLike); received {filepath!r}") from None
+        self.filepath = check_path("filepath", filepath)
         if save_freq != "epoch":
             save_freq = check_int("save_freq", save_freq, 1)
         self.verbose = verbose
@@ -584,10 +581,7 @@ class CSVLogger(Callback):
 
     def __init__(self, filename, separator: str = ",", append: bool = False):
         super().__init__()
-        try:
-            self.filename = os.fspath(filename)
-        except TypeError:
-            raise TypeError(f"filename: expected a path (str or os.PathLike); received {filename!r}") from None
+        self.filename = check_path("filename", filename)
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"separator: expected a single character; received {separator!r}")
         self.sep = separator
@@ -861,10 +855,7 @@ class TensorBoard(Callback):
     def __init__(self, log_dir="logs", update_freq="epoch"):
         super().__init__()
         check_available()
-        try:
-            self.log_dir = os.fspath(log_dir)
-        except TypeError:
-            raise TypeError(f"log_dir: expected a path (str or os.PathLike); received {log_dir!r}") from None
+        self.log_dir = check_path("log_dir", log_dir)
         if update_freq == "batch":
             update_freq = 1
         elif update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(update_freq, int)

@@ -36,6 +36,7 @@ from kerasette import backend, losses, optimizers
 from kerasette.layers import Activation, Dense, Dropout, Flatten, InputLayer, Layer, Softmax
 from kerasette.layers.layer import _snake_case
 from kerasette.models import Sequential
+from kerasette.utils import check_path
 
 WEIGHTS_SUFFIX = ".weights.h5"
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -78,7 +79,7 @@ def save_model(model: Sequential, filepath, overwrite: bool = True) -> None:
     True
     """
     _check_model(model, "save_model")
-    path = _check_path(filepath)
+    path = check_path("filepath", filepath)
     check_suffix(path, MODEL_SUFFIXES, "save_model")
     datasets, weight_paths = _weight_datasets(model)
     attributes = {"kerasette_format": "model",
@@ -124,7 +125,7 @@ def load_model(filepath, compile: bool = True) -> Sequential:
     >>> [layer.name for layer in restored.layers] == [layer.name for layer in model.layers]
     True
     """
-    path = _check_path(filepath)
+    path = check_path("filepath", filepath)
     with _open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette" and "model_config" in file.attrs:
@@ -158,7 +159,7 @@ def save_weights(model: Sequential, filepath, overwrite: bool = True) -> None:
     True
     """
     _check_model(model, "save_weights")
-    path = _check_path(filepath)
+    path = check_path("filepath", filepath)
     check_suffix(path, (WEIGHTS_SUFFIX,), "save_weights")
     datasets, weight_paths = _weight_datasets(model)
     _write_file(path, overwrite, {"kerasette_format": "weights", "weight_paths": json.dumps(weight_paths)},
@@ -199,7 +200,7 @@ def load_weights(model: Sequential, filepath) -> None:
     refused: True
     """
     _check_model(model, "load_weights")
-    path = _check_path(filepath)
+    path = check_path("filepath", filepath)
     check_suffix(path, LOAD_WEIGHTS_SUFFIXES, "load_weights")
     if not model.built:
         raise ValueError(f"load_weights: model '{model.name}' has not been built yet, so it has no weights to "
@@ -222,14 +223,6 @@ def load_weights(model: Sequential, filepath) -> None:
 def _check_model(model, function: str) -> None:
     if not isinstance(model, Sequential):
         raise TypeError(f"{function}: model must be a kerasette Sequential; received {type(model).__name__}")
-
-
-def _check_path(filepath) -> str:
-    if isinstance(filepath, os.PathLike):
-        filepath = os.fspath(filepath)
-    if not isinstance(filepath, str) or not filepath:
-        raise TypeError(f"filepath: expected a path (str or os.PathLike); received {filepath!r}")
-    return filepath
 
 
 def check_suffix(path: str, suffixes: tuple[str, ...], function: str) -> None:

@@ -8,8 +8,9 @@ need neither TensorFlow nor PyTorch. ``tensorboard`` is the optional extra
 from __future__ import annotations
 
 import numbers
-import os
 import time
+
+from kerasette.utils import check_path
 
 INSTALL_HINT = 'TensorBoard logging needs the tensorboard package: pip install "kerasette[tensorboard]"'
 
@@ -48,10 +49,7 @@ class SummaryWriter:
 
     def __init__(self, log_dir):
         event_file_writer, self._event, self._summary = _tensorboard_modules()
-        try:
-            self.log_dir = os.fspath(log_dir)
-        except TypeError:
-            raise TypeError(f"log_dir: expected a path (str or os.PathLike); received {log_dir!r}") from None
+        self.log_dir = check_path("log_dir", log_dir)
         self._writer = event_file_writer(self.log_dir)
         self._closed = False
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import os
 import random
 from typing import Iterable
 
@@ -154,6 +155,15 @@ def resolve(argument: str, identifier, base: type, by_name: dict, case_sensitive
 def serialize(instance) -> dict:
     """``{'class_name': ..., 'config': ...}``, which :func:`resolve` turns back into an equal object."""
     return {"class_name": type(instance).__name__, "config": instance.get_config()}
+
+
+def check_path(argument: str, value) -> str:
+    """A file system path as a non-empty ``str`` (``os.PathLike`` accepted; bytes refused)."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{argument}: expected a path (str or os.PathLike); received {value!r}")
+    return value
 
 
 def check_verbose(value) -> int:

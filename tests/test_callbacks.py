@@ -622,3 +622,13 @@ def test_progbar_verbose_0_prints_nothing(capsys):
     model.evaluate(x, y, verbose=0)
     model.predict(x, verbose=0)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: CSVLogger(b"log.csv"), "filename"),
+    (lambda: CSVLogger(""), "filename"),
+    (lambda: ModelCheckpoint(b"best.h5"), "filepath"),
+])
+def test_paths_must_be_text_or_path_objects(make, argument):
+    with pytest.raises(TypeError, match=f"{argument}: expected a path"):
+        make()
