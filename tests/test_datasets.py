@@ -499,3 +499,24 @@ def test_real_dataset_matches_known_facts(loader, train_labels, test_labels, mea
     assert y_test[:3].tolist() == test_labels
     assert set(np.unique(y_train).tolist()) == set(range(10))
     assert pixel_mean_std(x_train) == pytest.approx((mean, std), abs=1e-4)
+
+
+def test_downloaded_files_follow_the_umask_like_any_new_file(tiny, tmp_path, cache, serve):
+    server = serve(tiny.write(tmp_path / "mirror"))
+    previous = os.umask(0o022)
+    try:
+        tiny.load(mirrors=(server.url,))
+    finally:
+        os.umask(previous)
+    assert {oct((cache / name).stat().st_mode & 0o777) for name in FILE_NAMES} == {"0o644"}
+
+
+def test_the_error_explains_only_files_still_missing(tiny, tmp_path, cache, serve, closed_port_url):
+    partial = tmp_path / "partial"
+    tiny.write(partial, (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES))
+    server = serve(partial)
+    with pytest.raises(DatasetError) as info:
+        tiny.load(mirrors=(closed_port_url, server.url))
+    message = str(info.value)
+    assert f"{closed_port_url}{TEST_LABELS}" in message and f"{server.url}{TEST_LABELS}: HTTP 404" in message
+    assert f"{closed_port_url}{TRAIN_IMAGES}" not in message  # the second mirror supplied it

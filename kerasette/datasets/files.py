@@ -10,8 +10,8 @@ because mirrors may recompress them.
 import gzip
 import hashlib
 import os
+import secrets
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -203,7 +203,7 @@ def _download_files(
     if not mirrors:
         return {}, ["no mirrors given"]
     contents: dict[str, tuple[str, bytes]] = {}
-    failures: list[str] = []
+    failures: dict[str, list[str]] = {}
     for file_name in missing:
         target = cache / file_name
         for mirror in mirrors:
@@ -212,8 +212,9 @@ def _download_files(
                 contents[file_name] = (str(target), _download(url, target, files[file_name]))
                 break
             except (OSError, HTTPException, ValueError) as err:
-                failures.append(_describe_failure(url, err))
-    return contents, failures
+                failures.setdefault(file_name, []).append(_describe_failure(url, err))
+    # A mirror's failure for a file another mirror then supplied explains nothing.
+    return contents, [text for name, texts in failures.items() if name not in contents for text in texts]
 
 
 def _downloads_disabled() -> bool:
@@ -228,16 +229,21 @@ def _download(url: str, target: Path, sha256: str) -> bytes:
     file that a later search could pick up.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    )
+    part_path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+    # Created as an ordinary file would be (mode 0666 less the umask), so a shared cache
+    # stays readable; tempfile's files are owner-only.
+    descriptor = os.open(part_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with part, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        with os.fdopen(descriptor, "wb") as part, \
+                urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             shutil.copyfileobj(response, part, _DOWNLOAD_CHUNK_BYTES)
-        content = _decompress_verified(Path(part.name).read_bytes(), url, sha256)
-        os.replace(part.name, target)
+            part.flush()
+            # On disk before the rename, so a crash cannot leave a truncated file under the real name.
+            os.fsync(part.fileno())
+        content = _decompress_verified(part_path.read_bytes(), url, sha256)
+        os.replace(part_path, target)
     except BaseException:
-        Path(part.name).unlink(missing_ok=True)
+        part_path.unlink(missing_ok=True)
         raise
     return content
 
