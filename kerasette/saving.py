@@ -26,7 +26,6 @@ import hashlib
 import inspect
 import json
 import os
-import tempfile
 
 import h5py
 import numpy as np
@@ -36,7 +35,7 @@ from kerasette import backend, losses, optimizers
 from kerasette.layers import Activation, Dense, Dropout, Flatten, InputLayer, Layer, Softmax
 from kerasette.layers.layer import _snake_case
 from kerasette.models import Sequential
-from kerasette.utils import check_path
+from kerasette.utils import check_path, new_file_beside
 
 WEIGHTS_SUFFIX = ".weights.h5"
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
@@ -303,13 +302,6 @@ def _write_file(path: str, overwrite: bool, attributes: dict, datasets: dict) ->
             file.create_dataset(name, data=array)
 
 
-def _file_mode() -> int:
-    """Permissions a newly created file gets (mkstemp's are owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 @contextlib.contextmanager
 def _atomic_hdf5(path: str, overwrite: bool):
     """An HDF5 file open for writing that replaces ``path`` only once fully written."""
@@ -322,7 +314,7 @@ def _atomic_hdf5(path: str, overwrite: bool):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"filepath {path!r}: the directory {directory!r} does not exist")
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    descriptor, temporary = new_file_beside(path, ".tmp")
     try:
         with h5py.File(temporary, "w", userblock_size=_USER_BLOCK_SIZE) as file:
             yield file
@@ -332,7 +324,6 @@ def _atomic_hdf5(path: str, overwrite: bool):
         os.fsync(descriptor)
         os.close(descriptor)
         descriptor = None
-        os.chmod(temporary, _file_mode())
         os.replace(temporary, path)
     except BaseException:
         if descriptor is not None:

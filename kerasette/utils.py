@@ -10,6 +10,7 @@ import difflib
 import numbers
 import os
 import random
+import secrets
 from typing import Iterable
 
 import numpy as np
@@ -164,6 +165,18 @@ def check_path(argument: str, value) -> str:
     if not isinstance(value, str) or not value:
         raise TypeError(f"{argument}: expected a path (str or os.PathLike); received {value!r}")
     return value
+
+
+def new_file_beside(path, suffix: str) -> tuple[int, str]:
+    """Create a hidden, uniquely named file next to ``path``; return its descriptor and name.
+
+    For atomic writes: written in full, then renamed over ``path``. It is created as an
+    ordinary file would be (mode 0666 less the umask), whereas tempfile's files are
+    owner-only, which would leave saved models and cached data sets unreadable to others.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}{suffix}")
+    return os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666), temporary
 
 
 def check_verbose(value) -> int:

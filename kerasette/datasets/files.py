@@ -10,7 +10,6 @@ because mirrors may recompress them.
 import gzip
 import hashlib
 import os
-import secrets
 import shutil
 import urllib.error
 import urllib.request
@@ -20,6 +19,8 @@ from http.client import HTTPException
 from pathlib import Path
 
 import numpy as np
+
+from kerasette.utils import new_file_beside
 
 from .errors import DatasetError
 from .idx import read_idx
@@ -229,10 +230,8 @@ def _download(url: str, target: Path, sha256: str) -> bytes:
     file that a later search could pick up.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    part_path = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
-    # Created as an ordinary file would be (mode 0666 less the umask), so a shared cache
-    # stays readable; tempfile's files are owner-only.
-    descriptor = os.open(part_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    descriptor, part_name = new_file_beside(target, ".part")
+    part_path = Path(part_name)
     try:
         with os.fdopen(descriptor, "wb") as part, \
                 urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
