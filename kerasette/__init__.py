@@ -5,12 +5,41 @@
 >>> model.count_params()
 7850
 """
-from kerasette import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics,
-                       models, optimizers, saving, utils)
+
+from kerasette import (
+    activations,
+    backend,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    saving,
+    utils,
+)
 from kerasette.layers import Input
 from kerasette.models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "Model", "Sequential", "__version__", "activations", "backend", "callbacks",
-           "datasets", "initializers", "layers", "losses", "metrics", "models", "optimizers", "saving", "utils"]
+__all__ = [
+    "Input",
+    "Model",
+    "Sequential",
+    "__version__",
+    "activations",
+    "backend",
+    "callbacks",
+    "datasets",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
+    "optimizers",
+    "saving",
+    "utils",
+]

@@ -11,7 +11,7 @@ from typing import Callable
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import unknown_name_error
+from kerasette.registry import deserialize, register_builtins
 
 
 class ActivationFunction:
@@ -103,6 +103,8 @@ _ACTIVATIONS = {
     "linear": ActivationFunction("linear", _linear_apply, _linear_grad),
 }
 
+register_builtins("activation", _ACTIVATIONS)
+
 relu = _ACTIVATIONS["relu"]
 sigmoid = _ACTIVATIONS["sigmoid"]
 tanh = _ACTIVATIONS["tanh"]
@@ -120,11 +122,7 @@ def get(identifier: str | ActivationFunction | None) -> ActivationFunction:
     """
     if identifier is None:
         return linear
-    if isinstance(identifier, ActivationFunction):
-        return identifier
-    if isinstance(identifier, str) and identifier in _ACTIVATIONS:
-        return _ACTIVATIONS[identifier]
-    raise unknown_name_error("activation", identifier, _ACTIVATIONS)
+    return deserialize("activation", "activation", identifier, ActivationFunction)
 
 
 def serialize(activation: ActivationFunction) -> str:

@@ -10,7 +10,8 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_int, resolve, serialize, unknown_name_error
+from kerasette.registry import deserialize, register_builtins, serialize
+from kerasette.validation import check_int, unknown_name_error
 
 # The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
 # that truncated draws keep the intended variance.
@@ -262,6 +263,7 @@ _BY_NAME = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal, "variance_scaling": VarianceScaling,
 }
+register_builtins("initializer", _BY_NAME)
 
 
 def get(identifier) -> Initializer:
@@ -270,5 +272,5 @@ def get(identifier) -> Initializer:
     >>> type(get('glorot_uniform')).__name__
     'GlorotUniform'
     """
-    return resolve("initializer", identifier, Initializer, _BY_NAME)
+    return deserialize("initializer", "initializer", identifier, Initializer)
 

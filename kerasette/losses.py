@@ -9,13 +9,13 @@ division by small probabilities that the general path has to clip.
 """
 from __future__ import annotations
 
-import numbers
 from abc import ABC, abstractmethod
 
-from kerasette import backend
+from kerasette import activations, backend
 from kerasette.backend import xp
-from kerasette.utils import (check_bool, check_finite, check_labels_in_range, check_values_in_range,
-                             check_whole_numbers, host_array, resolve, serialize)
+from kerasette.registry import deserialize, register_builtins, serialize
+from kerasette.validation import (check_bool, check_finite, check_labels_in_range, check_number,
+                                  check_values_in_range, check_whole_numbers, host_array)
 
 EPSILON = 1e-7  # Keras's clip for probabilities before log
 
@@ -25,10 +25,10 @@ def _log_softmax(logits):
     return shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _softmax(logits):
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    e = xp.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+def mean_squared_error(y_true, y_pred):
+    """Mean of squared differences over the last axis, one value per sample (``keras.losses`` form)."""
+    difference = y_pred - y_true
+    return (difference * difference).mean(axis=-1)
 
 
 class Loss(ABC):
@@ -150,11 +150,6 @@ def _check_same_shape(targets, output_shape: tuple, argument: str, hint: str = "
     return targets
 
 
-def _check_label_smoothing(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value < 1.0:
-        raise ValueError(f"label_smoothing: received {value!r}; expected a value in [0, 1)")
-
-
 def _probabilities_gradient(y_true, y_pred):
     """Gradient of ``-sum(y * log(clip(p / sum(p))))`` with respect to ``p``."""
     total = y_pred.sum(axis=-1, keepdims=True)
@@ -183,9 +178,8 @@ class CategoricalCrossentropy(Loss):
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
                  name: str = "categorical_crossentropy", reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
-        _check_label_smoothing(label_smoothing)
         self.from_logits = check_bool("from_logits", from_logits)
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = check_number("label_smoothing", label_smoothing, 0, 1, high_open=True)
         self.fuses_with_softmax = not self.from_logits
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
@@ -212,7 +206,7 @@ class CategoricalCrossentropy(Loss):
 
     def per_sample_gradient(self, y_true, y_pred):
         if self.from_logits:
-            return _softmax(y_pred) * y_true.sum(axis=-1, keepdims=True) - y_true
+            return activations.softmax(y_pred) * y_true.sum(axis=-1, keepdims=True) - y_true
         return _probabilities_gradient(y_true, y_pred)
 
     def logits_gradient(self, y_true, probabilities):
@@ -272,7 +266,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     def per_sample_gradient(self, y_true, y_pred):
         if self.from_logits:
-            return _softmax(y_pred) - self._one_hot(y_true, y_pred)
+            return activations.softmax(y_pred) - self._one_hot(y_true, y_pred)
         return _probabilities_gradient(self._one_hot(y_true, y_pred), y_pred)
 
     def logits_gradient(self, y_true, probabilities):
@@ -296,9 +290,8 @@ class BinaryCrossentropy(Loss):
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
                  name: str = "binary_crossentropy", reduction: str = "sum_over_batch_size"):
         super().__init__(name, reduction)
-        _check_label_smoothing(label_smoothing)
         self.from_logits = check_bool("from_logits", from_logits)
-        self.label_smoothing = float(label_smoothing)
+        self.label_smoothing = check_number("label_smoothing", label_smoothing, 0, 1, high_open=True)
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
         targets = _check_same_shape(host_array(y_true, argument), output_shape, argument)
@@ -322,9 +315,7 @@ class BinaryCrossentropy(Loss):
     def per_sample_gradient(self, y_true, y_pred):
         width = y_pred.shape[-1]
         if self.from_logits:
-            e = xp.exp(-xp.abs(y_pred))
-            sigmoid = xp.where(y_pred >= 0, 1 / (1 + e), e / (1 + e))
-            return (sigmoid - y_true) / width
+            return (activations.sigmoid(y_pred) - y_true) / width
         p = xp.clip(y_pred, EPSILON, 1 - EPSILON)
         unclipped = (y_pred >= EPSILON) & (y_pred <= 1 - EPSILON)
         return (-y_true / p + (1 - y_true) / (1 - p)) * unclipped / width
@@ -351,8 +342,7 @@ class MeanSquaredError(Loss):
         return backend.to_device(targets.astype(backend.floatx()))
 
     def per_sample(self, y_true, y_pred):
-        difference = y_pred - y_true
-        return (difference * difference).mean(axis=-1)
+        return mean_squared_error(y_true, y_pred)
 
     def per_sample_gradient(self, y_true, y_pred):
         return (y_pred - y_true) * (2.0 / y_pred.shape[-1])
@@ -365,6 +355,7 @@ _BY_NAME = {
     "mean_squared_error": MeanSquaredError,
     "mse": MeanSquaredError,
 }
+register_builtins("loss", _BY_NAME)
 
 
 def get(identifier) -> Loss:
@@ -373,5 +364,5 @@ def get(identifier) -> Loss:
     >>> get('mse').name
     'mean_squared_error'
     """
-    return resolve("loss", identifier, Loss, _BY_NAME)
+    return deserialize("loss", "loss", identifier, Loss)
 

@@ -6,9 +6,13 @@ point where the GPU has to catch up.
 """
 from __future__ import annotations
 
+from types import FunctionType
+
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import unknown_name_error
+from kerasette.losses import mean_squared_error
+from kerasette.registry import builtin_names, deserialize, register_builtins
+from kerasette.validation import unknown_name_error
 
 
 def categorical_accuracy(y_true, y_pred):
@@ -25,10 +29,6 @@ def sparse_categorical_accuracy(y_true, y_pred):
 def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
     """Fraction of outputs on the same side of ``threshold`` as the targets, per sample."""
     return ((y_pred > threshold) == (y_true > threshold)).astype(y_pred.dtype).mean(axis=-1)
-
-
-def mean_squared_error(y_true, y_pred):
-    return ((y_pred - y_true) ** 2).mean(axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
@@ -144,6 +144,7 @@ _FUNCTIONS = {
     "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
     "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
 }
+register_builtins("metric", _FUNCTIONS)
 _ACCURACY_BY_KIND = {"categorical": categorical_accuracy, "sparse": sparse_categorical_accuracy,
                      "binary": binary_accuracy}
 
@@ -162,6 +163,8 @@ def get(identifier, loss=None, output_shape: tuple | None = None) -> MeanMetricW
         if kind is None:
             kind = "binary" if output_shape is not None and output_shape[-1] == 1 else "categorical"
         return MeanMetricWrapper(_ACCURACY_BY_KIND[kind], identifier)
-    if isinstance(identifier, str) and identifier in _FUNCTIONS:
-        return MeanMetricWrapper(_FUNCTIONS[identifier], identifier)
-    raise unknown_name_error("metrics", identifier, ["accuracy", "acc", *_FUNCTIONS])
+    special_names = ("accuracy", "acc")
+    if not isinstance(identifier, str):  # a metric is named in the logs, so it is given by name
+        raise unknown_name_error("metrics", identifier, [*special_names, *builtin_names("metric")])
+    function = deserialize("metric", "metrics", identifier, FunctionType, special_names=special_names)
+    return MeanMetricWrapper(function, identifier)

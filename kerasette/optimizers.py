@@ -7,25 +7,12 @@ that one step allocates as little as possible.
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_bool, resolve, serialize
-
-
-def _check_rate(argument: str, value, low: float = 0.0, high: float = math.inf,
-                low_inclusive: bool = True, high_inclusive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{argument}: expected a finite number; received {value!r}")
-    value = float(value)
-    above = value >= low if low_inclusive else value > low
-    below = value <= high if high_inclusive else value < high
-    if not (above and below):
-        bounds = f"{'[' if low_inclusive else '('}{low}, {high}{']' if high_inclusive else ')'}"
-        raise ValueError(f"{argument}: expected a value in {bounds}; received {value!r}")
-    return value
+from kerasette.registry import deserialize, register_builtins, serialize
+from kerasette.validation import check_bool, check_number
 
 
 class Optimizer(ABC):
@@ -57,7 +44,7 @@ class Optimizer(ABC):
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        self._learning_rate = _check_rate("learning_rate", value, 0.0, low_inclusive=False)
+        self._learning_rate = check_number("learning_rate", value, 0, low_open=True)
 
     def build(self, variables: list) -> None:
         """Create zeroed slots for each variable (once; kept across ``fit`` calls)."""
@@ -112,7 +99,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, name: str = "SGD"):
         super().__init__(learning_rate, name)
-        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0, high_inclusive=True)
+        self.momentum = check_number("momentum", momentum, 0, 1)
         self.nesterov = check_bool("nesterov", nesterov)
 
     def active_slots(self):
@@ -160,9 +147,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, name: str = "RMSprop"):
         super().__init__(learning_rate, name)
-        self.rho = _check_rate("rho", rho, 0.0, 1.0)
-        self.momentum = _check_rate("momentum", momentum, 0.0, 1.0, high_inclusive=True)
-        self.epsilon = _check_rate("epsilon", epsilon, 0.0)
+        self.rho = check_number("rho", rho, 0, 1, high_open=True)
+        self.momentum = check_number("momentum", momentum, 0, 1)
+        self.epsilon = check_number("epsilon", epsilon, 0)
         self.centered = check_bool("centered", centered)
 
     def active_slots(self):
@@ -223,9 +210,9 @@ class Adam(Optimizer):
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, name: str = "adam"):
         super().__init__(learning_rate, name)
-        self.beta_1 = _check_rate("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _check_rate("beta_2", beta_2, 0.0, 1.0)
-        self.epsilon = _check_rate("epsilon", epsilon, 0.0)
+        self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
+        self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
+        self.epsilon = check_number("epsilon", epsilon, 0)
         self.amsgrad = check_bool("amsgrad", amsgrad)
 
     def active_slots(self):
@@ -260,6 +247,7 @@ class Adam(Optimizer):
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
+register_builtins("optimizer", _BY_NAME)
 
 
 def get(identifier) -> Optimizer:
@@ -268,5 +256,5 @@ def get(identifier) -> Optimizer:
     >>> get('rmsprop').learning_rate
     0.001
     """
-    return resolve("optimizer", identifier, Optimizer, _BY_NAME, case_sensitive=False)
+    return deserialize("optimizer", "optimizer", identifier, Optimizer, case_sensitive=False)
 

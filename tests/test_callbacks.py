@@ -406,7 +406,7 @@ def test_learning_rate_scheduler_refuses_bad_schedules():
         LearningRateScheduler(0.1)
     scheduler = LearningRateScheduler(lambda epoch, lr: -lr)
     scheduler.set_model(FakeModel())
-    with pytest.raises(ValueError, match="epoch 0: expected a positive finite learning rate; received -0.1"):
+    with pytest.raises(ValueError, match="epoch 0: expected a positive finite number; received -0.1"):
         scheduler.on_epoch_begin(0)
 
 
@@ -564,7 +564,7 @@ def test_tensorboard_refuses_a_bad_update_freq():
 
 def test_summary_writer_logs_a_scalar_per_step_outside_fit(tmp_path):
     pytest.importorskip("tensorboard")
-    from kerasette.tensorboard import SummaryWriter
+    from kerasette.callbacks import SummaryWriter
     values = [1.0 / (step + 1) for step in range(5)]
     with SummaryWriter(tmp_path) as writer:
         for step, value in enumerate(values):

@@ -13,6 +13,7 @@ import pytest
 from kerasette import backend, losses, optimizers, utils
 from kerasette.layers import Activation, Dense, Dropout, Flatten, Softmax
 from kerasette.models import Sequential
+from kerasette.trainers import Arrays
 
 STEP = 1e-6
 TOLERANCE = 1e-6
@@ -277,15 +278,15 @@ def check_model(model, loss, inputs, raw_targets, sample_weight=None):
     """The parameter gradients of one training step against finite differences of the loss."""
     model.compile(optimizer=optimizers.SGD(learning_rate=0.5), loss=loss)
     model.build((None,) + inputs.shape[1:])
-    model._training_plan()
+    plan = model.training_plan()
     features = device(inputs)
     targets = loss.prepare_targets(raw_targets, (len(inputs),) + tuple(model.output_shape[1:]))
     weights = losses.prepare_sample_weight(sample_weight, len(inputs))
 
     outputs = model.forward(features, training=True)
-    _, grad = loss.value_and_gradient(targets, outputs, weights, through_softmax=model._fused())
-    model.backward(grad, need_input_grad=False, grad_is_logits=model._fused())
-    leaves = [layer for layer in model._leaf_layers() if layer.params]
+    _, grad = loss.value_and_gradient(targets, outputs, weights, through_softmax=plan.fused_softmax)
+    plan.backward(grad)
+    leaves = [layer for layer in model.leaf_layers() if layer.params]
     analytic = [backend.to_numpy(layer.gradients[name]).copy() for layer in leaves for name in layer.params]
 
     def scalar():
@@ -298,7 +299,7 @@ def check_model(model, loss, inputs, raw_targets, sample_weight=None):
 
     # The real training step applies exactly these gradients: w -= 0.5 * g with plain SGD.
     before = model.get_weights()
-    model._train_step(features, targets, weights)
+    model._train_step(Arrays(features, targets, weights))
     for old, new, analytic_grad in zip(before, model.get_weights(), analytic, strict=True):
         np.testing.assert_allclose((old - new) / 0.5, analytic_grad, rtol=1e-9, atol=1e-13)
 
@@ -319,7 +320,7 @@ def test_sequential_parameter_gradients(float64, loss_name, weighted):
     }[loss_name]
     sample_weight = rng.uniform(0.5, 2.0, size=8) if weighted else None
     check_model(model, loss, inputs, targets, sample_weight)
-    assert model._fused() == (final_activation == "softmax")
+    assert model.training_plan().fused_softmax == (final_activation == "softmax")
 
 
 def test_nested_sequential_parameter_gradients(float64):
@@ -337,7 +338,7 @@ def test_nested_sequential_ending_in_softmax_uses_the_fused_path(float64):
     model = Sequential([Dense(4, activation="tanh"), Sequential([Dense(3), Softmax()])])
     inputs = rng.standard_normal((5, 2))
     check_model(model, losses.CategoricalCrossentropy(), inputs, one_hot(rng.integers(0, 3, size=5), 3))
-    assert model._fused()
+    assert model.training_plan().fused_softmax
 
 
 def test_regression_model_gradients(float64):

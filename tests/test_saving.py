@@ -489,11 +489,11 @@ def test_model_checkpoint_accepts_every_name_model_save_accepts(tmp_path, name):
 def test_an_error_in_kerasette_while_loading_is_not_blamed_on_the_file(tmp_path, monkeypatch):
     path = tmp_path / "model.h5"
     trained_model().save(path)
-    from kerasette import saving
+    from kerasette.saving import kerasette_format
 
     def broken(*args, **kwargs):
         raise TypeError("a bug in kerasette")
 
-    monkeypatch.setattr(saving, "_restore_optimizer", broken)
+    monkeypatch.setattr(kerasette_format, "_restore_optimizer", broken)
     with pytest.raises(TypeError, match="^a bug in kerasette$"):
         load_model(path)

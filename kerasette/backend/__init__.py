@@ -110,8 +110,3 @@ def fused_update(name: str, arrays: tuple, scalars: tuple) -> bool:
         return False
     kernels = _impl.fused_kernels()
     return kernels is not None and kernels.run(name, arrays, scalars)
-
-
-def synchronize() -> None:
-    """Wait for queued device work; a no-op on the CPU. Used by timing code only."""
-    _impl.synchronize()

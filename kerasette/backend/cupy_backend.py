@@ -37,10 +37,6 @@ def to_numpy(array):
     return xp.asnumpy(array)
 
 
-def synchronize() -> None:
-    xp.cuda.get_current_stream().synchronize()
-
-
 def gather_rows(array, indices, out):
     """``array[indices]`` written into ``out`` on the device."""
     return xp.take(array, indices, axis=0, out=out)

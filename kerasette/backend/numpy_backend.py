@@ -17,10 +17,6 @@ def to_numpy(array):
     return xp.asarray(array)
 
 
-def synchronize() -> None:
-    """Nothing is queued on the CPU."""
-
-
 def gather_rows(array, indices, out):
     """``array[indices]`` written into ``out`` without a temporary copy."""
     # mode='clip' skips NumPy's defensive buffering of ``out``; indices are in range.

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasette.utils import new_file_beside
+from kerasette.atomic_write import atomic_write
 
 from .errors import DatasetError
 from .idx import read_idx
@@ -158,12 +158,12 @@ def _read_local_files(
         for directory in searched:
             candidate = directory / file_name
             if candidate.is_file():
-                contents[file_name] = (str(candidate), _read_verified(candidate, sha256))
+                contents[file_name] = (str(candidate), _read_checked_gzip(candidate, sha256))
                 break
     return contents
 
 
-def _read_verified(file_path: Path, sha256: str) -> bytes:
+def _read_checked_gzip(file_path: Path, sha256: str) -> bytes:
     try:
         raw = file_path.read_bytes()
     except OSError as err:
@@ -230,20 +230,10 @@ def _download(url: str, target: Path, sha256: str) -> bytes:
     file that a later search could pick up.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, part_name = new_file_beside(target, ".part")
-    part_path = Path(part_name)
-    try:
-        with os.fdopen(descriptor, "wb") as part, \
-                urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+    with atomic_write(target, ".part") as part_name:
+        with open(part_name, "wb") as part, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             shutil.copyfileobj(response, part, _DOWNLOAD_CHUNK_BYTES)
-            part.flush()
-            # On disk before the rename, so a crash cannot leave a truncated file under the real name.
-            os.fsync(part.fileno())
-        content = _decompress_verified(part_path.read_bytes(), url, sha256)
-        os.replace(part_path, target)
-    except BaseException:
-        part_path.unlink(missing_ok=True)
-        raise
+        content = _decompress_verified(Path(part_name).read_bytes(), url, sha256)
     return content
 
 

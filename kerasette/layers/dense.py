@@ -1,12 +1,10 @@
 """Dense: the fully connected layer, ``activation(inputs @ kernel + bias)``."""
 from __future__ import annotations
 
-import numbers
-
 from kerasette import activations, initializers
 from kerasette.backend import xp
-from kerasette.utils import check_bool
 from kerasette.layers.layer import Layer
+from kerasette.validation import check_bool, check_number
 
 
 class Dense(Layer):
@@ -31,9 +29,7 @@ class Dense(Layer):
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-            raise ValueError(f"units: expected a positive integer; received {units!r}")
-        self.units = int(units)
+        self.units = check_number("units", units, 1, integer=True)
         self.activation = activations.get(activation)
         self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)

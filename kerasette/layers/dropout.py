@@ -1,12 +1,10 @@
 """Dropout: zeroes a random fraction of inputs during training only."""
 from __future__ import annotations
 
-import numbers
-
 from kerasette import backend
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
-from kerasette.utils import check_int
+from kerasette.validation import check_int, check_number
 
 
 class Dropout(Layer):
@@ -24,11 +22,9 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
-            raise ValueError(f"rate: expected a number in [0, 1); received {rate!r}")
+        self.rate = check_number("rate", rate, 0, 1, high_open=True)
         if seed is not None:
             check_int("seed", seed, 0)
-        self.rate = float(rate)
         self.seed = seed
         self._rng = None
 

@@ -1,7 +1,8 @@
 """Input and InputLayer: declare the shape of one sample at the start of a model."""
 from __future__ import annotations
 
-from kerasette.layers.layer import Layer, normalize_shape
+from kerasette.layers.layer import Layer
+from kerasette.validation import check_shape
 
 
 class InputLayer(Layer):
@@ -21,7 +22,7 @@ class InputLayer(Layer):
         shape = shape if shape is not None else input_shape
         if shape is None:
             raise ValueError("InputLayer: expected shape=(...) giving the shape of one sample; received None")
-        super().__init__(input_shape=normalize_shape(shape, "shape"), **kwargs)
+        super().__init__(input_shape=check_shape(shape, "shape"), **kwargs)
         self.batch_size = batch_size
 
     def get_config(self):

@@ -11,18 +11,17 @@ copies it (``Layer.__call__`` and ``Sequential.predict`` do).
 from __future__ import annotations
 
 import itertools
-import numbers
 import re
 from collections import defaultdict
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.utils import check_bool, check_finite_as, host_array
+from kerasette.validation import check_bool, check_choice, check_finite_as, check_shape, host_array
 
 _name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
 
-def _snake_case(name: str) -> str:
+def snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
@@ -30,19 +29,6 @@ def unique_name(prefix: str) -> str:
     """Keras-style layer names: ``dense``, ``dense_1``, ``dense_2``, ..."""
     index = next(_name_counters[prefix])
     return prefix if index == 0 else f"{prefix}_{index}"
-
-
-def normalize_shape(shape, argument: str) -> tuple[int, ...]:
-    """A shape without the batch axis as a tuple of positive ints (an int is a 1-tuple)."""
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{argument}: expected a tuple of positive integers; received {shape!r}") from None
-    if not all(isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in dims):
-        raise ValueError(f"{argument}: expected a tuple of positive integers; received {shape!r}")
-    return tuple(int(d) for d in dims)
 
 
 class Layer:
@@ -54,7 +40,8 @@ class Layer:
         input_shape: Shape of one sample (no batch axis); lets the model build at once.
         input_dim: Shorthand for ``input_shape=(input_dim,)``.
         batch_input_shape: Keras 2 spelling, ``(batch, *input_shape)``; the batch size is ignored.
-        dtype: Accepted for Keras compatibility; must be the backend floatx or None.
+        dtype: Keras's layer dtype: None (the backend floatx when built), 'float32' or
+            'float64'; the dtype of the layer's weights.
 
     Example:
     >>> class Double(Layer):
@@ -70,15 +57,14 @@ class Layer:
                  input_dim: int | None = None, batch_input_shape=None, dtype=None):
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"name: expected a non-empty string; received {name!r}")
-        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.trainable = check_bool("trainable", trainable)
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
-        self.declared_input_shape = normalize_shape(input_shape, "input_shape") if input_shape is not None else None
-        if dtype not in (None, "float32", "float64"):
-            raise ValueError(f"dtype: received {dtype!r}; expected None, 'float32' or 'float64'")
+        self.declared_input_shape = check_shape(input_shape, "input_shape") if input_shape is not None else None
+        self.dtype = None if dtype is None else check_choice("dtype", dtype, ("float32", "float64"))
         self.built = False
         self.input_shape: tuple | None = None
         self.output_shape: tuple | None = None
@@ -97,8 +83,8 @@ class Layer:
         return tuple(input_shape)
 
     def add_weight(self, name: str, shape: tuple, initializer) -> None:
-        """Create a weight and its gradient buffer."""
-        value = initializer(shape, backend.floatx())
+        """Create a weight (of the layer's dtype, else floatx) and its gradient buffer."""
+        value = initializer(shape, self.dtype or backend.floatx())
         self.params[name] = value
         self.gradients[name] = xp.zeros_like(value)
 
@@ -117,6 +103,17 @@ class Layer:
                 input of this layer's final softmax (the fused cross-entropy path).
         """
         return grad_output
+
+    @property
+    def sublayers(self) -> list["Layer"]:
+        """The layers this layer is made of, in order (a model's layers; none for most)."""
+        return []
+
+    def leaf_layers(self) -> list["Layer"]:
+        """The layers that compute, in forward order: this one, or its sublayers' leaves."""
+        if not self.sublayers:
+            return [self]
+        return [leaf for layer in self.sublayers for leaf in layer.leaf_layers()]
 
     @property
     def ends_in_softmax(self) -> bool:
@@ -170,6 +167,10 @@ class Layer:
 
         Every array is checked before any weight changes.
         """
+        self.write_checked_weights(self.check_weights(weights))
+
+    def check_weights(self, weights: list) -> list:
+        """``weights`` as host arrays, each checked against the weight it would replace."""
         current = self.weights
         if not isinstance(weights, (list, tuple)) or len(weights) != len(current):
             received = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
@@ -183,7 +184,11 @@ class Layer:
                 raise ValueError(f"{argument} has shape {array.shape}; expected {tuple(weight.shape)}")
             check_finite_as(array, weight.dtype, argument)
             values.append(array)
-        for value, weight in zip(values, current):
+        return values
+
+    def write_checked_weights(self, values: list) -> None:
+        """Copy arrays that :meth:`check_weights` returned into the weights."""
+        for value, weight in zip(values, self.weights):
             weight[...] = backend.to_device(value, weight.dtype)
 
     # -- configuration ----------------------------------------------------------------
@@ -191,6 +196,8 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable}
         if self.declared_input_shape is not None:
             config["input_shape"] = list(self.declared_input_shape)
+        if self.dtype is not None:
+            config["dtype"] = self.dtype
         return config
 
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 import time
 
-from kerasette.utils import check_path
+from kerasette.validation import check_path
 
 INSTALL_HINT = 'TensorBoard logging needs the tensorboard package: pip install "kerasette[tensorboard]"'
 

@@ -1,0 +1,50 @@
+"""CallbackList: dispatches each hook to the callbacks that override it."""
+
+from __future__ import annotations
+
+from kerasette.callbacks.callback import HOOKS, Callback
+
+
+class CallbackList:
+    """Dispatches each hook to every callback that overrides it.
+
+    Hooks nobody overrides cost nothing per batch, which matters in a loop of
+    hundreds of steps per second.
+
+    Example:
+    >>> from kerasette.callbacks import History
+    >>> callbacks = CallbackList([History()], model=None, params={'epochs': 1})
+    >>> callbacks.on_train_batch_end is None  # History has no batch hook
+    True
+    """
+
+    def __init__(self, callbacks, model, params: dict):
+        self.callbacks = list(callbacks)
+        for callback in self.callbacks:
+            callback.set_model(model)
+            callback.set_params(params)
+        for hook in HOOKS:
+            targets = [getattr(c, hook) for c in self.callbacks if self._overrides(c, hook)]
+            setattr(self, hook, self._dispatcher(targets))
+
+    @staticmethod
+    def _overrides(callback: Callback, hook: str) -> bool:
+        # A hook counts when the class overrides it or the instance was given one
+        # (LambdaCallback, or ``callback.on_epoch_end = fn`` as Keras allows).
+        return (hook in getattr(callback, "__dict__", {})
+                or getattr(type(callback), hook, None) is not getattr(Callback, hook))
+
+    @staticmethod
+    def _dispatcher(targets):
+        if not targets:
+            return None
+
+        def dispatch(*args):
+            for target in targets:
+                target(*args)
+        return dispatch
+
+    def call(self, hook: str, *args) -> None:
+        dispatch = getattr(self, hook)
+        if dispatch is not None:
+            dispatch(*args)

@@ -1,0 +1,85 @@
+"""EarlyStopping: stop training when a monitored quantity stops improving."""
+
+from __future__ import annotations
+
+from kerasette.callbacks.monitor_callback import MonitorCallback
+from kerasette.validation import check_bool, check_int, check_number
+
+
+class EarlyStopping(MonitorCallback):
+    """Stop training when a monitored quantity has stopped improving.
+
+    After each epoch the monitored value is compared with the best so far; after
+    ``patience`` epochs without an improvement of at least ``min_delta``,
+    ``model.stop_training`` is set and ``fit`` ends after that epoch.
+
+    Args:
+        monitor: Name of the logged quantity to watch, e.g. ``'val_loss'``.
+        min_delta: Smallest change that counts as an improvement.
+        patience: Epochs without improvement before stopping.
+        verbose: 1 prints a line when stopping and when restoring weights.
+        mode: ``'min'``, ``'max'`` or ``'auto'`` (maximise names with ``acc``/``auc``).
+        baseline: Value the quantity must beat; epochs that improve on the best so
+            far but not on the baseline still count towards ``patience``.
+        restore_best_weights: At the end of training, restore the weights of the
+            best epoch (whether or not training stopped early, as Keras 3 does).
+        start_from_epoch: Epochs of warm-up during which nothing is monitored.
+
+    Example:
+    >>> stopper = EarlyStopping(monitor='val_loss', patience=2)
+    >>> stopper.model = type('FakeModel', (), {'stop_training': False})()
+    >>> stopper.on_train_begin()
+    >>> for epoch, val_loss in enumerate([0.5, 0.4, 0.45, 0.42, 0.3]):
+    ...     stopper.on_epoch_end(epoch, {'val_loss': val_loss})
+    ...     if stopper.model.stop_training:
+    ...         break
+    >>> stopper.stopped_epoch  # two epochs without beating 0.4
+    3
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0):
+        super().__init__(monitor, mode, min_delta)
+        self.patience = check_int("patience", patience, 0)
+        self.verbose = verbose
+        self.baseline = None if baseline is None else check_number("baseline", baseline)
+        self.restore_best_weights = check_bool("restore_best_weights", restore_best_weights)
+        self.start_from_epoch = check_int("start_from_epoch", start_from_epoch, 0)
+        self.on_train_begin()
+
+    def on_train_begin(self, logs=None):
+        # Reset so that one instance can serve several fit calls.
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self._monitored_value(logs, "Early stopping")
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self._is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)

@@ -1,0 +1,194 @@
+"""Files written by Keras: Keras 3 ``.weights.h5`` and legacy HDF5 models (``model.save('m.h5')``).
+
+Legacy models made of Dense, Dropout, Flatten, Activation and Softmax layers are rebuilt
+with their weights and, where kerasette has the same optimizer, loss and metrics, compiled.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import h5py
+
+from kerasette import losses, optimizers
+from kerasette.layers import Activation, Dense, Dropout, Flatten, InputLayer, Layer, Softmax
+from kerasette.layers.layer import snake_case
+from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
+from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
+
+_KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax")
+# Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
+_KERAS_OPTIMIZER_EXTRAS = ("weight_decay", "decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
+                           "loss_scale_factor", "gradient_accumulation_steps")
+
+
+def legacy_weights(file: h5py.File, path: str) -> list:
+    """``(layer name, [array, ...])`` of a legacy Keras file, in its ``layer_names`` order."""
+    group = file["model_weights"] if "model_weights" in file else file
+    stored = []
+    for layer_name in string_list_attribute(group, "layer_names", path):
+        if not isinstance(group.get(layer_name), h5py.Group):
+            raise ValueError(f"filepath {path!r}: layer {layer_name!r} is listed in layer_names but missing")
+        layer_group = group[layer_name]
+        weight_names = string_list_attribute(layer_group, "weight_names", path)
+        for weight_name in weight_names:
+            if not isinstance(layer_group.get(weight_name), h5py.Dataset):
+                raise ValueError(f"filepath {path!r}: weight {layer_name}/{weight_name} is listed but missing")
+        if weight_names:
+            stored.append((layer_name, [read_dataset(layer_group[name], path) for name in weight_names]))
+    return stored
+
+
+def _keras3_layer_groups(model: Layer, prefix: str = "layers") -> list[str]:
+    """Where Keras 3 stores each weighted layer of an equivalent model.
+
+    Keras names a layer's group by its class and position among the layers of that
+    class in the same model (``dense``, ``dense_1``, ...), not by the layer's name.
+    """
+    groups, used = [], {}
+    for layer in model.sublayers:
+        if isinstance(layer, InputLayer):  # Keras keeps no group for it
+            continue
+        base = snake_case(type(layer).__name__)
+        used[base] = used.get(base, -1) + 1
+        name = base if used[base] == 0 else f"{base}_{used[base]}"
+        if layer.sublayers:
+            groups.extend(_keras3_layer_groups(layer, f"{prefix}/{name}/layers"))
+        elif layer.params:
+            groups.append(f"{prefix}/{name}")
+    return groups
+
+
+def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
+    """``(group path, [array, ...])`` of a Keras 3 weights file, for the layers of ``model``."""
+    found = []
+    file["layers"].visititems(lambda name, item: found.append(f"layers/{name.rpartition('/')[0]}")
+                              if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" and len(item)
+                              else None)
+    expected = _keras3_layer_groups(model)
+    if sorted(found) != sorted(expected):
+        raise ValueError(f"filepath {path!r}: the Keras weights file holds weights for {sorted(found)}, but an "
+                         f"equivalent Keras model of this model's layers would hold {sorted(expected)}")
+    stored = []
+    for group_path in expected:
+        variables = file[f"{group_path}/vars"]
+        indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
+        if indices != [str(index) for index in range(len(indices))]:
+            raise ValueError(f"filepath {path!r}: {group_path}/vars should hold datasets 0, 1, ...; "
+                             f"received {sorted(variables)}")
+        stored.append((group_path, [read_dataset(variables[index], path) for index in indices]))
+    return stored
+
+
+def _keras_activation(value, path: str, layer_name: str):
+    # Keras writes activations as names, or as {'class_name': 'function', 'config': name}.
+    if isinstance(value, dict):
+        value = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"filepath {path!r}: layer '{layer_name}' has activation {value!r}; expected a name")
+    return value
+
+
+def _keras_layer(entry: dict, path: str) -> Layer:
+    """The kerasette layer for one Keras layer config (weights are set afterwards)."""
+    class_name = entry.get("class_name")
+    config = entry.get("config") or {}
+    name = config.get("name")
+    if class_name not in _KERAS_LAYERS:
+        raise ValueError(f"filepath {path!r}: layer {name!r} is a Keras {class_name!r}; kerasette reads Keras "
+                         f"models made of {', '.join(_KERAS_LAYERS)}")
+    batch_shape = config.get("batch_shape") or config.get("batch_input_shape")
+    common = {"name": name, "trainable": config.get("trainable", True)}
+    if batch_shape and class_name != "InputLayer":
+        common["input_shape"] = tuple(batch_shape[1:])
+    try:
+        if class_name == "InputLayer":
+            return InputLayer(shape=tuple(batch_shape[1:]) if batch_shape else None, name=name)
+        if class_name == "Dense":
+            return Dense(config["units"], activation=_keras_activation(config.get("activation"), path, name),
+                         use_bias=config.get("use_bias", True), **common)
+        if class_name == "Dropout":
+            return Dropout(config["rate"], seed=config.get("seed"), **common)
+        if class_name == "Flatten":
+            return Flatten(**common)
+        if class_name == "Activation":
+            return Activation(_keras_activation(config.get("activation"), path, name), **common)
+        return Softmax(axis=config.get("axis", -1), **common)
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"filepath {path!r}: cannot translate Keras layer {name!r} ({class_name}): "
+                         f"{error}") from None
+
+
+def load_legacy_model(file: h5py.File, path: str, compile: bool):
+    """The Sequential model a legacy Keras HDF5 file describes, with its weights."""
+    config = json_attribute(file.attrs, "model_config", path, dict)
+    model_config = config.get("config")
+    if config.get("class_name") != "Sequential" or not isinstance(model_config, dict):
+        raise ValueError(f"filepath {path!r}: the Keras model is a {config.get('class_name')!r}; kerasette reads "
+                         "Sequential models only")
+    entries = model_config.get("layers") or []
+    try:
+        model = model_class()([_keras_layer(entry, path) for entry in entries], name=model_config.get("name"))
+        if not model.built and model_config.get("build_input_shape"):
+            model.build(tuple(model_config["build_input_shape"]))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"filepath {path!r}: cannot rebuild the Keras model ({error})") from None
+    assign(match_weights(path, legacy_weights(file, path), model))
+    if compile and "training_config" in file.attrs:
+        training_config = json_attribute(file.attrs, "training_config", path, dict)
+        if training_config.get("loss") is not None:
+            compile_as_saved(model, path, _keras_optimizer(training_config.get("optimizer_config"), path),
+                     _keras_loss(training_config["loss"], path), _keras_metrics(training_config.get("metrics"), path))
+    return model
+
+
+def _constructor_arguments(cls: type, config: dict) -> dict:
+    accepted = inspect.signature(cls.__init__).parameters
+    # Names and reductions keep kerasette's defaults (Keras 2 wrote reduction='auto').
+    return {key: value for key, value in config.items()
+            if key in accepted and key not in ("name", "reduction") and value is not None}
+
+
+def _keras_optimizer(optimizer_config, path: str) -> optimizers.Optimizer:
+    if not isinstance(optimizer_config, dict):
+        raise ValueError(f"filepath {path!r}: training_config has no optimizer_config; pass compile=False")
+    class_name = str(optimizer_config.get("class_name", ""))
+    config = optimizer_config.get("config") or {}
+    known = {cls.__name__.lower(): cls for cls in (optimizers.SGD, optimizers.RMSprop, optimizers.Adam)}
+    cls = known.get(class_name.lower())
+    if cls is None:
+        raise ValueError(f"filepath {path!r}: the Keras optimizer {class_name!r} has no kerasette counterpart "
+                         f"(expected one of SGD, RMSprop, Adam); pass compile=False to load the model uncompiled")
+    extras = [key for key in _KERAS_OPTIMIZER_EXTRAS if config.get(key)]
+    if extras or isinstance(config.get("learning_rate"), dict):
+        unsupported = extras or ["a learning-rate schedule"]
+        raise ValueError(f"filepath {path!r}: the Keras optimizer uses {', '.join(unsupported)}, which kerasette's "
+                         f"{cls.__name__} lacks; pass compile=False to load the model uncompiled")
+    return cls(**_constructor_arguments(cls, config))
+
+
+def _keras_loss(loss, path: str) -> losses.Loss:
+    if isinstance(loss, dict):
+        class_name = loss.get("class_name")
+        try:
+            cls = type(losses.get(class_name))
+        except (ValueError, TypeError):
+            raise ValueError(f"filepath {path!r}: the Keras loss {class_name!r} has no kerasette counterpart; "
+                             "pass compile=False to load the model uncompiled") from None
+        return cls(**_constructor_arguments(cls, loss.get("config") or {}))
+    if not isinstance(loss, str):
+        raise ValueError(f"filepath {path!r}: training_config holds the loss {loss!r}; expected a name; "
+                         "pass compile=False to load the model uncompiled")
+    return loss
+
+
+def _keras_metrics(metrics, path: str) -> list[str]:
+    names = []
+    for metric in metrics or []:
+        if isinstance(metric, dict):
+            metric = (metric.get("config") or {}).get("name")
+        if not isinstance(metric, str):
+            raise ValueError(f"filepath {path!r}: training_config holds the metric {metric!r}; expected a name; "
+                             "pass compile=False to load the model uncompiled")
+        names.append(metric)
+    return names

@@ -1,0 +1,185 @@
+"""kerasette's own HDF5 layout: numeric datasets and JSON text attributes, never pickle.
+
+- ``model_weights/<layer path>/<weight name>``: every weight, where the layer path of
+  a layer inside a nested model is ``<model name>/<layer name>``;
+- ``optimizer_weights/iterations`` and ``optimizer_weights/slots/<weight path>/<slot>``:
+  the optimizer's step count and per-variable state (model files of compiled models);
+- root attributes (JSON text): ``kerasette_format`` (``'model'`` or ``'weights'``),
+  ``kerasette_version``, ``weight_paths`` (the weights in model order), and in model
+  files ``model_config``, ``compile_config`` and ``optimizer_variable_paths``;
+- ``sha256``: a SHA-256 over every dataset and every other root attribute, checked on
+  every read, so that silent corruption is reported instead of loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import h5py
+import numpy as np
+
+import kerasette
+from kerasette import backend, losses, optimizers
+from kerasette.saving.hdf5_file import atomic_hdf5, attribute_text, json_attribute, read_dataset
+from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class, weighted_layers
+
+_DIGEST_ATTRIBUTE = "sha256"
+
+
+def _weight_datasets(model) -> tuple[dict, list[str]]:
+    datasets, weight_paths = {}, []
+    for layer_path, layer in weighted_layers(model):
+        for name, value in layer.params.items():
+            weight_paths.append(f"{layer_path}/{name}")
+            datasets[f"model_weights/{layer_path}/{name}"] = np.ascontiguousarray(backend.to_numpy(value))
+    return datasets, weight_paths
+
+
+def _trained_variable_paths(model) -> tuple[list, list[str]]:
+    """The variables the optimizer updates, in its order, with their weight paths."""
+    variables = model.training_plan().variables
+    path_of = {id(value): f"{layer_path}/{name}"
+               for layer_path, layer in weighted_layers(model) for name, value in layer.params.items()}
+    return variables, [path_of[id(variable)] for variable in variables]
+
+
+def _optimizer_datasets(model) -> tuple[dict, list[str]]:
+    optimizer = model.optimizer
+    datasets = {"optimizer_weights/iterations": np.array(optimizer.iterations, dtype=np.int64)}
+    variables, variable_paths = _trained_variable_paths(model)
+    # Slots built for another set of variables would be rebuilt by the next step anyway.
+    if len(optimizer.slots) != len(variables) or any(
+            tuple(value.shape) != tuple(variable.shape)
+            for slot, variable in zip(optimizer.slots, variables) for value in slot.values()):
+        return datasets, []
+    for variable_path, slot in zip(variable_paths, optimizer.slots):
+        for slot_name, value in slot.items():
+            datasets[f"optimizer_weights/slots/{variable_path}/{slot_name}"] = np.ascontiguousarray(
+                backend.to_numpy(value))
+    return datasets, variable_paths
+
+
+def _digest(datasets: dict, attributes: dict) -> str:
+    """SHA-256 over every dataset (path, dtype, shape, bytes) and every text attribute."""
+    sha = hashlib.sha256()
+    for name in sorted(attributes):
+        value = attributes[name]
+        shown = value if isinstance(value, str) else repr(value)
+        sha.update(f"attribute\0{name}\0{shown}\0".encode())
+    for name in sorted(datasets):
+        array = np.ascontiguousarray(datasets[name])
+        sha.update(f"dataset\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        sha.update(array.tobytes())
+    return sha.hexdigest()
+
+
+def write_model(model, path: str, overwrite: bool) -> None:
+    """Architecture, weights and (for a compiled model) optimizer state, in one file."""
+    datasets, weight_paths = _weight_datasets(model)
+    attributes = {"kerasette_format": "model",
+                  "model_config": json.dumps({"class_name": "Sequential", "config": model.get_config()}),
+                  "weight_paths": json.dumps(weight_paths)}
+    if model.loss is not None:
+        attributes["compile_config"] = json.dumps({
+            "optimizer": optimizers.serialize(model.optimizer),
+            "loss": losses.serialize(model.loss),
+            "metrics": [metric.name for metric in model.compiled_metrics]})
+        optimizer_datasets, variable_paths = _optimizer_datasets(model)
+        datasets.update(optimizer_datasets)
+        attributes["optimizer_variable_paths"] = json.dumps(variable_paths)
+    _write_file(path, overwrite, attributes, datasets)
+
+
+def write_weights(model, path: str, overwrite: bool) -> None:
+    """The weights alone."""
+    datasets, weight_paths = _weight_datasets(model)
+    _write_file(path, overwrite, {"kerasette_format": "weights", "weight_paths": json.dumps(weight_paths)}, datasets)
+
+
+def _write_file(path: str, overwrite: bool, attributes: dict, datasets: dict) -> None:
+    attributes = {"kerasette_version": kerasette.__version__, **attributes}
+    attributes[_DIGEST_ATTRIBUTE] = _digest(datasets, attributes)
+    with atomic_hdf5(path, overwrite) as file:
+        for name, value in attributes.items():
+            file.attrs[name] = value
+        for name, array in datasets.items():
+            file.create_dataset(name, data=array)
+
+
+def read_checked_datasets(file: h5py.File, path: str) -> dict:
+    """Every dataset of a kerasette file, after checking them against the stored SHA-256."""
+    names = []
+    file.visititems(lambda name, item: names.append(name) if isinstance(item, h5py.Dataset) else None)
+    datasets = {name: read_dataset(file[name], path) for name in names}
+    attributes = {name: attribute_text(value) for name, value in file.attrs.items() if name != _DIGEST_ATTRIBUTE}
+    stored = attribute_text(file.attrs.get(_DIGEST_ATTRIBUTE))
+    if not isinstance(stored, str):
+        raise ValueError(f"filepath {path!r}: missing {_DIGEST_ATTRIBUTE} attribute; cannot verify the data")
+    if _digest(datasets, attributes) != stored:
+        raise ValueError(f"filepath {path!r}: checksum mismatch: the contents differ from the SHA-256 stored "
+                         "when the file was saved, so the file is corrupted")
+    return datasets
+
+
+def stored_weights(file: h5py.File, path: str, datasets: dict) -> list:
+    """``(layer path, [array, ...])`` in file order, from verified datasets."""
+    weight_paths = json_attribute(file.attrs, "weight_paths", path, list)
+    stored: dict[str, list] = {}
+    for weight_path in weight_paths:
+        key = f"model_weights/{weight_path}"
+        if not isinstance(weight_path, str) or key not in datasets:
+            raise ValueError(f"filepath {path!r}: weight {weight_path!r} is listed in weight_paths but missing")
+        stored.setdefault(weight_path.rpartition("/")[0], []).append(datasets[key])
+    return list(stored.items())
+
+
+def load_model(file: h5py.File, path: str, compile: bool) :
+    datasets = read_checked_datasets(file, path)
+    config = json_attribute(file.attrs, "model_config", path, dict)
+    if config.get("class_name") != "Sequential" or not isinstance(config.get("config"), dict):
+        raise ValueError(f"filepath {path!r}: model_config describes a {config.get('class_name')!r}; "
+                         "expected a 'Sequential' model")
+    try:
+        model = model_class().from_config(config["config"])
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"filepath {path!r}: model_config does not describe a model kerasette can build "
+                         f"({error})") from None
+    assign(match_weights(path, stored_weights(file, path, datasets), model))
+    if compile and "compile_config" in file.attrs:
+        compile_config = json_attribute(file.attrs, "compile_config", path, dict)
+        compile_as_saved(model, path, compile_config.get("optimizer"), compile_config.get("loss"),
+                         compile_config.get("metrics"))
+        _restore_optimizer(model, path, datasets, json_attribute(file.attrs, "optimizer_variable_paths", path, list))
+    return model
+
+
+def _restore_optimizer(model, path: str, datasets: dict, saved_paths: list) -> None:
+    optimizer = model.optimizer
+    iterations = datasets.get("optimizer_weights/iterations")
+    if iterations is None or iterations.shape != () or iterations.dtype.kind not in "iu" or iterations < 0:
+        raise ValueError(f"filepath {path!r}: optimizer_weights/iterations should be a non-negative integer; "
+                         f"received {iterations!r}")
+    optimizer.iterations = int(iterations)
+    variables, variable_paths = _trained_variable_paths(model)
+    # The slots belong to the variables the saved model's optimizer was built for; when
+    # trainable flags changed since, the rebuilt model trains others, and its optimizer
+    # starts without slots, as the next step of the saved model would have rebuilt them.
+    if not saved_paths or variable_paths != saved_paths:
+        return
+    optimizer.build(variables)
+    slot_names = [name for name in datasets if name.startswith("optimizer_weights/slots/")]
+    staged = []
+    for variable_path, slot in zip(variable_paths, optimizer.slots):
+        for slot_name, value in slot.items():
+            key = f"optimizer_weights/slots/{variable_path}/{slot_name}"
+            array = datasets.get(key)
+            if array is None or tuple(array.shape) != tuple(value.shape):
+                received = "nothing" if array is None else f"shape {tuple(array.shape)}"
+                raise ValueError(f"filepath {path!r}: optimizer slot '{variable_path}/{slot_name}' should have "
+                                 f"shape {tuple(value.shape)}; the file holds {received}")
+            staged.append((value, array))
+    if len(staged) != len(slot_names):
+        raise ValueError(f"filepath {path!r}: the file holds {len(slot_names)} optimizer slots; "
+                         f"{optimizer.name} uses {len(staged)}")
+    assign(staged)

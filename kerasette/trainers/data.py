@@ -1,0 +1,126 @@
+"""From what the user passes to checked device arrays: inputs, targets and sample weights.
+
+Everything here runs before the first weight update. Inputs are checked against the
+shape the model has, or would have once built, so a refused call changes and builds
+nothing; targets are checked by the loss (``Loss.prepare_targets``), which knows what
+it needs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from kerasette import backend, losses
+from kerasette.validation import check_same_length, host_array
+
+
+class Arrays(NamedTuple):
+    """Device arrays of one data set: inputs, and targets and weights where given."""
+
+    features: object
+    targets: object = None
+    weights: object = None
+
+    @property
+    def num_samples(self) -> int:
+        return self.features.shape[0]
+
+    def rows(self, selection) -> Arrays:
+        """The same arrays restricted to ``selection`` (a slice or indices)."""
+        return Arrays(*(None if array is None else array[selection] for array in self))
+
+
+def prepare_features(values, argument: str):
+    """Model inputs as a device array of floatx, checked for size and finiteness."""
+    array = host_array(values, argument)
+    if array.ndim == 0:
+        raise ValueError(f"{argument}: expected a batch of samples, shape (n, ...); received a scalar")
+    if array.shape[0] == 0:
+        raise ValueError(
+            f"{argument}: expected at least one sample; received an empty array of shape {tuple(array.shape)}"
+        )
+    array = backend.to_device(array, backend.floatx())
+    if not bool(backend.xp.isfinite(array).all()):
+        raise ValueError(f"{argument}: contains NaN or infinity; inputs must be finite")
+    return array
+
+
+def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arrays:
+    """Checked device arrays for ``x`` and, when given, ``y`` and ``sample_weight``.
+
+    Args:
+        model: The model the data is for (its input and output shapes are checked).
+        loss: The compiled loss, which prepares the targets; unused without ``y``.
+        prefix: Put before argument names in messages (``'validation_data: '``).
+    """
+    features = prepare_features(x, f"{prefix}x")
+    input_shape = model.input_shape_for(features.shape)
+    if tuple(features.shape[1:]) != tuple(input_shape[1:]):
+        raise ValueError(
+            f"{prefix}x: expected samples of shape {tuple(input_shape[1:])} (the model's input shape); "
+            f"received shape {tuple(features.shape)}"
+        )
+    if y is None:
+        return Arrays(features)
+    y_length = y.shape[0] if backend.is_device_array(y) else len(host_array(y, f"{prefix}y"))
+    lengths = [(f"{prefix}x", features.shape[0]), (f"{prefix}y", y_length)]
+    if sample_weight is not None:
+        weights_array = host_array(sample_weight, f"{prefix}sample_weight")
+        lengths.append((f"{prefix}sample_weight", weights_array.shape[0] if weights_array.ndim else 1))
+    check_same_length(lengths)
+    output_shape = model.compute_output_shape(input_shape)
+    targets = loss.prepare_targets(y, (features.shape[0],) + tuple(output_shape[1:]), f"{prefix}y")
+    weights = losses.prepare_sample_weight(sample_weight, features.shape[0], f"{prefix}sample_weight")
+    return Arrays(features, targets, weights)
+
+
+def split_validation(arrays: Arrays, fraction: float) -> tuple[Arrays, Arrays]:
+    """The first ``1 - fraction`` of the samples for training, the *last* for validation, as in Keras."""
+    split_at = int(math.floor(arrays.num_samples * (1.0 - fraction)))
+    if split_at == 0 or split_at == arrays.num_samples:
+        raise ValueError(
+            f"validation_split: {fraction} of {arrays.num_samples} samples leaves an empty training or validation set"
+        )
+    return arrays.rows(slice(None, split_at)), arrays.rows(slice(split_at, None))
+
+
+def class_weight_to_sample_weight(class_weight, labels) -> np.ndarray:
+    """Per-sample weights ``class_weight[label]`` for integer ``labels`` (host arrays).
+
+    >>> class_weight_to_sample_weight({0: 1.0, 1: 3.0}, np.array([1, 0, 1])).tolist()
+    [3.0, 1.0, 3.0]
+    """
+    if not isinstance(class_weight, dict) or not class_weight:
+        raise TypeError(f"class_weight: expected a dict mapping class index to weight; received {class_weight!r}")
+    labels = labels.astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - {int(k) for k in class_weight})
+    if missing:
+        raise ValueError(f"class_weight: no weight given for classes {missing}; received keys {sorted(class_weight)}")
+    table = np.zeros(max(max(int(k) for k in class_weight), int(labels.max())) + 1)
+    for key, value in class_weight.items():
+        table[int(key)] = float(value)
+    return table[labels]
+
+
+def apply_class_weight(loss, class_weight, arrays: Arrays) -> Arrays:
+    """``arrays`` with each sample's weight multiplied by the weight of its class.
+
+    The class is the integer label (sparse losses), the position of the largest target
+    (one-hot targets) or the rounded target (a single binary output).
+    """
+    if class_weight is None:
+        return arrays
+    labels = backend.to_numpy(arrays.targets)
+    if loss.accuracy_kind == "sparse":
+        labels = labels.reshape(len(labels))
+    elif labels.ndim > 1 and labels.shape[-1] > 1:  # one-hot rows
+        labels = labels.argmax(axis=-1).reshape(len(labels))
+    else:  # a single binary output
+        labels = labels.round().reshape(len(labels))
+    weights = class_weight_to_sample_weight(class_weight, labels)
+    if arrays.weights is not None:
+        weights = weights * backend.to_numpy(arrays.weights)
+    return arrays._replace(weights=losses.prepare_sample_weight(weights, len(labels), "class_weight"))

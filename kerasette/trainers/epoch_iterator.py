@@ -1,0 +1,52 @@
+"""EpochIterator: the batches of one pass over prepared arrays, as Keras 3's EpochIterator.
+
+In order, a batch is a view of consecutive rows (no copy). Shuffled, a new permutation is
+drawn from the seeded host generator at the start of every pass and copied to the device
+once; each batch's rows are then gathered on the device into buffers reused from batch
+to batch, so a training step allocates nothing for its data.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kerasette import backend
+from kerasette.trainers.data import Arrays
+
+
+class EpochIterator:
+    """Iterate ``(step, batch)`` over ``arrays`` in batches of ``batch_size``; the last may be shorter.
+
+    Example:
+    >>> iterator = EpochIterator(Arrays(np.arange(5.0)[:, None]), batch_size=2)
+    >>> iterator.steps, [batch.features.ravel().tolist() for _, batch in iterator]
+    (3, [[0.0, 1.0], [2.0, 3.0], [4.0]])
+    """
+
+    def __init__(self, arrays: Arrays, batch_size: int, shuffle: bool = False):
+        self.arrays = arrays
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.steps = math.ceil(arrays.num_samples / batch_size)
+        self._buffers: dict[tuple, object] = {}
+
+    def __iter__(self):
+        num_samples = self.arrays.num_samples
+        order = backend.to_device(backend.host_rng().permutation(num_samples)) if self.shuffle else None
+        for step, start in enumerate(range(0, num_samples, self.batch_size)):
+            stop = min(start + self.batch_size, num_samples)
+            if order is None:
+                yield step, self.arrays.rows(slice(start, stop))
+            else:
+                yield step, Arrays(*(self._gather(index, array, order[start:stop])
+                                     for index, array in enumerate(self.arrays)))
+
+    def _gather(self, index: int, array, indices):
+        if array is None:
+            return None
+        shape = (len(indices),) + tuple(array.shape[1:])
+        key = (index, shape)
+        if key not in self._buffers:
+            # One buffer per array and batch length: full batches and the shorter last one.
+            self._buffers[key] = backend.xp.empty(shape, dtype=array.dtype)
+        return backend.gather_rows(array, indices, self._buffers[key])

@@ -1,0 +1,305 @@
+"""Trainer: Keras's compile / fit / evaluate / predict and the ``*_on_batch`` methods.
+
+A model class inherits these and supplies its structure (``forward``, ``leaf_layers``,
+shapes, building). One training step is explicit: run the layers forward, ask the loss
+for its value and gradient, run the :class:`TrainingPlan` backward, let the optimizer
+update the weights. Batches come from an :class:`EpochIterator` over arrays that
+:mod:`~kerasette.trainers.data` checked, all before the first update.
+"""
+
+from __future__ import annotations
+
+from kerasette import backend, losses, metrics as metrics_module, optimizers
+from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
+from kerasette.trainers import data
+from kerasette.trainers.epoch_iterator import EpochIterator
+from kerasette.trainers.interrupts import interrupts_between_steps
+from kerasette.trainers.training_plan import TrainingPlan
+from kerasette.validation import check_bool, check_int, check_number, check_verbose
+
+
+def _check_batch_size(value) -> int:
+    return 32 if value is None else check_int("batch_size", value, 1)
+
+
+def _check_callbacks(callbacks) -> list:
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks: expected a list of Callback objects; received {callbacks!r}")
+    for callback in callbacks:
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"callbacks: expected Callback objects; received {callback!r} of type {type(callback).__name__}"
+            )
+    return list(callbacks)
+
+
+class Trainer:
+    """The training half of a model; see the module docstring."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled_metrics: list = []
+        self.stop_training = False
+        self.history: History | None = None
+        self._metric_identifiers = None
+        self._plan: TrainingPlan | None = None
+
+    # -- compile ------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+        """Choose the optimizer, loss and metrics for training.
+
+        Args:
+            optimizer: Name (``'rmsprop'``, ``'adam'``, ``'sgd'``) or optimizer object.
+            loss: Name or loss object; required.
+            metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
+        """
+        if loss is None:
+            raise ValueError("compile: loss is required, e.g. loss='categorical_crossentropy'; received None")
+        resolved_optimizer = optimizers.get(optimizer)
+        resolved_loss = losses.get(loss)
+        if metrics is None:
+            metrics = []
+        if isinstance(metrics, (str, metrics_module.MeanMetricWrapper)) or not isinstance(metrics, (list, tuple)):
+            raise TypeError(f"metrics: expected a list such as ['accuracy']; received {metrics!r}")
+        output_shape = self.output_shape if self.built else None
+        resolved_metrics = [metrics_module.get(m, resolved_loss, output_shape) for m in metrics]
+        names = [m.name for m in resolved_metrics]
+        if len(set(names)) != len(names) or "loss" in names:
+            raise ValueError(f"metrics: names must be unique and not 'loss'; received {names}")
+        self.optimizer, self.loss, self.compiled_metrics = resolved_optimizer, resolved_loss, resolved_metrics
+        # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
+        # resolved again once an unbuilt model learns its shape.
+        self._metric_identifiers = None if self.built else list(metrics)
+        # As in Keras, changes to ``trainable`` take effect at the next compile.
+        self.invalidate_training_plan()
+        self._loss_tracker = metrics_module.Mean("loss")
+
+    def _require_compiled(self, method: str) -> None:
+        if self.loss is None:
+            raise RuntimeError(
+                f"{method}: the model must be compiled first, e.g. "
+                "model.compile(optimizer='rmsprop', loss='categorical_crossentropy')"
+            )
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return ["loss"] + [metric.name for metric in self.compiled_metrics]
+
+    def training_plan(self) -> TrainingPlan:
+        """The plan of the training step, made at the first step after compile or a change of layers."""
+        if self._plan is None:
+            self._plan = TrainingPlan(self, self.loss)
+        return self._plan
+
+    def invalidate_training_plan(self) -> None:
+        self._plan = None
+
+    # -- data -----------------------------------------------------------------------------
+    def _prepare(self, x, y=None, sample_weight=None, prefix: str = "") -> data.Arrays:
+        """Checked device arrays; the model is built only once all of them passed."""
+        arrays = data.prepare(self, self.loss, x, y, sample_weight, prefix)
+        self.ensure_built(arrays.features.shape)
+        if y is not None and self._metric_identifiers is not None:
+            self.compiled_metrics = [metrics_module.get(m, self.loss, self.output_shape)
+                                     for m in self._metric_identifiers]
+            self._metric_identifiers = None
+        return arrays
+
+    def _prepare_validation_data(self, validation_data) -> data.Arrays:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data: expected a tuple (x_val, y_val) or (x_val, y_val, sample_weight); "
+                f"received {type(validation_data).__name__}"
+            )
+        return self._prepare(*validation_data, prefix="validation_data: ")
+
+    def _callback_list(self, callbacks: list, verbose: int, params: dict, history: History | None = None):
+        # As in Keras: the user's callbacks first, so History records what they add to the logs.
+        extra = ([history] if history else []) + ([ProgbarLogger(verbose)] if verbose else [])
+        return CallbackList([*callbacks, *extra], self, {**params, "verbose": verbose})
+
+    # -- one step and its metrics ---------------------------------------------------------
+    def _reset_metrics(self) -> None:
+        self._loss_tracker.reset_state()
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+
+    def _train_step(self, batch: data.Arrays) -> None:
+        plan = self.training_plan()
+        outputs = self.forward(batch.features, training=True)
+        loss_value, grad = self.loss.value_and_gradient(batch.targets, outputs, batch.weights,
+                                                        through_softmax=plan.fused_softmax)
+        self._update_metrics(loss_value, batch.targets, outputs)
+        plan.backward(grad)
+        self.optimizer.apply(plan.gradients, plan.variables)
+
+    def _test_step(self, batch: data.Arrays) -> None:
+        outputs = self.forward(batch.features, training=False)
+        loss_value = self.loss._reduce(self.loss.per_sample(batch.targets, outputs), batch.weights)
+        self._update_metrics(loss_value, batch.targets, outputs)
+
+    def _update_metrics(self, loss_value, targets, outputs) -> None:
+        self._loss_tracker.update_state(loss_value, weight=outputs.shape[0])
+        for metric in self.compiled_metrics:
+            metric.update_state(targets, outputs)
+
+    def _trackers(self) -> list:
+        return [self._loss_tracker, *self.compiled_metrics]
+
+    def _logs(self) -> dict:
+        return {tracker.name: tracker.result() for tracker in self._trackers()}
+
+    def _batch_result(self, return_dict: bool):
+        """The metrics just computed: a dict, the loss alone, or ``[loss, *metrics]``, as in Keras."""
+        logs = self._logs()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    # -- fit ----------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto",
+            callbacks: list | None = None, validation_split: float = 0.0, validation_data=None,
+            shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
+            initial_epoch: int = 0, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
+        """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
+
+        ``validation_split`` holds out the *last* fraction of the data, before shuffling,
+        as Keras does. Every argument is checked before the first weight update.
+        """
+        self._require_compiled("fit")
+        batch_size = _check_batch_size(batch_size)
+        epochs = check_int("epochs", epochs, 1)
+        initial_epoch = check_int("initial_epoch", initial_epoch, 0)
+        if initial_epoch >= epochs:
+            raise ValueError(f"initial_epoch: must be smaller than epochs={epochs}; received {initial_epoch}")
+        verbose = check_verbose(verbose)
+        validation_split = check_number("validation_split", validation_split, 0, 1, high_open=True)
+        validation_batch_size = batch_size if validation_batch_size is None else check_int(
+            "validation_batch_size", validation_batch_size, 1)
+        validation_freq = check_int("validation_freq", validation_freq, 1)
+        check_bool("shuffle", shuffle)
+        if y is None:
+            raise ValueError("fit: y is required (targets for x); received None")
+        if validation_split and validation_data is not None:
+            raise ValueError("fit: give validation_data or validation_split, not both")
+        callbacks = _check_callbacks(callbacks)
+
+        training = self._prepare(x, y, sample_weight)
+        validation = None
+        if validation_split:
+            training, validation = data.split_validation(training, validation_split)
+        elif validation_data is not None:
+            validation = self._prepare_validation_data(validation_data)
+        # As in Keras, class weights weigh the training samples, not the validation ones.
+        training = data.apply_class_weight(self.loss, class_weight, training)
+
+        batches = EpochIterator(training, batch_size, shuffle)
+        self.history = History()
+        callback_list = self._callback_list(callbacks, verbose, {"epochs": epochs, "steps": batches.steps,
+                                                                 "in_fit": True}, history=self.history)
+        self.training_plan()
+        self.stop_training = False
+        callback_list.call("on_train_begin", None)
+        with interrupts_between_steps() as raise_if_interrupted:
+            for epoch in range(initial_epoch, epochs):
+                self._reset_metrics()
+                callback_list.call("on_epoch_begin", epoch, None)
+                for step, batch in batches:
+                    if callback_list.on_train_batch_begin is not None:
+                        callback_list.on_train_batch_begin(step, None)
+                    self._train_step(batch)
+                    raise_if_interrupted()
+                    if callback_list.on_train_batch_end is not None:
+                        callback_list.on_train_batch_end(step, LazyLogs(self._trackers()))
+                    if self.stop_training:
+                        break
+                epoch_logs = self._logs()
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    callback_list.call("on_test_begin", None)
+                    validation_logs = self._evaluate_batches(EpochIterator(validation, validation_batch_size),
+                                                             callback_list)
+                    callback_list.call("on_test_end", validation_logs)
+                    epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
+                callback_list.call("on_epoch_end", epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        callback_list.call("on_train_end", None)
+        return self.history
+
+    # -- evaluate -----------------------------------------------------------------------
+    def _evaluate_batches(self, batches: EpochIterator, callback_list: CallbackList | None = None) -> dict:
+        self._reset_metrics()
+        for step, batch in batches:
+            if callback_list is not None:
+                callback_list.call("on_test_batch_begin", step, None)
+            self._test_step(batch)
+            if callback_list is not None and callback_list.on_test_batch_end is not None:
+                callback_list.on_test_batch_end(step, LazyLogs(self._trackers()))
+        return self._logs()
+
+    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
+                 callbacks: list | None = None, return_dict: bool = False):
+        """Loss (and metrics) on ``(x, y)``: the loss alone without metrics, else ``[loss, *metrics]``."""
+        self._require_compiled("evaluate")
+        batch_size = _check_batch_size(batch_size)
+        verbose = check_verbose(verbose)
+        if y is None:
+            raise ValueError("evaluate: y is required (targets for x); received None")
+        callbacks = _check_callbacks(callbacks)
+        batches = EpochIterator(self._prepare(x, y, sample_weight), batch_size)
+        callback_list = self._callback_list(callbacks, verbose, {"test_steps": batches.steps})
+        callback_list.call("on_test_begin", None)
+        logs = self._evaluate_batches(batches, callback_list)
+        callback_list.call("on_test_end", logs)
+        return self._batch_result(return_dict)
+
+    # -- predict ------------------------------------------------------------------------
+    def predict(self, x, batch_size: int | None = None, verbose="auto", callbacks: list | None = None):
+        """Outputs for every sample of ``x``, as a NumPy array on every backend."""
+        batch_size = _check_batch_size(batch_size)
+        verbose = check_verbose(verbose)
+        callbacks = _check_callbacks(callbacks)
+        arrays = self._prepare(x)
+        batches = EpochIterator(arrays, batch_size)
+        callback_list = self._callback_list(callbacks, verbose, {"predict_steps": batches.steps})
+        results = backend.xp.empty((arrays.num_samples,) + tuple(self.output_shape[1:]), dtype=backend.floatx())
+        callback_list.call("on_predict_begin", None)
+        for step, batch in batches:
+            callback_list.call("on_predict_batch_begin", step, None)
+            start = step * batch_size
+            results[start:start + batch.num_samples] = self.forward(batch.features, training=False)
+            callback_list.call("on_predict_batch_end", step, None)
+        callback_list.call("on_predict_end", None)
+        return backend.to_numpy(results)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch, as a NumPy array."""
+        features = self._prepare(x).features
+        return backend.to_numpy(self.forward(features, training=False).copy())
+
+    # -- single batches -----------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight: dict | None = None,
+                       return_dict: bool = False):
+        """One gradient update on exactly this batch; returns its loss (and metrics)."""
+        self._require_compiled("train_on_batch")
+        if y is None:
+            raise ValueError("train_on_batch: y is required (targets for x); received None")
+        batch = data.apply_class_weight(self.loss, class_weight, self._prepare(x, y, sample_weight))
+        self.training_plan()
+        self._reset_metrics()
+        self._train_step(batch)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
+        """Loss (and metrics) on exactly this batch, without updating anything."""
+        self._require_compiled("test_on_batch")
+        if y is None:
+            raise ValueError("test_on_batch: y is required (targets for x); received None")
+        self._reset_metrics()
+        self._test_step(self._prepare(x, y, sample_weight))
+        return self._batch_result(return_dict)
