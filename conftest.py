@@ -1,12 +1,12 @@
 """Shared fixtures for tests and doctests: a fresh seed per test, float64 for gradient
 checks, NumPy as `np` in doctests, and GPU tests skipped where no GPU backend is active."""
+
 import importlib.util
 
 import numpy as np
 import pytest
 
 from kerasette import backend, utils
-
 
 # Modules of optional parts fail to import by design where their package is missing.
 collect_ignore = [] if backend.name == "cupy" else ["kerasette/backend/cupy_backend.py"]

@@ -7,6 +7,7 @@ Trains one warm-up epoch, then profiles one epoch of the seed network (784-512-1
 RMSprop, sparse categorical cross-entropy) on the real MNIST training set and prints the
 functions that take the most time of their own.
 """
+
 import argparse
 import cProfile
 import pstats
@@ -23,8 +24,13 @@ def main() -> None:
     (x_train, y_train), _ = mnist.load_data()
     x_train = x_train.reshape(60000, 784).astype("float32") / 255
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(512, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=1, verbose=0)
     profiler = cProfile.Profile()

@@ -10,6 +10,7 @@ Usage (from the repository root):
 
 A peer that is not installed is reported as skipped, never estimated.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,10 +36,19 @@ def installed(framework: str) -> bool:
 
 
 def measure(framework: str, workload: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
-    completed = subprocess.run([sys.executable, os.path.join(HERE, "worker.py"), framework, workload],
-                               env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "OMP_NUM_THREADS": "2",
+        "OPENBLAS_NUM_THREADS": "2",
+    }
+    completed = subprocess.run(
+        [sys.executable, os.path.join(HERE, "worker.py"), framework, workload],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"{framework} {workload} failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -51,8 +61,11 @@ def summarise(workload: str, runs: list[dict]) -> dict:
         times = [t for run in runs for t in run["times"][1:]]
     median = statistics.median(times)
     samples = TEST_SAMPLES if workload == "predict" else TRAIN_SAMPLES
-    summary = {"median_s": median, "samples_per_s": samples / median if workload != "import" else None,
-               "peak_memory_mb": max(run["peak_memory_mb"] for run in runs)}
+    summary = {
+        "median_s": median,
+        "samples_per_s": samples / median if workload != "import" else None,
+        "peak_memory_mb": max(run["peak_memory_mb"] for run in runs),
+    }
     accuracies = [run["accuracy"] for run in runs if "accuracy" in run]
     if accuracies:
         summary["accuracy"] = statistics.median(accuracies)
@@ -70,8 +83,12 @@ def machine_description() -> str:
     try:
         import numpy  # noqa: F401
         from threadpoolctl import threadpool_info
-        blas = ", ".join(f"{info['internal_api']} {info.get('architecture', '')} kernels"
-                         for info in threadpool_info() if info["user_api"] == "blas")
+
+        blas = ", ".join(
+            f"{info['internal_api']} {info.get('architecture', '')} kernels"
+            for info in threadpool_info()
+            if info["user_api"] == "blas"
+        )
     except ImportError:
         pass
     return f"{cpu}, {os.cpu_count()} cores" + (f"; NumPy BLAS: {blas}" if blas else "")
@@ -82,9 +99,19 @@ def versions() -> str:
     for name in ("numpy", "numba", "torch", "keras"):
         try:
             module = __import__(name) if name != "keras" else None  # keras needs KERAS_BACKEND first
-            version = module.__version__ if module else subprocess.run(
-                [sys.executable, "-c", "import os; os.environ['KERAS_BACKEND']='torch'; import keras; "
-                 "print(keras.__version__)"], capture_output=True, text=True).stdout.strip()
+            version = (
+                module.__version__
+                if module
+                else subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import os; os.environ['KERAS_BACKEND']='torch'; import keras; print(keras.__version__)",
+                    ],
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+            )
             parts.append(f"{name} {version}")
         except ImportError:
             parts.append(f"{name} not installed")
@@ -119,8 +146,10 @@ def main() -> None:
             accuracy = f"{summary['accuracy']:.4f}" if "accuracy" in summary else "-"
             rate = f"{summary['samples_per_s']:,.0f}" if summary["samples_per_s"] else "-"
             ratio = f"{ours / summary['median_s']:.2f}×" if framework != "kerasette" else "-"
-            print(f"| {workload} | {framework} | {summary['median_s']:.4f} | {rate} | {accuracy} | "
-                  f"{summary['peak_memory_mb']:.0f} | {ratio} |")
+            print(
+                f"| {workload} | {framework} | {summary['median_s']:.4f} | {rate} | {accuracy} | "
+                f"{summary['peak_memory_mb']:.0f} | {ratio} |"
+            )
     print("\nraw:", json.dumps(results))
 
 

@@ -11,6 +11,7 @@ Every framework gets identical data (the real MNIST files, scaled to [0, 1]), th
 network, Glorot-uniform kernels and zero biases, the same optimizer hyper-parameters
 (Keras's RMSprop: rho 0.9, epsilon 1e-7), the same batch size and two threads.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,6 +33,7 @@ PREDICT_REPEATS = 7
 
 def load_mnist():
     from kerasette.datasets import mnist
+
     (x_train, y_train), (x_test, y_test) = mnist.load_data()
     scale = lambda images: images.reshape(len(images), 784).astype("float32") / 255  # noqa: E731
     return scale(x_train), y_train.astype("int64"), scale(x_test), y_test.astype("int64")
@@ -62,8 +64,7 @@ def run_keras_api(keras, build, workload, data):
         return {"times": times}
     hidden, dropout, batch_size, epochs = WORKLOADS[workload]
     model = build(hidden, dropout)
-    model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     epoch_times = []
 
     class EpochTimer(keras.callbacks.Callback):
@@ -91,12 +92,14 @@ def keras_api_model(keras, hidden, dropout):
 
 def run_kerasette(workload, data):
     import kerasette
+
     return run_keras_api(kerasette, lambda *args: keras_api_model(kerasette, *args), workload, data)
 
 
 # -- PyTorch eager --------------------------------------------------------------------------
 def torch_model(hidden, dropout):
     import torch
+
     modules, width = [], 784
     for units in hidden:
         modules += [torch.nn.Linear(width, units), torch.nn.ReLU()]
@@ -114,6 +117,7 @@ def torch_model(hidden, dropout):
 
 def run_torch(workload, data):
     import torch
+
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     x_train, y_train, x_test, y_test = (torch.from_numpy(a) for a in data)
@@ -123,8 +127,10 @@ def run_torch(workload, data):
         for _ in range(PREDICT_REPEATS):
             start = time.perf_counter()
             with torch.no_grad():
-                outputs = [torch.softmax(model(x_test[i:i + PREDICT_BATCH]), dim=1)
-                           for i in range(0, len(x_test), PREDICT_BATCH)]
+                outputs = [
+                    torch.softmax(model(x_test[i : i + PREDICT_BATCH]), dim=1)
+                    for i in range(0, len(x_test), PREDICT_BATCH)
+                ]
                 torch.cat(outputs).numpy()
             times.append(time.perf_counter() - start)
         return {"times": times}
@@ -139,7 +145,7 @@ def run_torch(workload, data):
         start = time.perf_counter()
         order = torch.randperm(len(x_train))
         for first in range(0, len(x_train), batch_size):
-            batch = order[first:first + batch_size]
+            batch = order[first : first + batch_size]
             optimizer.zero_grad()
             loss = loss_fn(model(x_train[batch]), y_train[batch])
             loss.backward()
@@ -156,6 +162,7 @@ def run_keras(workload, data):
     os.environ["KERAS_BACKEND"] = "torch"
     import keras
     import torch
+
     torch.set_num_threads(THREADS)
     return run_keras_api(keras, lambda *args: keras_api_model(keras, *args), workload, data)
 

@@ -7,12 +7,12 @@ The tutorial reports about 88% test accuracy.
 
 Run:  python examples/fashion_mnist.py
 """
+
 import numpy as np
 
 import kerasette as keras
 
-class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 def main(epochs: int = 10, verbose: int = 1):
@@ -22,14 +22,16 @@ def main(epochs: int = 10, verbose: int = 1):
     train_images = train_images / 255.0
     test_images = test_images / 255.0
 
-    model = keras.Sequential([
-        keras.layers.Flatten(input_shape=(28, 28)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10),
-    ])
-    model.compile(optimizer="adam",
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Flatten(input_shape=(28, 28)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+    model.compile(
+        optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     model.fit(train_images, train_labels, epochs=epochs, verbose=verbose)
 
     test_loss, test_acc = model.evaluate(test_images, test_labels, verbose=2)
@@ -37,8 +39,7 @@ def main(epochs: int = 10, verbose: int = 1):
 
     probability_model = keras.Sequential([model, keras.layers.Softmax()])
     predictions = probability_model.predict(test_images, verbose=0)
-    print("first prediction:", class_names[int(np.argmax(predictions[0]))],
-          "- label:", class_names[test_labels[0]])
+    print("first prediction:", class_names[int(np.argmax(predictions[0]))], "- label:", class_names[test_labels[0]])
     return test_acc, predictions, test_labels
 
 

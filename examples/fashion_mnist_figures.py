@@ -11,6 +11,7 @@ Needs matplotlib (``pip install "kerasette[plot]"``).
 
 Run:  python examples/fashion_mnist_figures.py [output folder]
 """
+
 import pathlib
 import sys
 
@@ -20,8 +21,7 @@ from matplotlib.figure import Figure
 
 import kerasette as keras
 
-class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -36,8 +36,10 @@ def plot_image(axes, predictions_array, true_label, image):
     axes.imshow(image, cmap="binary")
     predicted_label = int(np.argmax(predictions_array))
     color = "blue" if predicted_label == true_label else "red"
-    axes.set_xlabel(f"{class_names[predicted_label]} {100 * np.max(predictions_array):2.0f}% "
-                    f"({class_names[true_label]})", color=color)
+    axes.set_xlabel(
+        f"{class_names[predicted_label]} {100 * np.max(predictions_array):2.0f}% ({class_names[true_label]})",
+        color=color,
+    )
 
 
 def plot_value_array(axes, predictions_array, true_label):
@@ -66,13 +68,16 @@ def main(output: str = "figures", epochs: int = 10, verbose: int = 1) -> list[pa
     written.append(folder / "fashion_train_grid.png")
     figure.savefig(written[-1])
 
-    model = keras.Sequential([
-        keras.layers.Flatten(input_shape=(28, 28)),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10),
-    ])
-    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.layers.Flatten(input_shape=(28, 28)),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+    model.compile(
+        optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
     history = model.fit(train_images, train_labels, epochs=epochs, verbose=verbose)
     written.append(folder / "fashion_history.png")
     keras.utils.plot_history(history, written[-1])
@@ -90,8 +95,9 @@ def main(output: str = "figures", epochs: int = 10, verbose: int = 1) -> list[pa
     rows, columns = 5, 3
     figure = new_figure(2 * 2 * columns, 2 * rows)
     for i in range(rows * columns):
-        plot_image(figure.add_subplot(rows, 2 * columns, 2 * i + 1), predictions[i], int(test_labels[i]),
-                   test_images[i])
+        plot_image(
+            figure.add_subplot(rows, 2 * columns, 2 * i + 1), predictions[i], int(test_labels[i]), test_images[i]
+        )
         plot_value_array(figure.add_subplot(rows, 2 * columns, 2 * i + 2), predictions[i], int(test_labels[i]))
     written.append(folder / "fashion_predictions_grid.png")
     figure.savefig(written[-1])

@@ -6,6 +6,7 @@ The Keras example reports 98.40% test accuracy.
 
 Run:  python examples/mnist_mlp.py
 """
+
 import kerasette as keras
 from kerasette.datasets import mnist
 from kerasette.layers import Dense, Dropout
@@ -35,8 +36,9 @@ def main(epochs: int = 20, verbose: int = 1):
     model.summary()
 
     model.compile(loss="categorical_crossentropy", optimizer=RMSprop(), metrics=["accuracy"])
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                        validation_data=(x_test, y_test))
+    history = model.fit(
+        x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose, validation_data=(x_test, y_test)
+    )
     score = model.evaluate(x_test, y_test, verbose=0)
     print("Test loss:", score[0])
     print("Test accuracy:", score[1])

@@ -7,6 +7,7 @@ about 92% test accuracy.
 
 Run:  python examples/mnist_softmax_regression.py
 """
+
 import numpy as np
 
 import kerasette as keras
@@ -22,12 +23,15 @@ def main(seed: int = 0) -> float:
     y_test = to_categorical(test_labels, 10)
 
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([
-        keras.Input(shape=(784,)),
-        keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros", bias_initializer="zeros"),
-    ])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros", bias_initializer="zeros"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
 
     rng = np.random.default_rng(seed)
     for _ in range(1000):

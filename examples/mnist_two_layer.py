@@ -6,6 +6,7 @@ of batches of 128. The book reports 97.93% test accuracy.
 
 Run:  python examples/mnist_two_layer.py
 """
+
 from kerasette import layers, models
 from kerasette.datasets import mnist
 from kerasette.utils import to_categorical

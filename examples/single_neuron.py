@@ -10,6 +10,7 @@ is installed (``pip install "kerasette[tensorboard]"``).
 
 Run:  python examples/single_neuron.py
 """
+
 import contextlib
 import importlib.util
 
@@ -21,10 +22,13 @@ def main(steps: int = 100, verbose: bool = True, log_dir: str | None = "log_simp
 
     Scalars are logged to ``log_dir`` when it is given and tensorboard is installed.
     """
-    model = keras.Sequential([
-        keras.layers.Dense(1, use_bias=False, kernel_initializer=keras.initializers.Constant(0.8),
-                           input_shape=(1,), name="weight"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.layers.Dense(
+                1, use_bias=False, kernel_initializer=keras.initializers.Constant(0.8), input_shape=(1,), name="weight"
+            ),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.025), loss="mse")
     x, target = [[1.0]], [[0.0]]
 
@@ -39,8 +43,13 @@ def main(steps: int = 100, verbose: bool = True, log_dir: str | None = "log_simp
                 print(f"step {step}, output: {output}")
             if logging:
                 weight = float(model.get_weights()[0][0, 0])
-                for tag, value in (("input", x[0][0]), ("weight", weight), ("output", output),
-                                   ("correct_value", target[0][0]), ("loss", (output - target[0][0]) ** 2)):
+                for tag, value in (
+                    ("input", x[0][0]),
+                    ("weight", weight),
+                    ("output", output),
+                    ("correct_value", target[0][0]),
+                    ("loss", (output - target[0][0]) ** 2),
+                ):
                     writer.add_scalar(tag, value, step)
             model.train_on_batch(x, target)
     outputs.append(float(model.predict_on_batch(x)[0, 0]))

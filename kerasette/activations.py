@@ -5,9 +5,10 @@ layers (``Dense(10, activation='softmax')``). Layers use the :class:`ActivationF
 objects, which transform pre-activations in place and express every derivative through
 the activation's *output*, so a layer keeps one array per step instead of two.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from kerasette import backend
 from kerasette.backend import xp

@@ -3,14 +3,15 @@
 Values are drawn on the host from the seeded generator (``utils.set_random_seed``) and
 then moved to the device, so a seed gives the same initial weights on every backend.
 """
+
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
 
-from kerasette import backend
+from kerasette import backend, registry
 from kerasette.backend import xp
-from kerasette.registry import deserialize, register_builtins, serialize
+from kerasette.registry import deserialize, register_builtins
 from kerasette.validation import check_int, unknown_name_error
 
 # The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
@@ -57,7 +58,7 @@ class Initializer(ABC):
         return {"seed": self.seed} if self.seed is not None else {}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Initializer":
+    def from_config(cls, config: dict) -> Initializer:
         return cls(**config)
 
 
@@ -164,8 +165,9 @@ class VarianceScaling(Initializer):
     True
     """
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal", seed: int | None = None):
+    def __init__(
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", seed: int | None = None
+    ):
         super().__init__(seed)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise unknown_name_error("mode", mode, ("fan_in", "fan_out", "fan_avg"))
@@ -190,8 +192,7 @@ class VarianceScaling(Initializer):
         return values * stddev
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
 
 
 class GlorotUniform(VarianceScaling):
@@ -258,10 +259,16 @@ class HeNormal(VarianceScaling):
 
 
 _BY_NAME = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant,
-    "random_normal": RandomNormal, "random_uniform": RandomUniform,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform, "he_normal": HeNormal, "variance_scaling": VarianceScaling,
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_normal": RandomNormal,
+    "random_uniform": RandomUniform,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_uniform": HeUniform,
+    "he_normal": HeNormal,
+    "variance_scaling": VarianceScaling,
 }
 register_builtins("initializer", _BY_NAME)
 
@@ -274,3 +281,7 @@ def get(identifier) -> Initializer:
     """
     return deserialize("initializer", "initializer", identifier, Initializer)
 
+
+def serialize(identifier) -> dict:
+    """``{'class_name': ..., 'config': ...}`` of an initializer, which :func:`get` turns back into an equal one."""
+    return registry.serialize(identifier)

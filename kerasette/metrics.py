@@ -4,6 +4,7 @@ A metric accumulates over an epoch (``update_state``) and reports the running va
 (``result``). Sums stay on the device between batches, so reading a metric is the only
 point where the GPU has to catch up.
 """
+
 from __future__ import annotations
 
 from types import FunctionType
@@ -141,12 +142,17 @@ _FUNCTIONS = {
     "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
     "binary_accuracy": binary_accuracy,
-    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
+    "mean_squared_error": mean_squared_error,
+    "mse": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error,
+    "mae": mean_absolute_error,
 }
 register_builtins("metric", _FUNCTIONS)
-_ACCURACY_BY_KIND = {"categorical": categorical_accuracy, "sparse": sparse_categorical_accuracy,
-                     "binary": binary_accuracy}
+_ACCURACY_BY_KIND = {
+    "categorical": categorical_accuracy,
+    "sparse": sparse_categorical_accuracy,
+    "binary": binary_accuracy,
+}
 
 
 def get(identifier, loss=None, output_shape: tuple | None = None) -> MeanMetricWrapper:

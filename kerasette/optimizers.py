@@ -4,14 +4,15 @@ Each optimizer keeps per-variable state ("slots") and applies one update rule in
 The rules follow Keras 3's ``update_step`` formulas exactly, written with ``out=`` so
 that one step allocates as little as possible.
 """
+
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
 
-from kerasette import backend
+from kerasette import backend, registry
 from kerasette.backend import xp
-from kerasette.registry import deserialize, register_builtins, serialize
+from kerasette.registry import deserialize, register_builtins
 from kerasette.validation import check_bool, check_number
 
 
@@ -48,8 +49,7 @@ class Optimizer(ABC):
 
     def build(self, variables: list) -> None:
         """Create zeroed slots for each variable (once; kept across ``fit`` calls)."""
-        self.slots = [{name: xp.zeros_like(variable) for name in self.active_slots()}
-                      for variable in variables]
+        self.slots = [{name: xp.zeros_like(variable) for name in self.active_slots()} for variable in variables]
         # Work space for the update rules, so a step allocates nothing; not state.
         self._scratch = [xp.empty_like(variable) for variable in variables]
         # Slots belong to these very arrays: other variables, even as many, get fresh ones.
@@ -77,7 +77,7 @@ class Optimizer(ABC):
         return {"name": self.name, "learning_rate": self.learning_rate}
 
     @classmethod
-    def from_config(cls, config: dict) -> "Optimizer":
+    def from_config(cls, config: dict) -> Optimizer:
         return cls(**config)
 
 
@@ -96,8 +96,7 @@ class SGD(Optimizer):
     Reference: Sutskever et al., 2013, "On the importance of initialization and momentum".
     """
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
-                 nesterov: bool = False, name: str = "SGD"):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False, name: str = "SGD"):
         super().__init__(learning_rate, name)
         self.momentum = check_number("momentum", momentum, 0, 1)
         self.nesterov = check_bool("nesterov", nesterov)
@@ -108,7 +107,8 @@ class SGD(Optimizer):
     def update_step(self, gradient, variable, slot, scratch):
         lr = self.learning_rate
         if self.momentum and backend.fused_update(
-                "sgd_momentum", (variable, gradient, slot["momentum"]), (self.momentum, lr, self.nesterov)):
+            "sgd_momentum", (variable, gradient, slot["momentum"]), (self.momentum, lr, self.nesterov)
+        ):
             return
         if self.momentum == 0:
             gradient *= lr
@@ -144,8 +144,15 @@ class RMSprop(Optimizer):
     Reference: Hinton, 2012, Neural Networks for Machine Learning, lecture 6e.
     """
 
-    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0,
-                 epsilon: float = 1e-7, centered: bool = False, name: str = "RMSprop"):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        name: str = "RMSprop",
+    ):
         super().__init__(learning_rate, name)
         self.rho = check_number("rho", rho, 0, 1, high_open=True)
         self.momentum = check_number("momentum", momentum, 0, 1)
@@ -153,13 +160,17 @@ class RMSprop(Optimizer):
         self.centered = check_bool("centered", centered)
 
     def active_slots(self):
-        return ("velocity",) + (("momentum",) if self.momentum > 0 else ()) + (
-            ("average_gradient",) if self.centered else ())
+        return (
+            ("velocity",)
+            + (("momentum",) if self.momentum > 0 else ())
+            + (("average_gradient",) if self.centered else ())
+        )
 
     def update_step(self, gradient, variable, slot, scratch):
         velocity = slot["velocity"]
         if not (self.centered or self.momentum) and backend.fused_update(
-                "rmsprop", (variable, gradient, velocity), (self.rho, 1 - self.rho, self.learning_rate, self.epsilon)):
+            "rmsprop", (variable, gradient, velocity), (self.rho, 1 - self.rho, self.learning_rate, self.epsilon)
+        ):
             return
         velocity *= self.rho
         xp.multiply(gradient, gradient, out=scratch)
@@ -186,8 +197,13 @@ class RMSprop(Optimizer):
             variable -= gradient
 
     def get_config(self):
-        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
-                "epsilon": self.epsilon, "centered": self.centered}
+        return {
+            **super().get_config(),
+            "rho": self.rho,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "centered": self.centered,
+        }
 
 
 class Adam(Optimizer):
@@ -207,8 +223,15 @@ class Adam(Optimizer):
     Reference: Kingma and Ba, 2014, "Adam: A Method for Stochastic Optimization".
     """
 
-    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, amsgrad: bool = False, name: str = "adam"):
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        name: str = "adam",
+    ):
         super().__init__(learning_rate, name)
         self.beta_1 = check_number("beta_1", beta_1, 0, 1, high_open=True)
         self.beta_2 = check_number("beta_2", beta_2, 0, 1, high_open=True)
@@ -220,10 +243,11 @@ class Adam(Optimizer):
 
     def update_step(self, gradient, variable, slot, scratch):
         step = self.iterations + 1
-        alpha = self.learning_rate * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
+        alpha = self.learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
         m, v = slot["momentum"], slot["velocity"]
         if not self.amsgrad and backend.fused_update(
-                "adam", (variable, gradient, m, v), (1 - self.beta_1, 1 - self.beta_2, alpha, self.epsilon)):
+            "adam", (variable, gradient, m, v), (1 - self.beta_1, 1 - self.beta_2, alpha, self.epsilon)
+        ):
             return
         xp.subtract(gradient, m, out=scratch)
         scratch *= 1 - self.beta_1
@@ -242,8 +266,13 @@ class Adam(Optimizer):
         variable -= scratch
 
     def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
-                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
 
 
 _BY_NAME = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam}
@@ -258,3 +287,7 @@ def get(identifier) -> Optimizer:
     """
     return deserialize("optimizer", "optimizer", identifier, Optimizer, case_sensitive=False)
 
+
+def serialize(identifier) -> dict:
+    """``{'class_name': ..., 'config': ...}`` of an optimizer, which :func:`get` turns back into an equal one."""
+    return registry.serialize(identifier)

@@ -132,7 +132,9 @@ def _check_custom_objects(custom_objects) -> None:
     if custom_objects is not None and (
         not isinstance(custom_objects, dict) or not all(isinstance(key, str) for key in custom_objects)
     ):
-        raise TypeError(f"custom_objects: expected a dict of names to classes or functions; received {custom_objects!r}")
+        raise TypeError(
+            f"custom_objects: expected a dict of names to classes or functions; received {custom_objects!r}"
+        )
 
 
 def get_registered_object(name: str, custom_objects: dict | None = None, module_objects: dict | None = None):
@@ -164,7 +166,9 @@ def _from_config(argument: str, cls, identifier: dict):
     try:
         return cls.from_config(config)
     except TypeError as error:
-        raise TypeError(f"{argument}: cannot build {identifier['class_name']} from config {config!r}: {error}") from None
+        raise TypeError(
+            f"{argument}: cannot build {identifier['class_name']} from config {config!r}: {error}"
+        ) from None
 
 
 def deserialize(
@@ -209,9 +213,15 @@ def deserialize(
         if isinstance(found, base):
             return found
     elif isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
-        found = get_registered_object(identifier["class_name"], custom_objects, _classes.get(kind))
+        class_name = identifier["class_name"]
+        found = get_registered_object(class_name, custom_objects, _classes.get(kind))
         if isinstance(found, type) and issubclass(found, base):
             return _from_config(argument, found, identifier)
+        error = unknown_name_error(argument, class_name, [*special_names, *builtin_names(kind)])
+        raise ValueError(
+            f"{error}; a class of your own must be registered with register_keras_serializable "
+            "or passed as custom_objects={name: class}"
+        )
     raise unknown_name_error(argument, identifier, [*special_names, *builtin_names(kind)])
 
 

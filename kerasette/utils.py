@@ -43,8 +43,10 @@ def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") ->
         if bad.size:
             raise ValueError(f"to_categorical: y must hold whole numbers; received {bad.flat[0]}")
         if np.abs(labels).max() >= 2.0**62:
-            raise ValueError(f"to_categorical: y holds the label {float(labels.flat[np.abs(labels).argmax()]):g}, "
-                             "too large for a class index")
+            raise ValueError(
+                f"to_categorical: y holds the label {float(labels.flat[np.abs(labels).argmax()]):g}, "
+                "too large for a class index"
+            )
     labels = labels.astype(np.int64)
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels.reshape(labels.shape[:-1])

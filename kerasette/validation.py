@@ -12,7 +12,7 @@ import difflib
 import math
 import numbers
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -22,8 +22,9 @@ from kerasette import backend
 def unknown_name_error(argument: str, received, choices: Iterable[str]) -> Exception:
     """A ValueError (TypeError for non-strings) naming the argument, the value and the choices.
 
-    >>> print(unknown_name_error('loss', 'categorical_crossentropi', ['categorical_crossentropy', 'mse']))
-    loss: unknown name 'categorical_crossentropi'; did you mean 'categorical_crossentropy'? Expected one of: categorical_crossentropy, mse
+    >>> error = unknown_name_error('loss', 'categorical_crossentropi', ['categorical_crossentropy', 'mse'])
+    >>> str(error).split('; ')[1]
+    "did you mean 'categorical_crossentropy'? Expected one of: categorical_crossentropy, mse"
     """
     choices = sorted(choices)
     if not isinstance(received, str):

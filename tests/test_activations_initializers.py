@@ -4,6 +4,7 @@ The statistical checks draw a few hundred thousand values and allow a few percen
 error: far more than sampling noise, far less than a wrong variance formula (a factor
 of 2, or a truncated normal without Keras's 0.8796 correction) would produce.
 """
+
 import json
 import math
 import warnings
@@ -96,9 +97,11 @@ def test_calling_an_activation_leaves_its_input_alone(name):
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "softmax"])
 def test_activations_accept_integer_inputs_as_keras_does(name):
     """Keras returns floatx values for integer arrays and lists; they must not fail inside NumPy."""
-    expected = {"sigmoid": 1 / (1 + np.exp(-np.array([[0.0, 1.0, -2.0]]))),
-                "tanh": np.tanh(np.array([[0.0, 1.0, -2.0]])),
-                "softmax": np.exp([[0.0, 1.0, -2.0]]) / np.exp([[0.0, 1.0, -2.0]]).sum()}[name]
+    expected = {
+        "sigmoid": 1 / (1 + np.exp(-np.array([[0.0, 1.0, -2.0]]))),
+        "tanh": np.tanh(np.array([[0.0, 1.0, -2.0]])),
+        "softmax": np.exp([[0.0, 1.0, -2.0]]) / np.exp([[0.0, 1.0, -2.0]]).sum(),
+    }[name]
     for x in (np.array([[0, 1, -2]]), [[0, 1, -2]]):
         result = getattr(activations, name)(x)
         assert result.dtype == np.float32
@@ -118,8 +121,9 @@ def test_get_none_is_linear():
     assert activations.get(None) is activations.linear
 
 
-@pytest.mark.parametrize("name, suggestion", [("rleu", "relu"), ("sigmod", "sigmoid"), ("softmx", "softmax"),
-                                              ("tanhh", "tanh")])
+@pytest.mark.parametrize(
+    "name, suggestion", [("rleu", "relu"), ("sigmod", "sigmoid"), ("softmx", "softmax"), ("tanhh", "tanh")]
+)
 def test_unknown_activation_suggests_the_nearest_name(name, suggestion):
     with pytest.raises(ValueError, match=f"activation.*{name!r}.*did you mean {suggestion!r}"):
         activations.get(name)
@@ -137,8 +141,18 @@ def test_activation_of_the_wrong_type_is_refused():
 
 
 # -- initialisers: plain values -------------------------------------------------------------------
-ALL_NAMES = ["zeros", "ones", "constant", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
-             "he_uniform", "he_normal", "variance_scaling"]
+ALL_NAMES = [
+    "zeros",
+    "ones",
+    "constant",
+    "random_normal",
+    "random_uniform",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "variance_scaling",
+]
 
 
 @pytest.mark.parametrize("name", ALL_NAMES)
@@ -227,8 +241,7 @@ def test_truncated_normal_initializers(name, shape, fan_in, fan_out):
 
 @pytest.mark.parametrize("mode, expected_n", [("fan_in", 400), ("fan_out", 600), ("fan_avg", 500)])
 def test_variance_scaling_modes(mode, expected_n):
-    values = host(initializers.VarianceScaling(scale=3.0, mode=mode, distribution="uniform")((400, 600),
-                                                                                              "float64"))
+    values = host(initializers.VarianceScaling(scale=3.0, mode=mode, distribution="uniform")((400, 600), "float64"))
     assert values.var() == pytest.approx(3.0 / expected_n, rel=0.03)
 
 
@@ -240,8 +253,17 @@ def test_variance_scaling_refuses_unknown_options():
 
 
 # -- seeding ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", [initializers.GlorotUniform, initializers.GlorotNormal, initializers.HeNormal,
-                                 initializers.HeUniform, initializers.RandomNormal, initializers.RandomUniform])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        initializers.GlorotUniform,
+        initializers.GlorotNormal,
+        initializers.HeNormal,
+        initializers.HeUniform,
+        initializers.RandomNormal,
+        initializers.RandomUniform,
+    ],
+)
 def test_seeded_initializers_are_reproducible(cls):
     first = host(cls(seed=3)((20, 30)))
     second = host(cls(seed=3)((20, 30)))
@@ -263,11 +285,21 @@ def test_global_seed_makes_unseeded_initializers_reproducible():
 
 
 # -- lookup and serialisation ------------------------------------------------------------------------
-@pytest.mark.parametrize("snake, camel", [("zeros", "Zeros"), ("ones", "Ones"), ("constant", "Constant"),
-                                          ("random_normal", "RandomNormal"), ("random_uniform", "RandomUniform"),
-                                          ("glorot_uniform", "GlorotUniform"), ("glorot_normal", "GlorotNormal"),
-                                          ("he_uniform", "HeUniform"), ("he_normal", "HeNormal"),
-                                          ("variance_scaling", "VarianceScaling")])
+@pytest.mark.parametrize(
+    "snake, camel",
+    [
+        ("zeros", "Zeros"),
+        ("ones", "Ones"),
+        ("constant", "Constant"),
+        ("random_normal", "RandomNormal"),
+        ("random_uniform", "RandomUniform"),
+        ("glorot_uniform", "GlorotUniform"),
+        ("glorot_normal", "GlorotNormal"),
+        ("he_uniform", "HeUniform"),
+        ("he_normal", "HeNormal"),
+        ("variance_scaling", "VarianceScaling"),
+    ],
+)
 def test_get_by_snake_and_camel_case(snake, camel):
     by_snake, by_camel = initializers.get(snake), initializers.get(camel)
     assert type(by_snake) is type(by_camel) is getattr(initializers, camel)
@@ -286,12 +318,22 @@ def test_unknown_initializer_suggests_the_nearest_name():
         initializers.get(1.5)
 
 
-@pytest.mark.parametrize("initializer", [
-    initializers.Zeros(), initializers.Ones(), initializers.Constant(0.5),
-    initializers.RandomNormal(mean=1.0, stddev=0.3, seed=4), initializers.RandomUniform(-1.0, 3.0, seed=2),
-    initializers.GlorotUniform(seed=7), initializers.GlorotNormal(seed=9), initializers.HeNormal(seed=1),
-    initializers.HeUniform(seed=6), initializers.VarianceScaling(2.0, "fan_out", "uniform", seed=1),
-], ids=lambda initializer: type(initializer).__name__)
+@pytest.mark.parametrize(
+    "initializer",
+    [
+        initializers.Zeros(),
+        initializers.Ones(),
+        initializers.Constant(0.5),
+        initializers.RandomNormal(mean=1.0, stddev=0.3, seed=4),
+        initializers.RandomUniform(-1.0, 3.0, seed=2),
+        initializers.GlorotUniform(seed=7),
+        initializers.GlorotNormal(seed=9),
+        initializers.HeNormal(seed=1),
+        initializers.HeUniform(seed=6),
+        initializers.VarianceScaling(2.0, "fan_out", "uniform", seed=1),
+    ],
+    ids=lambda initializer: type(initializer).__name__,
+)
 def test_serialize_get_round_trip(initializer):
     description = initializers.serialize(initializer)
     restored = initializers.get(json.loads(json.dumps(description)))

@@ -3,6 +3,7 @@
 Backend selection happens once at import, so those cases run ``import kerasette`` in a
 fresh interpreter with the environment variable set.
 """
+
 import ast
 import importlib.util
 import os
@@ -27,8 +28,9 @@ def import_kerasette(backend_name: str | None, code: str = "import kerasette"):
     env["PYTHONPATH"] = str(REPO_ROOT)
     if backend_name is not None:
         env["KERASETTE_BACKEND"] = backend_name
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 # -- choosing the backend -----------------------------------------------------------------
@@ -65,8 +67,8 @@ def test_numpy_backend_can_be_named_explicitly():
 
 # -- NumPy and CuPy stay behind the backend ---------------------------------------------------
 def backend_free_modules() -> list[Path]:
-    names = ["activations", "initializers", "losses", "metrics", "optimizers"]
-    packages = ["layers", "models", "callbacks", "trainers"]
+    names = ["activations", "initializers", "metrics", "optimizers"]
+    packages = ["layers", "losses", "models", "callbacks", "trainers"]
     # trainers/data.py checks what users pass on the host, as saving/ and utils.py do.
     host_side = {PACKAGE / "trainers" / "data.py"}
     modules = [path for package in packages for path in sorted((PACKAGE / package).glob("*.py"))]
@@ -83,26 +85,32 @@ def array_module_imports(path: Path) -> list[str]:
             modules = [node.module]
         else:
             continue
-        found += [f"line {node.lineno}: {module}" for module in modules
-                  if module.split(".")[0] in ("numpy", "cupy")]
+        found += [f"line {node.lineno}: {module}" for module in modules if module.split(".")[0] in ("numpy", "cupy")]
     return found
 
 
 def test_model_code_does_not_import_numpy_or_cupy():
     modules = backend_free_modules()
     assert len(modules) >= 14 and all(path.exists() for path in modules)
-    offenders = {str(path.relative_to(REPO_ROOT)): imports
-                 for path in modules if (imports := array_module_imports(path))}
+    offenders = {
+        str(path.relative_to(REPO_ROOT)): imports for path in modules if (imports := array_module_imports(path))
+    }
     assert not offenders, f"array math must go through kerasette.backend.xp: {offenders}"
 
 
 def test_the_import_check_catches_every_spelling(tmp_path):
     source = tmp_path / "sample.py"
-    source.write_text("import os\nimport numpy as np\nfrom numpy.random import default_rng\n"
-                      "import cupy\nfrom kerasette.backend import xp\nfrom . import numpy\n"
-                      "def f():\n    import numpy.linalg\n")
-    assert array_module_imports(source) == ["line 2: numpy", "line 3: numpy.random", "line 4: cupy",
-                                            "line 8: numpy.linalg"]
+    source.write_text(
+        "import os\nimport numpy as np\nfrom numpy.random import default_rng\n"
+        "import cupy\nfrom kerasette.backend import xp\nfrom . import numpy\n"
+        "def f():\n    import numpy.linalg\n"
+    )
+    assert array_module_imports(source) == [
+        "line 2: numpy",
+        "line 3: numpy.random",
+        "line 4: cupy",
+        "line 8: numpy.linalg",
+    ]
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -162,8 +170,7 @@ def train_small_model(seed: int):
     features = data.standard_normal((40, 5)).astype("float32")
     labels = data.integers(0, 3, size=40)
     utils.set_random_seed(seed)
-    model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.3),
-                        Dense(3, activation="softmax")])
+    model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.3), Dense(3, activation="softmax")])
     initial = model.get_weights()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(features, labels, batch_size=8, epochs=1, shuffle=True, verbose=0)
@@ -194,8 +201,9 @@ def test_seed_controls_dropout_and_shuffling_too():
     results = []
     for seed in (1, 2):
         utils.set_random_seed(7)
-        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), Dropout(0.3),
-                            Dense(3, activation="softmax")])
+        model = Sequential(
+            [Dense(8, activation="relu", input_shape=(5,)), Dropout(0.3), Dense(3, activation="softmax")]
+        )
         model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
         utils.set_random_seed(seed)
         model.fit(features, labels, batch_size=8, epochs=1, verbose=0)

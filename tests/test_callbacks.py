@@ -5,6 +5,7 @@ SummaryWriter), and the ProgbarLogger output format.
 Monitor logic is driven directly with hand-made logs and a fake model, so the expected
 epoch of every decision is known in advance; the rest runs real small fits.
 """
+
 import csv
 import io
 import math
@@ -16,9 +17,17 @@ import numpy as np
 import pytest
 
 from kerasette import Sequential, callbacks, layers, models, optimizers
-from kerasette.callbacks import (CSVLogger, EarlyStopping, LambdaCallback, LearningRateScheduler,
-                                 ModelCheckpoint, ProgbarLogger, ReduceLROnPlateau, TensorBoard,
-                                 TerminateOnNaN)
+from kerasette.callbacks import (
+    CSVLogger,
+    EarlyStopping,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgbarLogger,
+    ReduceLROnPlateau,
+    TensorBoard,
+    TerminateOnNaN,
+)
 
 
 class FakeModel:
@@ -53,8 +62,9 @@ def drive(callback, values, monitor="val_loss", model=None):
 
 
 def mlp(input_dim=4, classes=3):
-    model = Sequential([layers.Dense(8, activation="relu", input_shape=(input_dim,)),
-                        layers.Dense(classes, activation="softmax")])
+    model = Sequential(
+        [layers.Dense(8, activation="relu", input_shape=(input_dim,)), layers.Dense(classes, activation="softmax")]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -79,6 +89,7 @@ def overshooting_regression():
 
 
 # -- EarlyStopping --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("patience, stopped_epoch", [(0, 2), (2, 3), (3, 4)])
 def test_early_stopping_stops_after_patience_epochs_without_improvement(patience, stopped_epoch):
@@ -106,13 +117,16 @@ def test_early_stopping_min_delta_improvements_must_exceed_it():
     assert not drive(EarlyStopping(min_delta=0.5), [1.0, 0.49])[0].stop_training
 
 
-@pytest.mark.parametrize("monitor, mode, stops", [
-    ("val_accuracy", "auto", False),   # accuracy: higher is better
-    ("val_auc", "auto", False),
-    ("val_accuracy", "min", True),
-    ("val_loss", "auto", True),        # anything else: lower is better
-    ("val_loss", "max", False),
-])
+@pytest.mark.parametrize(
+    "monitor, mode, stops",
+    [
+        ("val_accuracy", "auto", False),  # accuracy: higher is better
+        ("val_auc", "auto", False),
+        ("val_accuracy", "min", True),
+        ("val_loss", "auto", True),  # anything else: lower is better
+        ("val_loss", "max", False),
+    ],
+)
 def test_early_stopping_mode_sets_the_direction(monitor, mode, stops):
     model, _ = drive(EarlyStopping(monitor=monitor, mode=mode), [0.5, 0.6, 0.7], monitor=monitor)
     assert model.stop_training is stops
@@ -181,8 +195,9 @@ def test_early_stopping_restores_the_exact_best_weights_of_a_real_fit():
     snapshots = []
     record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
     stopper = EarlyStopping(patience=2, restore_best_weights=True)
-    history = model.fit(x, y, epochs=60, batch_size=4, validation_data=validation, verbose=0,
-                        callbacks=[stopper, record])
+    history = model.fit(
+        x, y, epochs=60, batch_size=4, validation_data=validation, verbose=0, callbacks=[stopper, record]
+    )
     val_loss = history.history["val_loss"]
     best = int(np.argmin(val_loss))
     assert 0 < best < len(val_loss) - 1, "the fixture must peak in the middle"
@@ -197,8 +212,15 @@ def test_early_stopping_restores_best_weights_after_a_full_run():
     model, x, y, validation = overshooting_regression()
     snapshots = []
     record = LambdaCallback(on_epoch_end=lambda epoch, logs: snapshots.append(model.get_weights()))
-    history = model.fit(x, y, epochs=12, batch_size=4, validation_data=validation, verbose=0,
-                        callbacks=[EarlyStopping(patience=100, restore_best_weights=True), record])
+    history = model.fit(
+        x,
+        y,
+        epochs=12,
+        batch_size=4,
+        validation_data=validation,
+        verbose=0,
+        callbacks=[EarlyStopping(patience=100, restore_best_weights=True), record],
+    )
     assert len(history.epoch) == 12
     best = int(np.argmin(history.history["val_loss"]))
     assert best < 11
@@ -206,6 +228,7 @@ def test_early_stopping_restores_best_weights_after_a_full_run():
 
 
 # -- ModelCheckpoint ------------------------------------------------------------------------
+
 
 def predictions_per_epoch(model, x):
     recorded = []
@@ -217,8 +240,9 @@ def test_model_checkpoint_writes_one_formatted_file_per_epoch(tmp_path):
     model = mlp()
     pattern = str(tmp_path / "ckpt" / "{epoch:02d}-{val_loss:.4f}.h5")  # the folder does not exist yet
     recorded, record = predictions_per_epoch(model, x)
-    history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
-                        callbacks=[ModelCheckpoint(pattern), record])
+    history = model.fit(
+        x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0, callbacks=[ModelCheckpoint(pattern), record]
+    )
     expected = [f"{epoch + 1:02d}-{value:.4f}.h5" for epoch, value in enumerate(history.history["val_loss"])]
     assert sorted(os.listdir(tmp_path / "ckpt")) == sorted(expected)
     for name, predictions in zip(expected, recorded):
@@ -231,8 +255,9 @@ def test_model_checkpoint_save_best_only_keeps_only_improvements(tmp_path):
     recorded, record = predictions_per_epoch(model, x)
     every_best = ModelCheckpoint(str(tmp_path / "e{epoch:02d}.h5"), save_best_only=True)
     single = ModelCheckpoint(str(tmp_path / "best.h5"), save_best_only=True)
-    history = model.fit(x, y, epochs=20, batch_size=4, validation_data=validation, verbose=0,
-                        callbacks=[every_best, single, record])
+    history = model.fit(
+        x, y, epochs=20, batch_size=4, validation_data=validation, verbose=0, callbacks=[every_best, single, record]
+    )
     val_loss = history.history["val_loss"]
     improving = [epoch for epoch, value in enumerate(val_loss) if value < min(val_loss[:epoch], default=math.inf)]
     assert len(improving) < len(val_loss)
@@ -243,8 +268,9 @@ def test_model_checkpoint_save_best_only_keeps_only_improvements(tmp_path):
 
 
 def test_model_checkpoint_initial_value_threshold_must_be_beaten_first(tmp_path):
-    checkpoint = ModelCheckpoint(str(tmp_path / "m{epoch}.h5"), monitor="loss", save_best_only=True,
-                                 initial_value_threshold=0.5)
+    checkpoint = ModelCheckpoint(
+        str(tmp_path / "m{epoch}.h5"), monitor="loss", save_best_only=True, initial_value_threshold=0.5
+    )
     saved = []
     checkpoint.set_model(type("Saver", (), {"save": lambda self, path, overwrite: saved.append(path)})())
     checkpoint.on_train_begin()
@@ -267,17 +293,26 @@ def test_model_checkpoint_save_freq_counts_batches_across_epochs(tmp_path):
     x, y = classification_data(samples=32)
     model = mlp()
     pattern = str(tmp_path / "{epoch}-{batch}.weights.h5")
-    model.fit(x, y, epochs=2, batch_size=8, verbose=0,
-              callbacks=[ModelCheckpoint(pattern, save_weights_only=True, save_freq=3)])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=8,
+        verbose=0,
+        callbacks=[ModelCheckpoint(pattern, save_weights_only=True, save_freq=3)],
+    )
     # 4 batches an epoch: the 3rd and 6th batches overall are epoch 1 batch 3, epoch 2 batch 2.
     assert sorted(os.listdir(tmp_path)) == ["1-3.weights.h5", "2-2.weights.h5"]
 
 
-@pytest.mark.parametrize("filepath, weights_only, message", [
-    ("model.weights.h5", False, r"holds weights only; pass save_weights_only=True"),
-    ("model.txt", False, r"must end in '\.keras' or '\.h5' or '\.hdf5'"),
-    ("model.h5", True, r"must end in '\.weights\.h5'"),
-])
+@pytest.mark.parametrize(
+    "filepath, weights_only, message",
+    [
+        ("model.weights.h5", False, r"holds weights only; pass save_weights_only=True"),
+        ("model.txt", False, r"must end in '\.keras' or '\.h5' or '\.hdf5'"),
+        ("model.h5", True, r"must end in '\.weights\.h5'"),
+    ],
+)
 def test_model_checkpoint_refuses_wrong_extensions(filepath, weights_only, message):
     with pytest.raises(ValueError, match=message):
         ModelCheckpoint(filepath, save_weights_only=weights_only)
@@ -294,6 +329,7 @@ def test_model_checkpoint_bad_save_freq_and_unknown_field():
 
 # -- CSVLogger ------------------------------------------------------------------------------
 
+
 def read_csv(path, separator=","):
     with open(path, newline="") as file:
         return list(csv.reader(file, delimiter=separator))
@@ -303,8 +339,7 @@ def test_csv_logger_rows_equal_history(tmp_path):
     x, y = classification_data()
     model = mlp()
     path = tmp_path / "log.csv"
-    history = model.fit(x, y, epochs=4, batch_size=16, validation_split=0.25, verbose=0,
-                        callbacks=[CSVLogger(path)])
+    history = model.fit(x, y, epochs=4, batch_size=16, validation_split=0.25, verbose=0, callbacks=[CSVLogger(path)])
     header, *rows = read_csv(path)
     keys = sorted(history.history)
     assert header == ["epoch", *keys]
@@ -343,6 +378,7 @@ def test_csv_logger_append_keeps_one_header(tmp_path):
 
 # -- TerminateOnNaN -------------------------------------------------------------------------
 
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_terminate_on_nan_stops_at_the_first_non_finite_batch(capsys):
     model = Sequential([layers.Dense(1, input_shape=(3,))])
@@ -350,8 +386,9 @@ def test_terminate_on_nan_stops_at_the_first_non_finite_batch(capsys):
     x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
     batch_losses = []
     record = LambdaCallback(on_train_batch_end=lambda batch, logs: batch_losses.append((batch, logs["loss"])))
-    history = model.fit(x, x.sum(axis=1), epochs=50, batch_size=8, shuffle=False, verbose=0,
-                        callbacks=[TerminateOnNaN(), record])
+    history = model.fit(
+        x, x.sum(axis=1), epochs=50, batch_size=8, shuffle=False, verbose=0, callbacks=[TerminateOnNaN(), record]
+    )
     finite = [math.isfinite(loss) for _, loss in batch_losses]
     assert finite.index(False) == len(finite) - 1 > 4  # diverged after a few batches, stopped at once
     assert len(history.epoch) < 50
@@ -375,13 +412,16 @@ def test_terminate_on_nan_on_crafted_logs_and_raise_error():
 
 # -- LearningRateScheduler ------------------------------------------------------------------
 
+
 def test_learning_rate_scheduler_sets_the_rate_each_epoch_and_logs_it(tmp_path):
     x, y = classification_data()
     model = mlp()
     model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy")
     at_begin, logged = [], []
-    record = LambdaCallback(on_epoch_begin=lambda epoch, logs: at_begin.append(model.optimizer.learning_rate),
-                            on_epoch_end=lambda epoch, logs: logged.append(logs["learning_rate"]))
+    record = LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: at_begin.append(model.optimizer.learning_rate),
+        on_epoch_end=lambda epoch, logs: logged.append(logs["learning_rate"]),
+    )
     scheduler = LearningRateScheduler(lambda epoch, lr: lr if epoch == 0 else lr * 0.5)
     history = model.fit(x, y, epochs=4, verbose=0, callbacks=[scheduler, record, CSVLogger(tmp_path / "log.csv")])
     assert at_begin == logged == history.history["learning_rate"] == [0.1, 0.05, 0.025, 0.0125]
@@ -411,6 +451,7 @@ def test_learning_rate_scheduler_refuses_bad_schedules():
 
 
 # -- ReduceLROnPlateau ----------------------------------------------------------------------
+
 
 def plateau_rates(callback, values, learning_rate=0.1):
     model = FakeModel(learning_rate)
@@ -466,6 +507,7 @@ def test_reduce_lr_on_plateau_refuses_a_factor_of_one_or_more():
 
 # -- LambdaCallback -------------------------------------------------------------------------
 
+
 def test_lambda_callback_hooks_receive_keras_arguments_in_order():
     x, y = classification_data(samples=10)
     events = []
@@ -475,12 +517,21 @@ def test_lambda_callback_hooks_receive_keras_arguments_in_order():
         on_train_batch_begin=lambda batch, logs: events.append(("batch_begin", batch)),
         on_train_batch_end=lambda batch, logs: events.append(("batch_end", batch, round(logs["loss"], 6))),
         on_epoch_end=lambda epoch, logs: events.append(("epoch_end", epoch, dict(logs))),
-        on_train_end=lambda logs: events.append(("train_end", logs)))
+        on_train_end=lambda logs: events.append(("train_end", logs)),
+    )
     model = mlp()
     history = model.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[callback])
     names = [event[:2] if event[0] not in ("train_begin", "train_end") else event[:1] for event in events]
-    per_epoch = lambda e: [("epoch_begin", e), ("batch_begin", 0), ("batch_end", 0), ("batch_begin", 1),
-                           ("batch_end", 1), ("batch_begin", 2), ("batch_end", 2), ("epoch_end", e)]
+    per_epoch = lambda e: [
+        ("epoch_begin", e),
+        ("batch_begin", 0),
+        ("batch_end", 0),
+        ("batch_begin", 1),
+        ("batch_end", 1),
+        ("batch_begin", 2),
+        ("batch_end", 2),
+        ("epoch_end", e),
+    ]
     assert names == [("train_begin",), *per_epoch(0), *per_epoch(1), ("train_end",)]
     epoch_logs = [event[2] for event in events if event[0] == "epoch_end"]
     assert epoch_logs == [{key: values[e] for key, values in history.history.items()} for e in (0, 1)]
@@ -510,12 +561,15 @@ def test_hooks_assigned_to_a_plain_callback_instance_are_dispatched():
 
 # -- TensorBoard ----------------------------------------------------------------------------
 
+
 def read_scalars(run_dir):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     accumulator = EventAccumulator(str(run_dir))
     accumulator.Reload()
-    return {tag: [(event.step, event.value) for event in accumulator.Scalars(tag)]
-            for tag in accumulator.Tags()["scalars"]}
+    return {
+        tag: [(event.step, event.value) for event in accumulator.Scalars(tag)] for tag in accumulator.Tags()["scalars"]
+    }
 
 
 def as_float32(value):
@@ -526,8 +580,9 @@ def test_tensorboard_writes_every_epoch_for_train_and_validation(tmp_path):
     pytest.importorskip("tensorboard")
     x, y = classification_data()
     model = mlp()
-    history = model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
-                        callbacks=[TensorBoard(tmp_path / "logs")])
+    history = model.fit(
+        x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0, callbacks=[TensorBoard(tmp_path / "logs")]
+    )
     assert sorted(os.listdir(tmp_path / "logs")) == ["train", "validation"]
     train, validation = read_scalars(tmp_path / "logs" / "train"), read_scalars(tmp_path / "logs" / "validation")
     assert set(train) == {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"}
@@ -565,6 +620,7 @@ def test_tensorboard_refuses_a_bad_update_freq():
 def test_summary_writer_logs_a_scalar_per_step_outside_fit(tmp_path):
     pytest.importorskip("tensorboard")
     from kerasette.callbacks import SummaryWriter
+
     values = [1.0 / (step + 1) for step in range(5)]
     with SummaryWriter(tmp_path) as writer:
         for step, value in enumerate(values):
@@ -624,11 +680,14 @@ def test_progbar_verbose_0_prints_nothing(capsys):
     assert capsys.readouterr().out == ""
 
 
-@pytest.mark.parametrize("make, argument", [
-    (lambda: CSVLogger(b"log.csv"), "filename"),
-    (lambda: CSVLogger(""), "filename"),
-    (lambda: ModelCheckpoint(b"best.h5"), "filepath"),
-])
+@pytest.mark.parametrize(
+    "make, argument",
+    [
+        (lambda: CSVLogger(b"log.csv"), "filename"),
+        (lambda: CSVLogger(""), "filename"),
+        (lambda: ModelCheckpoint(b"best.h5"), "filepath"),
+    ],
+)
 def test_paths_must_be_text_or_path_objects(make, argument):
     with pytest.raises(TypeError, match=f"{argument}: expected a path"):
         make()

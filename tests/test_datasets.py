@@ -146,9 +146,7 @@ def serve() -> Iterator[Callable[[Path], Server]]:
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         # A short poll interval makes shutdown() at teardown return promptly.
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         thread.start()
         running.append((server, thread))
         return Server(f"http://127.0.0.1:{server.server_port}/", requested)
@@ -267,9 +265,7 @@ def test_corrupted_first_copy_is_an_error_not_skipped(tiny, data_dir, cache):
     assert str(data_dir / TRAIN_IMAGES) in str(info.value)
 
 
-def test_relative_data_dir_is_resolved_against_working_directory(
-    tiny, tmp_path, cache, monkeypatch
-):
+def test_relative_data_dir_is_resolved_against_working_directory(tiny, tmp_path, cache, monkeypatch):
     tiny.write(tmp_path / "relative" / NAME)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KERASETTE_DATA_DIR", "relative")
@@ -367,9 +363,7 @@ def test_expected_sample_counts_are_enforced(tiny, tmp_path, cache):
 # --- missing files -----------------------------------------------------------------
 
 
-def test_unreachable_mirror_error_lists_missing_files_places_and_urls(
-    tiny, tmp_path, data_dir, cache, closed_port_url
-):
+def test_unreachable_mirror_error_lists_missing_files_places_and_urls(tiny, tmp_path, data_dir, cache, closed_port_url):
     given = tiny.write(tmp_path / "given", (TRAIN_IMAGES, TRAIN_LABELS))
 
     with pytest.raises(DatasetError) as info:
@@ -431,9 +425,7 @@ def serve_bad_files(tiny: Tiny, directory: Path) -> Path:
     return directory
 
 
-def test_bad_mirror_leaves_nothing_and_next_mirror_is_used(
-    tiny, tmp_path, cache, serve, closed_port_url
-):
+def test_bad_mirror_leaves_nothing_and_next_mirror_is_used(tiny, tmp_path, cache, serve, closed_port_url):
     bad = serve(serve_bad_files(tiny, tmp_path / "bad"))
     good = serve(tiny.write(tmp_path / "good"))
 

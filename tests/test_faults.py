@@ -3,6 +3,7 @@ propagates out of ``fit`` and leaves a consistent, trainable model whose ``histo
 the epochs that finished; and ``set_random_seed`` makes training bit-identical, in this
 process and in fresh ones.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,13 @@ def data():
 
 
 def small_model() -> Sequential:
-    model = Sequential([layers.Dense(8, activation="relu", input_shape=(4,)), layers.Dropout(0.2),
-                        layers.Dense(3, activation="softmax")])
+    model = Sequential(
+        [
+            layers.Dense(8, activation="relu", input_shape=(4,)),
+            layers.Dropout(0.2),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -69,15 +75,24 @@ def record_epoch_logs(into: list) -> LambdaCallback:
     return LambdaCallback(on_epoch_end=lambda epoch, logs: into.append(dict(logs)))
 
 
-@pytest.mark.parametrize("hook, error, batch, finished_epochs, steps_done", [
-    ("on_train_batch_end", KeyboardInterrupt(), 2, 1, STEPS + 3),
-    ("on_train_batch_end", RuntimeError("callback failed"), 2, 1, STEPS + 3),
-    ("on_train_batch_begin", KeyboardInterrupt(), 2, 1, STEPS + 2),
-    ("on_train_batch_begin", ValueError("callback failed"), 0, 1, STEPS),
-    # History runs after the user's callbacks (as in Keras): an epoch whose end failed is not recorded.
-    ("on_epoch_end", KeyboardInterrupt(), 0, 1, 2 * STEPS),
-], ids=["interrupt-after-batch", "exception-after-batch", "interrupt-before-batch",
-        "exception-before-first-batch", "interrupt-at-epoch-end"])
+@pytest.mark.parametrize(
+    "hook, error, batch, finished_epochs, steps_done",
+    [
+        ("on_train_batch_end", KeyboardInterrupt(), 2, 1, STEPS + 3),
+        ("on_train_batch_end", RuntimeError("callback failed"), 2, 1, STEPS + 3),
+        ("on_train_batch_begin", KeyboardInterrupt(), 2, 1, STEPS + 2),
+        ("on_train_batch_begin", ValueError("callback failed"), 0, 1, STEPS),
+        # History runs after the user's callbacks (as in Keras): an epoch whose end failed is not recorded.
+        ("on_epoch_end", KeyboardInterrupt(), 0, 1, 2 * STEPS),
+    ],
+    ids=[
+        "interrupt-after-batch",
+        "exception-after-batch",
+        "interrupt-before-batch",
+        "exception-before-first-batch",
+        "interrupt-at-epoch-end",
+    ],
+)
 def test_a_fault_in_epoch_two_leaves_a_consistent_trainable_model(hook, error, batch, finished_epochs, steps_done):
     x, y = data()
     model = small_model()
@@ -115,8 +130,14 @@ def test_an_interrupted_fit_then_resumed_trains_like_an_uninterrupted_one():
         model = small_model()
         if interrupt:
             with pytest.raises(KeyboardInterrupt):
-                model.fit(x, y, batch_size=BATCH_SIZE, epochs=3, verbose=0,
-                          callbacks=[Fault("on_epoch_end", KeyboardInterrupt(), epoch=1)])
+                model.fit(
+                    x,
+                    y,
+                    batch_size=BATCH_SIZE,
+                    epochs=3,
+                    verbose=0,
+                    callbacks=[Fault("on_epoch_end", KeyboardInterrupt(), epoch=1)],
+                )
             model.fit(x, y, batch_size=BATCH_SIZE, epochs=3, initial_epoch=2, verbose=0)
         else:
             model.fit(x, y, batch_size=BATCH_SIZE, epochs=3, verbose=0)
@@ -135,8 +156,14 @@ def test_a_fault_in_on_train_begin_changes_nothing():
     model.fit(x, y, batch_size=BATCH_SIZE, verbose=0)
     before, steps = model.get_weights(), model.optimizer.iterations
     with pytest.raises(KeyboardInterrupt):
-        model.fit(x, y, batch_size=BATCH_SIZE, epochs=2, verbose=0,
-                  callbacks=[Fault("on_train_begin", KeyboardInterrupt(), epoch=-1)])
+        model.fit(
+            x,
+            y,
+            batch_size=BATCH_SIZE,
+            epochs=2,
+            verbose=0,
+            callbacks=[Fault("on_train_begin", KeyboardInterrupt(), epoch=-1)],
+        )
 
     assert model.optimizer.iterations == steps
     assert model.history.epoch == []
@@ -156,17 +183,16 @@ def test_an_interrupt_during_evaluate_and_predict_leaves_the_model_usable():
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        model.evaluate(x, y, batch_size=BATCH_SIZE, verbose=0,
-                       callbacks=[LambdaCallback(on_test_batch_end=interrupt)])
+        model.evaluate(x, y, batch_size=BATCH_SIZE, verbose=0, callbacks=[LambdaCallback(on_test_batch_end=interrupt)])
     with pytest.raises(KeyboardInterrupt):
-        model.predict(x, batch_size=BATCH_SIZE, verbose=0,
-                      callbacks=[LambdaCallback(on_predict_batch_end=interrupt)])
+        model.predict(x, batch_size=BATCH_SIZE, verbose=0, callbacks=[LambdaCallback(on_predict_batch_end=interrupt)])
 
     assert model.evaluate(x, y, batch_size=BATCH_SIZE, verbose=0) == expected_loss
     np.testing.assert_array_equal(model.predict(x, verbose=0), expected_predictions)
 
 
 # -- determinism ----------------------------------------------------------------------------------
+
 
 def train_for_determinism(seed: int) -> dict:
     """Trains a model with Dropout, shuffling and a validation split from ``seed``.
@@ -179,18 +205,25 @@ def train_for_determinism(seed: int) -> dict:
     model = small_model()
     initial = model.get_weights()
     history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=3, shuffle=True, validation_split=0.25, verbose=0)
-    return {"initial": [w.tolist() for w in initial], "final": [w.tolist() for w in model.get_weights()],
-            "history": history.history, "epochs": history.epoch}
+    return {
+        "initial": [w.tolist() for w in initial],
+        "final": [w.tolist() for w in model.get_weights()],
+        "history": history.history,
+        "epochs": history.epoch,
+    }
 
 
 def train_in_a_fresh_process(seed: int, hash_seed: str) -> dict:
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
-    code = ("import json, sys; sys.path[:0] = sys.argv[1:3]; import test_faults; "
-            f"print(json.dumps(test_faults.train_for_determinism({seed})))")
+    code = (
+        "import json, sys; sys.path[:0] = sys.argv[1:3]; import test_faults; "
+        f"print(json.dumps(test_faults.train_for_determinism({seed})))"
+    )
     env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-    result = subprocess.run([sys.executable, "-c", code, root, here], env=env, capture_output=True, text=True,
-                            timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, root, here], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
     return json.loads(result.stdout)
 
 
@@ -200,8 +233,7 @@ def test_set_random_seed_makes_fresh_processes_and_this_one_bit_identical():
     here = json.loads(json.dumps(train_for_determinism(7)))  # float -> text -> float is exact in JSON
 
     assert first == second == here
-    assert first["epochs"] == [0, 1, 2] and set(first["history"]) == {"loss", "accuracy", "val_loss",
-                                                                       "val_accuracy"}
+    assert first["epochs"] == [0, 1, 2] and set(first["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert first["final"] != first["initial"]  # it did train
 
 
@@ -222,8 +254,14 @@ def test_ctrl_c_during_a_step_lands_after_the_step():
             os.kill(os.getpid(), signal.SIGINT)
 
     with pytest.raises(KeyboardInterrupt):
-        model.fit(features, labels, batch_size=BATCH_SIZE, epochs=3, verbose=0,
-                  callbacks=[LambdaCallback(on_train_batch_begin=send_sigint)])
+        model.fit(
+            features,
+            labels,
+            batch_size=BATCH_SIZE,
+            epochs=3,
+            verbose=0,
+            callbacks=[LambdaCallback(on_train_batch_begin=send_sigint)],
+        )
     # Undeferred, the interrupt would have fired inside the callback, before the third step.
     assert model.optimizer.iterations == STEPS + 3
     assert model.history.epoch == [0]
@@ -238,6 +276,12 @@ def test_a_ctrl_c_after_the_last_step_is_not_lost():
     model = small_model()
     features, labels = data()
     with pytest.raises(KeyboardInterrupt):
-        model.fit(features, labels, batch_size=BATCH_SIZE, epochs=1, verbose=0,
-                  callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: os.kill(os.getpid(), signal.SIGINT))])
+        model.fit(
+            features,
+            labels,
+            batch_size=BATCH_SIZE,
+            epochs=1,
+            verbose=0,
+            callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: os.kill(os.getpid(), signal.SIGINT))],
+        )
     assert model.optimizer.iterations == STEPS

@@ -1,4 +1,5 @@
 """The one-pass optimizer kernels (NumPy backend with numba) match the NumPy rules bit for bit."""
+
 import numpy as np
 import pytest
 

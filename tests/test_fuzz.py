@@ -12,6 +12,7 @@
 Corruptions: flip 1-8 random bits, overwrite a run of bytes, insert bytes, delete bytes,
 or truncate, drawn from a seeded generator so that every run tries the same files.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -51,15 +52,15 @@ def corrupt(data: bytes, rng: np.random.Generator) -> bytes:
             data[position] ^= 1 << int(rng.integers(8))
     elif kind == 1:
         position, length = rng.integers(len(data)), rng.integers(1, 33)
-        data[position:position + length] = rng.bytes(len(data[position:position + length]))
+        data[position : position + length] = rng.bytes(len(data[position : position + length]))
     elif kind == 2:
         position = rng.integers(len(data) + 1)
         data[position:position] = rng.bytes(int(rng.integers(1, 17)))
     elif kind == 3:
         position = rng.integers(len(data))
-        del data[position:position + rng.integers(1, 17)]
+        del data[position : position + rng.integers(1, 17)]
     else:
-        del data[rng.integers(len(data)):]
+        del data[rng.integers(len(data)) :]
     return bytes(data)
 
 
@@ -68,6 +69,7 @@ def idx_bytes(array: np.ndarray) -> bytes:
 
 
 # -- IDX ------------------------------------------------------------------------------------------
+
 
 def test_idx_reader_parses_faithfully_or_raises_dataset_error():
     rng = np.random.default_rng(SEED)
@@ -83,10 +85,10 @@ def test_idx_reader_parses_faithfully_or_raises_dataset_error():
             continue
         # Accepted: the array must be exactly what the (corrupted) header and payload say.
         ndim = data[3]
-        shape = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+        shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
         assert data[:3] == b"\x00\x00\x08"
         assert array.dtype == np.uint8 and array.shape == shape
-        assert array.tobytes() == data[4 + 4 * ndim:]
+        assert array.tobytes() == data[4 + 4 * ndim :]
         assert array.flags.writeable and array.flags.owndata
         parsed += 1
     assert parsed > 0 and refused > 0  # both paths were exercised
@@ -94,13 +96,18 @@ def test_idx_reader_parses_faithfully_or_raises_dataset_error():
 
 # -- gzip dataset files ---------------------------------------------------------------------------
 
+
 def test_corrupted_gzip_dataset_files_are_refused_unless_the_content_survives(tmp_path, monkeypatch):
     monkeypatch.delenv("KERASETTE_DATA_DIR", raising=False)
     monkeypatch.setenv("KERASETTE_OFFLINE", "1")
     monkeypatch.setenv("KERASETTE_HOME", str(tmp_path / "home"))
     rng = np.random.default_rng(SEED)
-    arrays = [rng.integers(0, 256, (3, 28, 28), dtype=np.uint8), np.array([5, 0, 4], np.uint8),
-              rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), np.array([7, 2], np.uint8)]
+    arrays = [
+        rng.integers(0, 256, (3, 28, 28), dtype=np.uint8),
+        np.array([5, 0, 4], np.uint8),
+        rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
+        np.array([7, 2], np.uint8),
+    ]
     contents = {name: idx_bytes(array) for name, array in zip(FILE_NAMES, arrays)}
     hashes = {name: hashlib.sha256(content).hexdigest() for name, content in contents.items()}
     compressed = {name: gzip.compress(content, mtime=0) for name, content in contents.items()}
@@ -126,6 +133,7 @@ def test_corrupted_gzip_dataset_files_are_refused_unless_the_content_survives(tm
 
 
 # -- HDF5 model files -----------------------------------------------------------------------------
+
 
 def save_small_model(folder: Path) -> tuple[Path, np.ndarray, np.ndarray]:
     """A trained, compiled model saved in ``folder``; returns its path, inputs and predictions."""
@@ -173,10 +181,17 @@ def fuzz_hdf5(folder: str, iterations: int, seed: int) -> dict:
 
 def run_child(function: str, arguments: str, time_limit: float, folder: Path) -> subprocess.CompletedProcess:
     here = os.path.dirname(os.path.abspath(__file__))
-    code = (f"import json, sys; sys.path[:0] = sys.argv[1:3]; import test_fuzz; "
-            f"print(json.dumps(test_fuzz.{function}({arguments})))")
-    return subprocess.run([sys.executable, "-c", code, os.path.dirname(here), here], capture_output=True,
-                          text=True, timeout=time_limit, cwd=folder)
+    code = (
+        f"import json, sys; sys.path[:0] = sys.argv[1:3]; import test_fuzz; "
+        f"print(json.dumps(test_fuzz.{function}({arguments})))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, os.path.dirname(here), here],
+        capture_output=True,
+        text=True,
+        timeout=time_limit,
+        cwd=folder,
+    )
 
 
 def test_load_model_refuses_corrupted_files_or_loads_them_exactly(tmp_path):

@@ -5,6 +5,7 @@ trains the same small model, from the same seed and data, once per backend in a 
 process (the backend is fixed at import) and compares losses and final weights.
 Dropout masks are drawn on the device, so the compared models use no dropout.
 """
+
 import json
 import os
 import subprocess
@@ -50,12 +51,15 @@ def train(backend: str, tmp_path, *arguments) -> tuple[list, dict]:
         return arrays, json.load(handle)
 
 
-@pytest.mark.parametrize("loss, activation", [
-    ("sparse_categorical_crossentropy", "softmax"),
-    ("categorical_crossentropy", "softmax"),
-    ("mse", "linear"),
-    ("binary_crossentropy", "sigmoid"),
-])
+@pytest.mark.parametrize(
+    "loss, activation",
+    [
+        ("sparse_categorical_crossentropy", "softmax"),
+        ("categorical_crossentropy", "softmax"),
+        ("mse", "linear"),
+        ("binary_crossentropy", "sigmoid"),
+    ],
+)
 @pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adam"])
 def test_numpy_and_cupy_backends_train_alike(tmp_path, loss, activation, optimizer):
     numpy_arrays, numpy_history = train("numpy", tmp_path, loss, optimizer, activation)
@@ -68,6 +72,7 @@ def test_numpy_and_cupy_backends_train_alike(tmp_path, loss, activation, optimiz
 
 def test_predict_returns_host_arrays_and_evaluate_floats():
     import kerasette as keras
+
     model = keras.Sequential([keras.layers.Dense(3, activation="softmax", input_shape=(5,))])
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = np.ones((10, 5), dtype="float32"), np.zeros(10)

@@ -5,6 +5,7 @@ with ``(f(x + h) - f(x - h)) / 2h`` through a norm-based relative error that mus
 below 1e-6. Layers are reduced to a scalar through a fixed random projection
 ``sum(outputs * projection)``, so ``backward(projection)`` is the gradient to check.
 """
+
 import warnings
 
 import numpy as np
@@ -181,30 +182,59 @@ def loss_case(name, rng, n=5, classes=4):
     return {
         "categorical_logits": (losses.CategoricalCrossentropy(from_logits=True), one_hot(labels, classes), logits),
         "categorical_probs": (losses.CategoricalCrossentropy(), one_hot(labels, classes), positive),
-        "categorical_soft_targets": (losses.CategoricalCrossentropy(), rng.dirichlet(np.ones(classes), size=n),
-                                     positive),
+        "categorical_soft_targets": (
+            losses.CategoricalCrossentropy(),
+            rng.dirichlet(np.ones(classes), size=n),
+            positive,
+        ),
         "sparse_logits": (losses.SparseCategoricalCrossentropy(from_logits=True), labels, logits),
         "sparse_probs": (losses.SparseCategoricalCrossentropy(), labels, positive),
         "binary_logits": (losses.BinaryCrossentropy(from_logits=True), bits, rng.standard_normal((n, 3))),
         "binary_probs": (losses.BinaryCrossentropy(), bits, rng.uniform(0.05, 0.95, size=(n, 3))),
-        "binary_soft_targets": (losses.BinaryCrossentropy(), rng.uniform(0, 1, size=(n, 3)),
-                                rng.uniform(0.05, 0.95, size=(n, 3))),
+        "binary_soft_targets": (
+            losses.BinaryCrossentropy(),
+            rng.uniform(0, 1, size=(n, 3)),
+            rng.uniform(0.05, 0.95, size=(n, 3)),
+        ),
         "mse": (losses.MeanSquaredError(), rng.standard_normal((n, 3)), rng.standard_normal((n, 3))),
-        "categorical_logits_smoothed": (losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2),
-                                        one_hot(labels, classes), logits),
-        "categorical_probs_smoothed": (losses.CategoricalCrossentropy(label_smoothing=0.1),
-                                       one_hot(labels, classes), positive),
-        "binary_logits_smoothed": (losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2), bits,
-                                   rng.standard_normal((n, 3))),
-        "binary_probs_smoothed": (losses.BinaryCrossentropy(label_smoothing=0.3), bits,
-                                  rng.uniform(0.05, 0.95, size=(n, 3))),
+        "categorical_logits_smoothed": (
+            losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2),
+            one_hot(labels, classes),
+            logits,
+        ),
+        "categorical_probs_smoothed": (
+            losses.CategoricalCrossentropy(label_smoothing=0.1),
+            one_hot(labels, classes),
+            positive,
+        ),
+        "binary_logits_smoothed": (
+            losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.2),
+            bits,
+            rng.standard_normal((n, 3)),
+        ),
+        "binary_probs_smoothed": (
+            losses.BinaryCrossentropy(label_smoothing=0.3),
+            bits,
+            rng.uniform(0.05, 0.95, size=(n, 3)),
+        ),
     }[name]
 
 
-LOSS_CASES = ["categorical_logits", "categorical_probs", "categorical_soft_targets", "sparse_logits",
-              "sparse_probs", "binary_logits", "binary_probs", "binary_soft_targets", "mse",
-              "categorical_logits_smoothed", "categorical_probs_smoothed", "binary_logits_smoothed",
-              "binary_probs_smoothed"]
+LOSS_CASES = [
+    "categorical_logits",
+    "categorical_probs",
+    "categorical_soft_targets",
+    "sparse_logits",
+    "sparse_probs",
+    "binary_logits",
+    "binary_probs",
+    "binary_soft_targets",
+    "mse",
+    "categorical_logits_smoothed",
+    "categorical_probs_smoothed",
+    "binary_logits_smoothed",
+    "binary_probs_smoothed",
+]
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "sample_weight"])
@@ -239,10 +269,11 @@ def test_label_smoothing_changes_the_loss(float64, case):
 # -- the fused softmax + cross-entropy path ----------------------------------------------------
 FUSED_CASES = {
     "categorical": lambda labels: (losses.CategoricalCrossentropy(), one_hot(labels, 5)),
-    "categorical_smoothed": lambda labels: (losses.CategoricalCrossentropy(label_smoothing=0.1),
-                                            one_hot(labels, 5)),
-    "categorical_unnormalised_targets": lambda labels: (losses.CategoricalCrossentropy(),
-                                                        np.random.default_rng(9).uniform(0, 1, size=(6, 5))),
+    "categorical_smoothed": lambda labels: (losses.CategoricalCrossentropy(label_smoothing=0.1), one_hot(labels, 5)),
+    "categorical_unnormalised_targets": lambda labels: (
+        losses.CategoricalCrossentropy(),
+        np.random.default_rng(9).uniform(0, 1, size=(6, 5)),
+    ),
     "sparse": lambda labels: (losses.SparseCategoricalCrossentropy(), labels),
 }
 
@@ -311,8 +342,13 @@ def test_sequential_parameter_gradients(float64, loss_name, weighted):
     inputs = rng.standard_normal((8, 4))
     labels = rng.integers(0, 3, size=8)
     final_activation = "linear" if loss_name == "categorical_from_logits_model" else "softmax"
-    model = Sequential([Dense(6, activation="relu", bias_initializer="random_normal"), Dropout(0.0),
-                        Dense(3, activation=final_activation)])
+    model = Sequential(
+        [
+            Dense(6, activation="relu", bias_initializer="random_normal"),
+            Dropout(0.0),
+            Dense(3, activation=final_activation),
+        ]
+    )
     loss, targets = {
         "categorical": (losses.CategoricalCrossentropy(), one_hot(labels, 3)),
         "sparse": (losses.SparseCategoricalCrossentropy(), labels),
@@ -325,8 +361,7 @@ def test_sequential_parameter_gradients(float64, loss_name, weighted):
 
 def test_nested_sequential_parameter_gradients(float64):
     rng = np.random.default_rng(14)
-    inner = Sequential([Dense(5, activation="tanh", bias_initializer="random_normal"),
-                        Dense(4, activation="sigmoid")])
+    inner = Sequential([Dense(5, activation="tanh", bias_initializer="random_normal"), Dense(4, activation="sigmoid")])
     model = Sequential([Flatten(), inner, Dropout(0.0), Dense(3, activation="softmax")])
     inputs = rng.standard_normal((6, 2, 3))
     check_model(model, losses.SparseCategoricalCrossentropy(), inputs, rng.integers(0, 3, size=6))
@@ -359,8 +394,10 @@ def test_softmax_stays_finite_for_huge_logits(magnitude):
 
 
 @pytest.mark.parametrize("magnitude", [1e4, 1e30])
-@pytest.mark.parametrize("variant", ["categorical_logits", "categorical_probs", "sparse_logits", "sparse_probs",
-                                     "binary_logits", "binary_probs"])
+@pytest.mark.parametrize(
+    "variant",
+    ["categorical_logits", "categorical_probs", "sparse_logits", "sparse_probs", "binary_logits", "binary_probs"],
+)
 def test_cross_entropy_stays_finite_for_huge_logits(variant, magnitude):
     """Every cross-entropy gives the right finite loss and finite gradients, wrong or right."""
     assert backend.floatx() == "float32"
@@ -375,8 +412,9 @@ def test_cross_entropy_stays_finite_for_huge_logits(variant, magnitude):
             raw_targets = one_hot(labels, 3)
             y_pred = logits if from_logits else Activation("sigmoid")(logits)
         else:
-            loss = (losses.CategoricalCrossentropy if kind == "categorical"
-                    else losses.SparseCategoricalCrossentropy)(from_logits=from_logits)
+            loss = (losses.CategoricalCrossentropy if kind == "categorical" else losses.SparseCategoricalCrossentropy)(
+                from_logits=from_logits
+            )
             raw_targets = one_hot(labels, 3) if kind == "categorical" else labels
             y_pred = logits if from_logits else Softmax()(logits)
         y_pred = backend.to_device(y_pred)

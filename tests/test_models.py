@@ -1,4 +1,5 @@
 """Sequential's Keras behaviour: building, compile, fit, evaluate, predict, single batches."""
+
 import io
 
 import numpy as np
@@ -17,8 +18,9 @@ def classification_data(samples=200, features=6, classes=3, seed=0):
 
 
 def small_model(features=6, classes=3, activation="softmax"):
-    return keras.Sequential([layers.Dense(16, activation="relu", input_shape=(features,)),
-                             layers.Dense(classes, activation=activation)])
+    return keras.Sequential(
+        [layers.Dense(16, activation="relu", input_shape=(features,)), layers.Dense(classes, activation=activation)]
+    )
 
 
 def test_model_builds_as_soon_as_the_input_shape_is_known():
@@ -37,8 +39,7 @@ def test_model_builds_as_soon_as_the_input_shape_is_known():
 def test_learns_a_separable_problem_and_reports_keras_logs():
     x, y = classification_data()
     model = small_model()
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
     assert history.epoch == list(range(30))
     assert list(history.history) == ["loss", "accuracy"]
@@ -63,8 +64,10 @@ def test_evaluate_returns_the_loss_alone_without_metrics():
 
 def test_accuracy_follows_the_loss_as_in_keras():
     x, y = classification_data()
-    for loss, targets in (("sparse_categorical_crossentropy", y),
-                          ("categorical_crossentropy", keras.utils.to_categorical(y, 3))):
+    for loss, targets in (
+        ("sparse_categorical_crossentropy", y),
+        ("categorical_crossentropy", keras.utils.to_categorical(y, 3)),
+    ):
         model = small_model()
         model.compile(loss=loss, metrics=["accuracy"])
         _, accuracy = model.evaluate(x, targets, verbose=0)
@@ -98,8 +101,15 @@ def test_validation_data_and_validation_freq():
     model = small_model()
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     logged = []
-    history = model.fit(x, y, epochs=4, validation_data=(x[:50], y[:50]), validation_freq=2, verbose=0,
-                        callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: logged.append(sorted(logs)))])
+    history = model.fit(
+        x,
+        y,
+        epochs=4,
+        validation_data=(x[:50], y[:50]),
+        validation_freq=2,
+        verbose=0,
+        callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: logged.append(sorted(logs)))],
+    )
     assert logged[0] == ["accuracy", "loss"]
     assert logged[1] == ["accuracy", "loss", "val_accuracy", "val_loss"]
     assert len(history.history["val_loss"]) == 2
@@ -161,8 +171,7 @@ def test_stop_training_ends_fit_after_the_current_batch():
         if batch == 2:
             model.stop_training = True
 
-    history = model.fit(x, y, epochs=5, batch_size=10, verbose=0,
-                        callbacks=[LambdaCallback(on_train_batch_end=stop)])
+    history = model.fit(x, y, epochs=5, batch_size=10, verbose=0, callbacks=[LambdaCallback(on_train_batch_end=stop)])
     assert history.epoch == [0] and model.optimizer.iterations == 3
 
 
@@ -172,8 +181,7 @@ def test_nested_sequential_predicts_like_its_parts():
     x, _ = classification_data()
     logits = inner.predict(x, verbose=0)
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    np.testing.assert_allclose(outer.predict(x, verbose=0), shifted / shifted.sum(axis=1, keepdims=True),
-                               rtol=1e-5)
+    np.testing.assert_allclose(outer.predict(x, verbose=0), shifted / shifted.sum(axis=1, keepdims=True), rtol=1e-5)
     assert outer.count_params() == inner.count_params()
 
 
@@ -215,8 +223,13 @@ def test_progress_bar_on_a_log_file_prints_one_line_per_epoch():
 
 
 def test_get_config_from_config_round_trip_rebuilds_the_same_architecture():
-    model = keras.Sequential([layers.Dense(8, activation="tanh", input_shape=(3,)), layers.Dropout(0.5),
-                              layers.Dense(2, activation="softmax", use_bias=False)])
+    model = keras.Sequential(
+        [
+            layers.Dense(8, activation="tanh", input_shape=(3,)),
+            layers.Dropout(0.5),
+            layers.Dense(2, activation="softmax", use_bias=False),
+        ]
+    )
     clone = keras.Sequential.from_config(model.get_config())
     assert [type(layer).__name__ for layer in clone.layers] == ["Dense", "Dropout", "Dense"]
     assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
@@ -252,8 +265,15 @@ def test_each_batch_gets_its_own_logs():
     model = small_model()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     kept = []
-    model.fit(x, y, epochs=1, batch_size=20, verbose=0, validation_split=0.2,
-              callbacks=[LambdaCallback(on_train_batch_end=lambda batch, logs: kept.append(logs))])
+    model.fit(
+        x,
+        y,
+        epochs=1,
+        batch_size=20,
+        verbose=0,
+        validation_split=0.2,
+        callbacks=[LambdaCallback(on_train_batch_end=lambda batch, logs: kept.append(logs))],
+    )
     running = [logs["loss"] for logs in kept]
     assert len(set(running)) == len(running) == 8  # one running mean per batch, not the last one 8 times
 
@@ -263,10 +283,21 @@ def test_validation_inside_fit_calls_the_test_hooks():
     model = small_model()
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     events = []
-    model.fit(x, y, epochs=2, batch_size=50, verbose=0, validation_data=(x[:40], y[:40]),
-              callbacks=[LambdaCallback(on_test_begin=lambda logs: events.append("begin"),
-                                        on_test_batch_end=lambda batch, logs: events.append(batch),
-                                        on_test_end=lambda logs: events.append(sorted(logs)))])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=50,
+        verbose=0,
+        validation_data=(x[:40], y[:40]),
+        callbacks=[
+            LambdaCallback(
+                on_test_begin=lambda logs: events.append("begin"),
+                on_test_batch_end=lambda batch, logs: events.append(batch),
+                on_test_end=lambda logs: events.append(sorted(logs)),
+            )
+        ],
+    )
     assert events == ["begin", 0, ["accuracy", "loss"]] * 2
 
 

@@ -6,6 +6,7 @@ are chosen so that every term matters: an epsilon large enough that putting it i
 outside the square root changes the result, and gradients that shrink so that AMSGrad's
 running maximum differs from the plain second moment.
 """
+
 import math
 
 import numpy as np
@@ -54,13 +55,12 @@ def sgd_reference(lr, momentum=0.0, nesterov=False):
 
 
 def rmsprop_reference(lr, rho, epsilon, momentum=0.0, centered=False):
-    w, v, mg, mom, history = WEIGHTS.copy(), np.zeros_like(WEIGHTS), np.zeros_like(WEIGHTS), \
-        np.zeros_like(WEIGHTS), []
+    w, v, mg, mom, history = WEIGHTS.copy(), np.zeros_like(WEIGHTS), np.zeros_like(WEIGHTS), np.zeros_like(WEIGHTS), []
     for g in GRADIENTS:
-        v = rho * v + (1 - rho) * g ** 2
+        v = rho * v + (1 - rho) * g**2
         if centered:
             mg = rho * mg + (1 - rho) * g
-            increment = lr * g / np.sqrt(v - mg ** 2 + epsilon)
+            increment = lr * g / np.sqrt(v - mg**2 + epsilon)
         else:
             increment = lr * g / np.sqrt(v + epsilon)
         if momentum > 0:
@@ -73,12 +73,11 @@ def rmsprop_reference(lr, rho, epsilon, momentum=0.0, centered=False):
 
 
 def adam_reference(lr, beta_1, beta_2, epsilon, amsgrad=False):
-    w, m, v, v_hat, history = WEIGHTS.copy(), np.zeros_like(WEIGHTS), np.zeros_like(WEIGHTS), \
-        np.zeros_like(WEIGHTS), []
+    w, m, v, v_hat, history = WEIGHTS.copy(), np.zeros_like(WEIGHTS), np.zeros_like(WEIGHTS), np.zeros_like(WEIGHTS), []
     for t, g in enumerate(GRADIENTS, start=1):
-        alpha = lr * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        alpha = lr * math.sqrt(1 - beta_2**t) / (1 - beta_1**t)
         m = m + (g - m) * (1 - beta_1)
-        v = v + (g ** 2 - v) * (1 - beta_2)
+        v = v + (g**2 - v) * (1 - beta_2)
         if amsgrad:
             v_hat = np.maximum(v_hat, v)
             w = w - m * alpha / (np.sqrt(v_hat) + epsilon)
@@ -89,8 +88,11 @@ def adam_reference(lr, beta_1, beta_2, epsilon, amsgrad=False):
 
 
 # -- update rules --------------------------------------------------------------------------
-@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True), (0.5, True)],
-                         ids=["plain", "momentum", "nesterov", "nesterov_0.5"])
+@pytest.mark.parametrize(
+    "momentum, nesterov",
+    [(0.0, False), (0.9, False), (0.9, True), (0.5, True)],
+    ids=["plain", "momentum", "nesterov", "nesterov_0.5"],
+)
 def test_sgd_matches_formula(momentum, nesterov):
     optimizer = SGD(learning_rate=0.1, momentum=momentum, nesterov=nesterov)
     assert_steps_equal(run_optimizer(optimizer), sgd_reference(0.1, momentum, nesterov))
@@ -102,8 +104,11 @@ def test_sgd_nesterov_differs_from_classical_momentum():
     assert not np.allclose(classical[-1], nesterov[-1], rtol=1e-6)
 
 
-@pytest.mark.parametrize("momentum, centered", [(0.0, False), (0.8, False), (0.0, True), (0.8, True)],
-                         ids=["plain", "momentum", "centered", "centered_momentum"])
+@pytest.mark.parametrize(
+    "momentum, centered",
+    [(0.0, False), (0.8, False), (0.0, True), (0.8, True)],
+    ids=["plain", "momentum", "centered", "centered_momentum"],
+)
 def test_rmsprop_matches_formula(momentum, centered):
     optimizer = RMSprop(learning_rate=0.05, rho=0.7, momentum=momentum, epsilon=1e-3, centered=centered)
     assert_steps_equal(run_optimizer(optimizer), rmsprop_reference(0.05, 0.7, 1e-3, momentum, centered))
@@ -135,8 +140,10 @@ def test_updates_several_variables_independently():
     optimizer = Adam(learning_rate=0.1)
     first = backend.to_device(np.array([1.0, 2.0]), "float64")
     second = backend.to_device(np.array([[3.0]]), "float64")
-    optimizer.apply([backend.to_device(np.array([0.5, -0.5]), "float64"),
-                     backend.to_device(np.array([[2.0]]), "float64")], [first, second])
+    optimizer.apply(
+        [backend.to_device(np.array([0.5, -0.5]), "float64"), backend.to_device(np.array([[2.0]]), "float64")],
+        [first, second],
+    )
     # One Adam step moves each weight by about -lr * sign(g), whatever the gradient's size.
     np.testing.assert_allclose(backend.to_numpy(first), [0.9, 2.1], rtol=1e-5)
     np.testing.assert_allclose(backend.to_numpy(second), [[2.9]], rtol=1e-5)
@@ -152,15 +159,33 @@ def test_float32_variables_stay_float32():
 def test_keras_defaults():
     sgd, rmsprop, adam = SGD(), RMSprop(), Adam()
     assert (sgd.learning_rate, sgd.momentum, sgd.nesterov) == (0.01, 0.0, False)
-    assert (rmsprop.learning_rate, rmsprop.rho, rmsprop.momentum, rmsprop.epsilon, rmsprop.centered) == \
-        (0.001, 0.9, 0.0, 1e-7, False)
-    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon, adam.amsgrad) == \
-        (0.001, 0.9, 0.999, 1e-7, False)
+    assert (rmsprop.learning_rate, rmsprop.rho, rmsprop.momentum, rmsprop.epsilon, rmsprop.centered) == (
+        0.001,
+        0.9,
+        0.0,
+        1e-7,
+        False,
+    )
+    assert (adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon, adam.amsgrad) == (
+        0.001,
+        0.9,
+        0.999,
+        1e-7,
+        False,
+    )
 
 
-@pytest.mark.parametrize("name, cls, learning_rate", [("sgd", SGD, 0.01), ("rmsprop", RMSprop, 0.001),
-                                                      ("adam", Adam, 0.001), ("Adam", Adam, 0.001),
-                                                      ("RMSprop", RMSprop, 0.001), ("SGD", SGD, 0.01)])
+@pytest.mark.parametrize(
+    "name, cls, learning_rate",
+    [
+        ("sgd", SGD, 0.01),
+        ("rmsprop", RMSprop, 0.001),
+        ("adam", Adam, 0.001),
+        ("Adam", Adam, 0.001),
+        ("RMSprop", RMSprop, 0.001),
+        ("SGD", SGD, 0.01),
+    ],
+)
 def test_get_by_name(name, cls, learning_rate):
     optimizer = optimizers.get(name)
     assert type(optimizer) is cls
@@ -204,12 +229,18 @@ def test_invalid_learning_rate_is_refused(cls, value):
     assert optimizer.learning_rate == 0.2
 
 
-@pytest.mark.parametrize("factory, argument", [
-    (lambda: SGD(momentum=-0.1), "momentum"), (lambda: SGD(momentum=1.5), "momentum"),
-    (lambda: RMSprop(rho=1.0), "rho"), (lambda: RMSprop(epsilon=-1e-7), "epsilon"),
-    (lambda: Adam(beta_1=1.0), "beta_1"), (lambda: Adam(beta_2=-0.5), "beta_2"),
-    (lambda: Adam(epsilon=float("nan")), "epsilon"),
-])
+@pytest.mark.parametrize(
+    "factory, argument",
+    [
+        (lambda: SGD(momentum=-0.1), "momentum"),
+        (lambda: SGD(momentum=1.5), "momentum"),
+        (lambda: RMSprop(rho=1.0), "rho"),
+        (lambda: RMSprop(epsilon=-1e-7), "epsilon"),
+        (lambda: Adam(beta_1=1.0), "beta_1"),
+        (lambda: Adam(beta_2=-0.5), "beta_2"),
+        (lambda: Adam(epsilon=float("nan")), "epsilon"),
+    ],
+)
 def test_invalid_hyperparameters_are_refused(factory, argument):
     with pytest.raises(ValueError, match=argument):
         factory()
@@ -226,11 +257,15 @@ def test_iterations_count_steps(cls):
 
 
 # -- configuration -------------------------------------------------------------------------------
-@pytest.mark.parametrize("optimizer", [
-    SGD(learning_rate=0.2, momentum=0.7, nesterov=True),
-    RMSprop(learning_rate=0.03, rho=0.8, momentum=0.4, epsilon=1e-4, centered=True),
-    Adam(learning_rate=0.004, beta_1=0.85, beta_2=0.95, epsilon=1e-5, amsgrad=True),
-], ids=["sgd", "rmsprop", "adam"])
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        SGD(learning_rate=0.2, momentum=0.7, nesterov=True),
+        RMSprop(learning_rate=0.03, rho=0.8, momentum=0.4, epsilon=1e-4, centered=True),
+        Adam(learning_rate=0.004, beta_1=0.85, beta_2=0.95, epsilon=1e-5, amsgrad=True),
+    ],
+    ids=["sgd", "rmsprop", "adam"],
+)
 def test_config_round_trip(optimizer):
     config = optimizer.get_config()
     rebuilt = type(optimizer).from_config(config)

@@ -12,6 +12,7 @@ float64 NumPy reference or an invariant that any correct implementation keeps:
 - ``to_categorical`` round-trips (argmax gives the labels back) and refuses labels
   outside [0, num_classes).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,15 @@ MAX_EXAMPLES = 60
 PROFILE = settings(max_examples=MAX_EXAMPLES, deadline=None)
 
 NUMERIC_DTYPES = ["bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64"]
-ACTIVATIONS = {"linear": lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-               "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-               "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True))
-               / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)}
+ACTIVATIONS = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.maximum(z, 0),
+    "tanh": np.tanh,
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "softmax": lambda z: (
+        np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True)
+    ),
+}
 
 
 def sample_shapes(max_extra_axes: int = 2):
@@ -52,6 +58,7 @@ def float32_logits(bound: float = FLOAT32_MAX, max_rows: int = 4, max_classes: i
 
 
 # -- layers ------------------------------------------------------------------------------------------
+
 
 @PROFILE
 @given(data=st.data(), units=st.integers(1, 6), activation=st.sampled_from(sorted(ACTIVATIONS)))
@@ -108,12 +115,14 @@ def test_layers_accept_every_numeric_dtype_and_compute_in_floatx(data, dtype):
 @pytest.mark.parametrize("dtype", ["U3", "S3", "complex64", "object", "datetime64[s]"])
 def test_models_refuse_non_numeric_dtypes(dtype):
     from kerasette import Sequential
+
     model = Sequential([layers.Dense(2, input_shape=(3,))])
     with pytest.raises(TypeError, match="x: expected numbers"):
         model.predict(np.zeros((2, 3)).astype(dtype), verbose=0)
 
 
 # -- softmax ------------------------------------------------------------------------------------------
+
 
 @PROFILE
 @given(logits=float32_logits())
@@ -132,6 +141,7 @@ def test_softmax_rows_are_finite_probabilities_for_any_finite_logits(logits):
 
 
 # -- losses -------------------------------------------------------------------------------------------
+
 
 def log_softmax64(logits):
     z = logits.astype(np.float64)
@@ -164,8 +174,19 @@ LOGIT_BOUNDS = st.sampled_from([10.0, 1e4, 1e30])
 @st.composite
 def loss_problems(draw):
     """(loss, y_true, y_pred, float64 reference loss) for a random valid problem."""
-    kind = draw(st.sampled_from(["cce_logits", "cce_probabilities", "scce_logits", "scce_probabilities",
-                                 "bce_logits", "bce_probabilities", "mse"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "cce_logits",
+                "cce_probabilities",
+                "scce_logits",
+                "scce_probabilities",
+                "bce_logits",
+                "bce_probabilities",
+                "mse",
+            ]
+        )
+    )
     logits = draw(float32_logits(bound=draw(LOGIT_BOUNDS), max_rows=5))
     n, classes = logits.shape
     probabilities = backend.to_numpy(activations.softmax(np.clip(logits, -50, 50)))
@@ -214,24 +235,35 @@ def test_losses_are_finite_non_negative_and_match_the_float64_reference(problem)
 
 HUGE = np.array([[3e38, -3e38, 0.0]], np.float32)
 HUGE_LOSSES = {
-    "cce": (lambda one_hot: losses.CategoricalCrossentropy(from_logits=True)(one_hot, HUGE),
-            lambda one_hot: -(one_hot * log_softmax64(HUGE)).sum()),
-    "scce": (lambda one_hot: losses.SparseCategoricalCrossentropy(from_logits=True)(one_hot.argmax(-1), HUGE),
-             lambda one_hot: -(one_hot * log_softmax64(HUGE)).sum()),
-    "bce": (lambda one_hot: losses.BinaryCrossentropy(from_logits=True)(one_hot, HUGE),
-            lambda one_hot: bce_logits64(one_hot, HUGE)[0]),
+    "cce": (
+        lambda one_hot: losses.CategoricalCrossentropy(from_logits=True)(one_hot, HUGE),
+        lambda one_hot: -(one_hot * log_softmax64(HUGE)).sum(),
+    ),
+    "scce": (
+        lambda one_hot: losses.SparseCategoricalCrossentropy(from_logits=True)(one_hot.argmax(-1), HUGE),
+        lambda one_hot: -(one_hot * log_softmax64(HUGE)).sum(),
+    ),
+    "bce": (
+        lambda one_hot: losses.BinaryCrossentropy(from_logits=True)(one_hot, HUGE),
+        lambda one_hot: bce_logits64(one_hot, HUGE)[0],
+    ),
 }
 
 
-@pytest.mark.parametrize("loss, target", [
-    ("cce", 0),
-    ("cce", 1),
-    ("cce", 2),
-    ("scce", 0), ("scce", 1), ("scce", 2),
-    ("bce", 0),
-    ("bce", 1),
-    ("bce", 2),
-])
+@pytest.mark.parametrize(
+    "loss, target",
+    [
+        ("cce", 0),
+        ("cce", 1),
+        ("cce", 2),
+        ("scce", 0),
+        ("scce", 1),
+        ("scce", 2),
+        ("bce", 0),
+        ("bce", 1),
+        ("bce", 2),
+    ],
+)
 def test_cross_entropy_on_logits_near_the_float32_limit_is_never_nan(loss, target):
     """Logits of +-3e38: the loss is finite wherever its true value fits in float32, else saturates."""
     one_hot = np.eye(3)[[target]]
@@ -248,13 +280,15 @@ def test_cross_entropy_on_logits_near_the_float32_limit_is_never_nan(loss, targe
 
 # -- to_categorical -------------------------------------------------------------------------------
 
+
 @st.composite
 def labelled(draw):
     """(labels, num_classes) with every label in [0, num_classes), in a random dtype and shape."""
     num_classes = draw(st.integers(1, 12))
     dtype = draw(st.sampled_from(["uint8", "int16", "int32", "int64", "float32", "float64"]))
-    shape = draw(st.one_of(hnp.array_shapes(min_dims=1, max_dims=2, max_side=6),
-                           st.integers(1, 6).map(lambda n: (n, 1))))
+    shape = draw(
+        st.one_of(hnp.array_shapes(min_dims=1, max_dims=2, max_side=6), st.integers(1, 6).map(lambda n: (n, 1)))
+    )
     labels = draw(hnp.arrays(dtype, shape, elements=st.integers(0, num_classes - 1)))
     return labels, num_classes
 

@@ -1,5 +1,6 @@
 """Saving and loading: exact round trips, exact resumption of training, atomic writes,
 refusal of damaged or foreign files, and reading files written by real Keras 3."""
+
 import json
 import os
 import pathlib
@@ -126,8 +127,9 @@ def test_resuming_from_a_saved_model_matches_uninterrupted_training(tmp_path, op
     x, y = make_data()
     path = tmp_path / "epoch1.h5"
     uninterrupted = make_model(OPTIMIZERS[optimizer](), dropout=dropout)
-    uninterrupted.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
-                      callbacks=[SaveAtEpoch(path, epoch=0, seed=99)])
+    uninterrupted.fit(
+        x, y, batch_size=16, epochs=2, shuffle=False, verbose=0, callbacks=[SaveAtEpoch(path, epoch=0, seed=99)]
+    )
 
     resumed = load_model(path)
     utils.set_random_seed(99)
@@ -142,8 +144,9 @@ def test_resuming_without_the_optimizer_state_would_diverge(tmp_path):
     x, y = make_data()
     path = tmp_path / "epoch1.h5"
     uninterrupted = make_model(OPTIMIZERS["adam"]())
-    uninterrupted.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0,
-                      callbacks=[SaveAtEpoch(path, epoch=0, seed=99)])
+    uninterrupted.fit(
+        x, y, batch_size=16, epochs=2, shuffle=False, verbose=0, callbacks=[SaveAtEpoch(path, epoch=0, seed=99)]
+    )
     fresh_optimizer = load_model(path, compile=False)
     fresh_optimizer.compile(optimizer=OPTIMIZERS["adam"](), loss="sparse_categorical_crossentropy")
     fresh_optimizer.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
@@ -422,8 +425,9 @@ def keras_inputs_and_predictions():
 
 
 def keras_equivalent():
-    return Sequential([layers.Input(shape=(8,)), layers.Dense(16, activation="relu"),
-                       layers.Dense(4, activation="softmax")])
+    return Sequential(
+        [layers.Input(shape=(8,)), layers.Dense(16, activation="relu"), layers.Dense(4, activation="softmax")]
+    )
 
 
 @pytest.mark.parametrize("name", ["keras_mlp.weights.h5", "keras_mlp_legacy.h5"])
@@ -462,8 +466,12 @@ def test_keras_weights_for_another_structure_are_refused():
 
 def test_keras_fixtures_stay_small():
     fixtures = sorted(FIXTURES.glob("keras_mlp*"))
-    assert [path.name for path in fixtures] == ["keras_mlp.weights.h5", "keras_mlp_inputs.npy",
-                                                "keras_mlp_legacy.h5", "keras_mlp_predictions.npy"]
+    assert [path.name for path in fixtures] == [
+        "keras_mlp.weights.h5",
+        "keras_mlp_inputs.npy",
+        "keras_mlp_legacy.h5",
+        "keras_mlp_predictions.npy",
+    ]
     for path in fixtures:
         assert path.stat().st_size < 32_000, path.name
 

@@ -3,14 +3,15 @@
 These train on the real MNIST and Fashion-MNIST files (KERASETTE_DATA_DIR); they skip
 without the data and fail when KERASETTE_REQUIRE_DATA=1.
 """
+
 import importlib.util
 import math
 import pathlib
 
 import numpy as np
 import pytest
-
 from data_helpers import require_dataset
+
 from kerasette.datasets import fashion_mnist, mnist
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -27,7 +28,7 @@ def test_single_neuron_first_step_and_hundred_steps():
     outputs = load_example("single_neuron").main(steps=100, verbose=False, log_dir=None)
     assert outputs[0] == pytest.approx(0.8, abs=1e-7)
     assert outputs[1] == pytest.approx(0.76, abs=1e-6)  # w - 0.025 * 2 * 0.8
-    assert outputs[100] == pytest.approx(0.8 * 0.95 ** 100, abs=1e-5)
+    assert outputs[100] == pytest.approx(0.8 * 0.95**100, abs=1e-5)
     # The seed document prints these two values for steps 98 and 99.
     assert outputs[98] == pytest.approx(0.00524811353534, abs=1e-7)
     assert outputs[99] == pytest.approx(0.00498570781201, abs=1e-7)

@@ -8,6 +8,7 @@ Weight initialisation and shuffling draw from a host NumPy generator on every ba
 so one seed gives the same initial weights and batch order on the CPU and the GPU;
 only dropout masks are drawn on the device.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,12 +4,13 @@ Host/device copies are explicit: :func:`to_device` and :func:`to_numpy` are the 
 places data crosses, so an accidental implicit conversion inside a training step fails
 (CuPy refuses it) instead of silently copying every batch.
 """
+
 try:
     import cupy as xp
 except ImportError as error:  # pragma: no cover - depends on the machine
     raise ImportError(
         "KERASETTE_BACKEND='cupy' needs CuPy, which is not installed "
-        f"({error}); install it with: pip install \"kerasette[gpu]\", "
+        f'({error}); install it with: pip install "kerasette[gpu]", '
         "or choose one of: numpy, cupy"
     ) from error
 
@@ -17,12 +18,10 @@ try:
     _device_count = xp.cuda.runtime.getDeviceCount()
 except Exception as error:  # pragma: no cover - CUDA driver errors vary
     raise ImportError(
-        f"KERASETTE_BACKEND='cupy' needs a CUDA GPU, but CuPy cannot reach one ({error}); "
-        "choose one of: numpy, cupy"
+        f"KERASETTE_BACKEND='cupy' needs a CUDA GPU, but CuPy cannot reach one ({error}); choose one of: numpy, cupy"
     ) from error
 if _device_count < 1:  # pragma: no cover
-    raise ImportError("KERASETTE_BACKEND='cupy' needs a CUDA GPU and none was found; "
-                      "choose one of: numpy, cupy")
+    raise ImportError("KERASETTE_BACKEND='cupy' needs a CUDA GPU and none was found; choose one of: numpy, cupy")
 
 
 def make_device_rng(seed):

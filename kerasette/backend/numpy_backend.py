@@ -1,4 +1,5 @@
 """The NumPy backend: arrays live in host memory and are handed over as they are."""
+
 import importlib.util
 from functools import cache
 
@@ -29,4 +30,5 @@ def fused_kernels():
     if importlib.util.find_spec("numba") is None:
         return None
     from kerasette.backend import numpy_fused
+
     return numpy_fused

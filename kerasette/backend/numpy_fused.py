@@ -10,6 +10,7 @@ step in NumPy, 66 us here.
 numba is the optional extra ``pip install "kerasette[fast]"``; it is imported at the
 first update, never at ``import kerasette``.
 """
+
 import numba
 import numpy as np
 
@@ -59,6 +60,8 @@ def run(name: str, arrays: tuple, scalars: tuple) -> bool:
     if not all(array.flags.c_contiguous and array.dtype == dtype for array in arrays):
         return False
     cast = dtype.type
-    KERNELS[name](*(array.reshape(-1) for array in arrays),
-                  *(value if isinstance(value, bool) else cast(value) for value in scalars))
+    KERNELS[name](
+        *(array.reshape(-1) for array in arrays),
+        *(value if isinstance(value, bool) else cast(value) for value in scalars),
+    )
     return True

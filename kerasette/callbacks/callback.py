@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 class Callback:
     """Base class: override the hooks you need.
 

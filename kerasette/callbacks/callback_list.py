@@ -31,8 +31,9 @@ class CallbackList:
     def _overrides(callback: Callback, hook: str) -> bool:
         # A hook counts when the class overrides it or the instance was given one
         # (LambdaCallback, or ``callback.on_epoch_end = fn`` as Keras allows).
-        return (hook in getattr(callback, "__dict__", {})
-                or getattr(type(callback), hook, None) is not getattr(Callback, hook))
+        return hook in getattr(callback, "__dict__", {}) or getattr(type(callback), hook, None) is not getattr(
+            Callback, hook
+        )
 
     @staticmethod
     def _dispatcher(targets):
@@ -42,6 +43,7 @@ class CallbackList:
         def dispatch(*args):
             for target in targets:
                 target(*args)
+
         return dispatch
 
     def call(self, hook: str, *args) -> None:

@@ -32,8 +32,9 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule: Callable, verbose: int = 0):
         super().__init__()
         if not callable(schedule):
-            raise TypeError(f"schedule: expected a function schedule(epoch, lr) or schedule(epoch); "
-                            f"received {schedule!r}")
+            raise TypeError(
+                f"schedule: expected a function schedule(epoch, lr) or schedule(epoch); received {schedule!r}"
+            )
         self.schedule = schedule
         self.verbose = verbose
         try:
@@ -47,7 +48,9 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self.model.optimizer
         rate = self.schedule(epoch, optimizer.learning_rate) if self._passes_rate else self.schedule(epoch)
-        optimizer.learning_rate = check_number(f"LearningRateScheduler: schedule at epoch {epoch}", rate, 0, low_open=True)
+        optimizer.learning_rate = check_number(
+            f"LearningRateScheduler: schedule at epoch {epoch}", rate, 0, low_open=True
+        )
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
 

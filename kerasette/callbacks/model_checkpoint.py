@@ -44,9 +44,17 @@ class ModelCheckpoint(MonitorCallback):
     >>> import shutil; shutil.rmtree(folder)
     """
 
-    def __init__(self, filepath, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
-                 save_weights_only: bool = False, mode: str = "auto", save_freq="epoch",
-                 initial_value_threshold: float | None = None):
+    def __init__(
+        self,
+        filepath,
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq="epoch",
+        initial_value_threshold: float | None = None,
+    ):
         super().__init__(monitor, mode, 0)
         self.filepath = check_path("filepath", filepath)
         if save_freq != "epoch":
@@ -55,8 +63,11 @@ class ModelCheckpoint(MonitorCallback):
         self.save_best_only = check_bool("save_best_only", save_best_only)
         self.save_weights_only = check_bool("save_weights_only", save_weights_only)
         self.save_freq = save_freq
-        self.best = None if initial_value_threshold is None else check_number(
-            "initial_value_threshold", initial_value_threshold)
+        self.best = (
+            None
+            if initial_value_threshold is None
+            else check_number("initial_value_threshold", initial_value_threshold)
+        )
         self._check_extension()
         self._batches_since_save = 0
         self._current_epoch = 0
@@ -65,9 +76,11 @@ class ModelCheckpoint(MonitorCallback):
         if self.save_weights_only:
             file_names.check_suffix(self.filepath, (file_names.WEIGHTS_SUFFIX,), "ModelCheckpoint")
         elif self.filepath.endswith(file_names.WEIGHTS_SUFFIX):
-            raise ValueError(f"ModelCheckpoint: a name ending in {file_names.WEIGHTS_SUFFIX!r} holds weights only; "
-                             f"pass save_weights_only=True or use one of {file_names.MODEL_SUFFIXES}; "
-                             f"received {self.filepath!r}")
+            raise ValueError(
+                f"ModelCheckpoint: a name ending in {file_names.WEIGHTS_SUFFIX!r} holds weights only; "
+                f"pass save_weights_only=True or use one of {file_names.MODEL_SUFFIXES}; "
+                f"received {self.filepath!r}"
+            )
         else:
             file_names.check_suffix(self.filepath, file_names.MODEL_SUFFIXES, "ModelCheckpoint")
 
@@ -97,8 +110,10 @@ class ModelCheckpoint(MonitorCallback):
         try:
             return self.filepath.format(**fields)
         except KeyError as error:
-            raise ValueError(f"filepath: {self.filepath!r} names the field {error}, which is not among the "
-                             f"available ones: {', '.join(fields)}") from None
+            raise ValueError(
+                f"filepath: {self.filepath!r} names the field {error}, which is not among the "
+                f"available ones: {', '.join(fields)}"
+            ) from None
 
     def _should_save(self, epoch: int, logs: Mapping, path: str) -> bool:
         if not self.save_best_only:
@@ -112,8 +127,9 @@ class ModelCheckpoint(MonitorCallback):
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
-                      f"saving model to {path}")
+                print(
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, saving model to {path}"
+                )
             self.best = current
             return True
         if self.verbose > 0:

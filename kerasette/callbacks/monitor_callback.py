@@ -25,8 +25,7 @@ class MonitorCallback(Callback):
     def __init__(self, monitor: str, mode: str, min_delta: float):
         super().__init__()
         if not isinstance(monitor, str) or not monitor:
-            raise TypeError(f"monitor: expected the name of a logged quantity such as 'val_loss'; "
-                            f"received {monitor!r}")
+            raise TypeError(f"monitor: expected the name of a logged quantity such as 'val_loss'; received {monitor!r}")
         self.monitor = monitor
         self.mode = check_choice("mode", mode, ("auto", "min", "max"))
         self.min_delta = abs(check_number("min_delta", min_delta))
@@ -44,6 +43,9 @@ class MonitorCallback(Callback):
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
-            warnings.warn(f"{action} conditioned on metric `{self.monitor}` which is not available. "
-                          f"Available metrics are: {','.join(logs)}", stacklevel=3)
+            warnings.warn(
+                f"{action} conditioned on metric `{self.monitor}` which is not available. "
+                f"Available metrics are: {','.join(logs)}",
+                stacklevel=3,
+            )
         return value

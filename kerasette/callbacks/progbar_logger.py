@@ -71,8 +71,14 @@ class ProgbarLogger(Callback):
         self._total = total
         interactive = getattr(self._out(), "isatty", lambda: False)()
         if self.verbose == 1 and interactive:
-            self._bar = _KerasBar(total=total, file=self._out(), ascii=".=", bar_format=self.BAR_FORMAT,
-                                  mininterval=self.REFRESH_SECONDS, leave=True)
+            self._bar = _KerasBar(
+                total=total,
+                file=self._out(),
+                ascii=".=",
+                bar_format=self.BAR_FORMAT,
+                mininterval=self.REFRESH_SECONDS,
+                leave=True,
+            )
 
     def _advance(self, steps_done: int, logs) -> None:
         self._seen = steps_done

@@ -31,8 +31,17 @@ class ReduceLROnPlateau(MonitorCallback):
     0.025
     """
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
-                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ):
         super().__init__(monitor, mode, min_delta)
         self.factor = check_number("factor", factor, 0, 1, low_open=True, high_open=True)
         self.patience = check_int("patience", patience, 0)

@@ -5,6 +5,7 @@ need neither TensorFlow nor PyTorch. ``tensorboard`` is the optional extra
 ``pip install "kerasette[tensorboard]"``; without it, creating a writer raises an
 ``ImportError`` that says so.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -87,9 +88,8 @@ class SummaryWriter:
             self._writer.close()
             self._closed = True
 
-    def __enter__(self) -> "SummaryWriter":
+    def __enter__(self) -> SummaryWriter:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-

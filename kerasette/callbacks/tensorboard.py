@@ -48,8 +48,9 @@ class TensorBoard(Callback):
         self.log_dir = check_path("log_dir", log_dir)
         if update_freq == "batch":
             update_freq = 1
-        elif update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(update_freq, int)
-                                         or update_freq < 1):
+        elif update_freq != "epoch" and (
+            isinstance(update_freq, bool) or not isinstance(update_freq, int) or update_freq < 1
+        ):
             raise ValueError(f"update_freq: expected 'epoch', 'batch' or an integer >= 1; received {update_freq!r}")
         self.update_freq = update_freq
         self._writers: dict[str, SummaryWriter] = {}
@@ -79,7 +80,7 @@ class TensorBoard(Callback):
         if optimizer is not None:
             logs["learning_rate"] = float(optimizer.learning_rate)
         for name, value in logs.items():
-            run, tag = ("validation", name[len("val_"):]) if name.startswith("val_") else ("train", name)
+            run, tag = ("validation", name[len("val_") :]) if name.startswith("val_") else ("train", name)
             self._writer(run).add_scalar(f"epoch_{tag}", value, epoch)
         for writer in self._writers.values():
             writer.flush()

@@ -94,6 +94,4 @@ def load_data(path: str | os.PathLike[str] | None = None) -> Dataset:
         Fashion-MNIST is licensed under the [MIT license](
         https://github.com/zalandoresearch/fashion-mnist/blob/master/LICENSE).
     """
-    return load_idx_dataset(
-        "fashion-mnist", FILES_SHA256, MIRRORS, path, num_train=60000, num_test=10000
-    )
+    return load_idx_dataset("fashion-mnist", FILES_SHA256, MIRRORS, path, num_train=60000, num_test=10000)

@@ -106,15 +106,10 @@ def load_idx_dataset(
 
 def _check_file_table(files: Mapping[str, str]) -> None:
     if set(files) != set(FILE_NAMES):
-        raise ValueError(
-            f"files: expected checksums for exactly {sorted(FILE_NAMES)}, "
-            f"received {sorted(files)}"
-        )
+        raise ValueError(f"files: expected checksums for exactly {sorted(FILE_NAMES)}, received {sorted(files)}")
 
 
-def _search_directories(
-    name: str, path: str | os.PathLike[str] | None, cache: Path
-) -> dict[str, Path | None]:
+def _search_directories(name: str, path: str | os.PathLike[str] | None, cache: Path) -> dict[str, Path | None]:
     """Returns the places to search, in order, keyed by a label for messages.
 
     `None` marks a place that is not configured (env var unset).
@@ -148,9 +143,7 @@ def _absolute(path: str | os.PathLike[str]) -> Path:
     return Path(path).expanduser().absolute()
 
 
-def _read_local_files(
-    files: Mapping[str, str], directories: Mapping[str, Path | None]
-) -> dict[str, tuple[str, bytes]]:
+def _read_local_files(files: Mapping[str, str], directories: Mapping[str, Path | None]) -> dict[str, tuple[str, bytes]]:
     """Returns `{file name: (source, decompressed content)}` of files found."""
     searched = [directory for directory in directories.values() if directory is not None]
     contents: dict[str, tuple[str, bytes]] = {}
@@ -168,9 +161,7 @@ def _read_checked_gzip(file_path: Path, sha256: str) -> bytes:
         raw = file_path.read_bytes()
     except OSError as err:
         raise DatasetError(f"{file_path}: cannot read the file: {err}") from err
-    return _decompress_verified(
-        raw, str(file_path), sha256, remedy=" Delete or replace this file."
-    )
+    return _decompress_verified(raw, str(file_path), sha256, remedy=" Delete or replace this file.")
 
 
 def _decompress_verified(raw: bytes, source: str, sha256: str, remedy: str = "") -> bytes:
@@ -179,8 +170,7 @@ def _decompress_verified(raw: bytes, source: str, sha256: str, remedy: str = "")
         content = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as err:
         raise DatasetError(
-            f"{source}: expected a complete gzip file, but decompression failed "
-            f"({type(err).__name__}: {err}).{remedy}"
+            f"{source}: expected a complete gzip file, but decompression failed ({type(err).__name__}: {err}).{remedy}"
         ) from err
     actual = hashlib.sha256(content).hexdigest()
     if actual != sha256.lower():
@@ -253,10 +243,7 @@ def _not_found_error(
     directories: Mapping[str, Path | None],
     download_failures: Sequence[str],
 ) -> DatasetError:
-    searched = "\n".join(
-        f"  - {label}: {_describe_directory(directory)}"
-        for label, directory in directories.items()
-    )
+    searched = "\n".join(f"  - {label}: {_describe_directory(directory)}" for label, directory in directories.items())
     downloads = "\n".join(f"  - {failure}" for failure in download_failures)
     return DatasetError(
         f"Could not find the {name} dataset file(s) {', '.join(missing)}.\n"
@@ -290,16 +277,12 @@ def _parse_split(
             f"{IMAGE_SHAPE[1]}), found shape {images.shape}"
         )
     if labels.ndim != 1:
-        raise DatasetError(
-            f"{labels_source}: expected labels of shape (n,), found shape {labels.shape}"
-        )
+        raise DatasetError(f"{labels_source}: expected labels of shape (n,), found shape {labels.shape}")
     if len(images) != len(labels):
         raise DatasetError(
             f"{images_source} holds {len(images)} images but {labels_source} holds "
             f"{len(labels)} labels; expected the same count"
         )
     if expected_count is not None and len(images) != expected_count:
-        raise DatasetError(
-            f"{images_source}: expected {expected_count} samples, found {len(images)}"
-        )
+        raise DatasetError(f"{images_source}: expected {expected_count} samples, found {len(images)}")
     return images, labels

@@ -50,8 +50,7 @@ def _read_magic(data: bytes, source: str) -> int:
     """Returns the number of dimensions declared by the magic number."""
     if len(data) < _MAGIC_SIZE:
         raise DatasetError(
-            f"{source}: file too short for an IDX header: found {len(data)} bytes, "
-            f"expected at least {_MAGIC_SIZE}"
+            f"{source}: file too short for an IDX header: found {len(data)} bytes, expected at least {_MAGIC_SIZE}"
         )
     zero, type_code, ndim = struct.unpack(">HBB", data[:_MAGIC_SIZE])
     if zero != 0 or type_code != _UINT8_TYPE_CODE or ndim == 0:
@@ -68,8 +67,7 @@ def _read_shape(data: bytes, ndim: int, source: str) -> tuple[int, ...]:
     header_size = _MAGIC_SIZE + _DIM_SIZE * ndim
     if len(data) < header_size:
         raise DatasetError(
-            f"{source}: truncated IDX header: found {len(data)} bytes, expected "
-            f"{header_size} for {ndim} dimensions"
+            f"{source}: truncated IDX header: found {len(data)} bytes, expected {header_size} for {ndim} dimensions"
         )
     return struct.unpack(f">{ndim}I", data[_MAGIC_SIZE:header_size])
 
@@ -79,7 +77,4 @@ def _check_payload_size(found: int, shape: tuple[int, ...], source: str) -> None
     if found == expected:
         return
     problem = "truncated payload" if found < expected else "trailing bytes after payload"
-    raise DatasetError(
-        f"{source}: {problem}: found {found} bytes of data, expected {expected} "
-        f"for shape {shape}"
-    )
+    raise DatasetError(f"{source}: {problem}: found {found} bytes of data, expected {expected} for shape {shape}")

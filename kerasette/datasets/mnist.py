@@ -84,6 +84,4 @@ def load_data(path: str | os.PathLike[str] | None = None) -> Dataset:
         [Creative Commons Attribution-Share Alike 3.0 license.](
         https://creativecommons.org/licenses/by-sa/3.0/)
     """
-    return load_idx_dataset(
-        "mnist", FILES_SHA256, MIRRORS, path, num_train=60000, num_test=10000
-    )
+    return load_idx_dataset("mnist", FILES_SHA256, MIRRORS, path, num_train=60000, num_test=10000)

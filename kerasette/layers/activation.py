@@ -1,4 +1,5 @@
 """Activation: applies an activation function as a layer of its own."""
+
 from __future__ import annotations
 
 from kerasette import activations

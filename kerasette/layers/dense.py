@@ -1,4 +1,5 @@
 """Dense: the fully connected layer, ``activation(inputs @ kernel + bias)``."""
+
 from __future__ import annotations
 
 from kerasette import activations, initializers
@@ -26,8 +27,15 @@ class Dense(Layer):
     Reference: Keras ``keras.layers.Dense``.
     """
 
-    def __init__(self, units: int, activation=None, use_bias: bool = True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+    def __init__(
+        self,
+        units: int,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.units = check_number("units", units, 1, integer=True)
         self.activation = activations.get(activation)
@@ -37,8 +45,10 @@ class Dense(Layer):
 
     def build(self, input_shape):
         if len(input_shape) < 2:
-            raise ValueError(f"Dense layer '{self.name}': expected inputs with a feature axis, "
-                             f"shape (batch, ..., features); received {input_shape}")
+            raise ValueError(
+                f"Dense layer '{self.name}': expected inputs with a feature axis, "
+                f"shape (batch, ..., features); received {input_shape}"
+            )
         self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
         if self.use_bias:
             self.add_weight("bias", (self.units,), self.bias_initializer)
@@ -78,7 +88,11 @@ class Dense(Layer):
         return grad_inputs.reshape(grad_output.shape[:-1] + (self._inputs.shape[-1],))
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer)}
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }

@@ -1,4 +1,5 @@
 """Dropout: zeroes a random fraction of inputs during training only."""
+
 from __future__ import annotations
 
 from kerasette import backend

@@ -1,4 +1,5 @@
 """Flatten: reshapes each sample to one axis, e.g. 28x28 images to 784 features."""
+
 from __future__ import annotations
 
 import math

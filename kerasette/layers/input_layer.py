@@ -1,4 +1,5 @@
 """Input and InputLayer: declare the shape of one sample at the start of a model."""
+
 from __future__ import annotations
 
 from kerasette.layers.layer import Layer

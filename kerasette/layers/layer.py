@@ -8,6 +8,7 @@ Outputs are written into buffers the layer reuses from one batch to the next, so
 training step allocates almost nothing; whoever keeps an output beyond the next call
 copies it (``Layer.__call__`` and ``Sequential.predict`` do).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -53,8 +54,15 @@ class Layer:
     [[2.0, 4.0]]
     """
 
-    def __init__(self, name: str | None = None, trainable: bool = True, input_shape=None,
-                 input_dim: int | None = None, batch_input_shape=None, dtype=None):
+    def __init__(
+        self,
+        name: str | None = None,
+        trainable: bool = True,
+        input_shape=None,
+        input_dim: int | None = None,
+        batch_input_shape=None,
+        dtype=None,
+    ):
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"name: expected a non-empty string; received {name!r}")
         self.name = name or unique_name(snake_case(type(self).__name__))
@@ -105,11 +113,11 @@ class Layer:
         return grad_output
 
     @property
-    def sublayers(self) -> list["Layer"]:
+    def sublayers(self) -> list[Layer]:
         """The layers this layer is made of, in order (a model's layers; none for most)."""
         return []
 
-    def leaf_layers(self) -> list["Layer"]:
+    def leaf_layers(self) -> list[Layer]:
         """The layers that compute, in forward order: this one, or its sublayers' leaves."""
         if not self.sublayers:
             return [self]
@@ -174,8 +182,10 @@ class Layer:
         current = self.weights
         if not isinstance(weights, (list, tuple)) or len(weights) != len(current):
             received = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
-            raise ValueError(f"set_weights of layer '{self.name}': expected a list of {len(current)} arrays "
-                             f"({[tuple(w.shape) for w in current]}); received {received}")
+            raise ValueError(
+                f"set_weights of layer '{self.name}': expected a list of {len(current)} arrays "
+                f"({[tuple(w.shape) for w in current]}); received {received}"
+            )
         values = []
         for index, (value, weight) in enumerate(zip(weights, current)):
             argument = f"set_weights of layer '{self.name}': weight {index}"
@@ -201,7 +211,7 @@ class Layer:
         return config
 
     @classmethod
-    def from_config(cls, config: dict) -> "Layer":
+    def from_config(cls, config: dict) -> Layer:
         return cls(**config)
 
     def __repr__(self) -> str:

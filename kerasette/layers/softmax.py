@@ -1,4 +1,5 @@
 """Softmax: turns logits into probabilities over the last axis."""
+
 from __future__ import annotations
 
 from kerasette.layers.activation import Activation

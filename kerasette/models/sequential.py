@@ -12,9 +12,9 @@ import copy
 from kerasette import layers as layers_module
 from kerasette import saving
 from kerasette.layers import InputLayer, Layer
-from kerasette.registry import register_builtins
+from kerasette.registry import register_builtins, serialize
 from kerasette.trainers import Trainer
-from kerasette.validation import check_bool, check_int
+from kerasette.validation import check_bool
 
 
 def _known_input_shape(layer: Layer) -> tuple | None:
@@ -78,8 +78,9 @@ class Sequential(Trainer, Layer):
             raise ValueError("add: an InputLayer must come first in a Sequential model")
         names = {existing.name for existing in self._layers}
         if layer.name in names:
-            raise ValueError(f"add: model '{self.name}' already has a layer named '{layer.name}'; "
-                             "layer names must be unique")
+            raise ValueError(
+                f"add: model '{self.name}' already has a layer named '{layer.name}'; layer names must be unique"
+            )
         self._layers.append(layer)
         if self.built:
             self._build_layer(layer, self.output_shape)
@@ -103,8 +104,9 @@ class Sequential(Trainer, Layer):
         if not layer.built:
             layer.build(input_shape)
         elif tuple(layer.input_shape[1:]) != tuple(input_shape[1:]):
-            raise ValueError(f"layer '{layer.name}' was built for inputs of shape {layer.input_shape} "
-                             f"but receives {input_shape}")
+            raise ValueError(
+                f"layer '{layer.name}' was built for inputs of shape {layer.input_shape} but receives {input_shape}"
+            )
 
     def build(self, input_shape) -> None:
         """Build every layer for inputs of ``input_shape`` (batch axis first)."""
@@ -159,19 +161,20 @@ class Sequential(Trainer, Layer):
     def non_trainable_weights(self) -> list:
         return [weight for layer in self.leaf_layers() for weight in layer.non_trainable_weights]
 
-
     def set_weights(self, weights: list) -> None:
         """Overwrite all weights, in ``get_weights`` order; all are checked before any changes."""
         owners = [layer for layer in self.leaf_layers() if layer.weights]
         expected = sum(len(layer.weights) for layer in owners)
         if not isinstance(weights, (list, tuple)) or len(weights) != expected:
             received = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
-            raise ValueError(f"set_weights: model '{self.name}' expects a list of {expected} arrays "
-                             f"({[tuple(w.shape) for w in self.weights]}); received {received}")
+            raise ValueError(
+                f"set_weights: model '{self.name}' expects a list of {expected} arrays "
+                f"({[tuple(w.shape) for w in self.weights]}); received {received}"
+            )
         checked, start = [], 0
         for layer in owners:
             count = len(layer.weights)
-            checked.append((layer, layer.check_weights(list(weights[start:start + count]))))
+            checked.append((layer, layer.check_weights(list(weights[start : start + count]))))
             start += count
         for layer, values in checked:
             layer.write_checked_weights(values)
@@ -188,7 +191,9 @@ class Sequential(Trainer, Layer):
         last = len(self._layers) - 1
         for index in range(last, -1, -1):
             grad_output = self._layers[index].backward(
-                grad_output, need_input_grad=need_input_grad or index > 0, grad_is_logits=grad_is_logits and index == last
+                grad_output,
+                need_input_grad=need_input_grad or index > 0,
+                grad_is_logits=grad_is_logits and index == last,
             )
         return grad_output
 
@@ -196,8 +201,10 @@ class Sequential(Trainer, Layer):
     def summary(self, print_fn=None) -> None:
         """Print a table of layers, output shapes and parameter counts, as Keras does."""
         if not self.built:
-            raise ValueError(f"summary: model '{self.name}' has not been built yet; give the first layer an "
-                             "input_shape, start with Input(shape=...), or call fit/build first")
+            raise ValueError(
+                f"summary: model '{self.name}' has not been built yet; give the first layer an "
+                "input_shape, start with Input(shape=...), or call fit/build first"
+            )
         print_fn = print_fn or print
         widths = (33, 26, 12)
         rule = "_" * sum(widths)
@@ -220,18 +227,19 @@ class Sequential(Trainer, Layer):
         print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
         print_fn(rule)
 
-
     # -- configuration and files ---------------------------------------------------------
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable,
-                  "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                             for layer in self._layers]}
+        config = {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": [serialize(layer) for layer in self._layers],
+        }
         if self.built:
             config["build_input_shape"] = list(self.input_shape)
         return config
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Sequential":
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
         config = copy.deepcopy(config)
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config.get("layers", []):

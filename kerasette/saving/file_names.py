@@ -11,5 +11,6 @@ LOAD_WEIGHTS_SUFFIXES = (WEIGHTS_SUFFIX, ".h5", ".hdf5", ".keras")
 def check_suffix(path: str, suffixes: tuple[str, ...], function: str) -> None:
     """Refuse a file name without one of ``suffixes``, naming the function and the path."""
     if not path.endswith(suffixes):
-        raise ValueError(f"{function}: filepath must end in {' or '.join(repr(s) for s in suffixes)}; "
-                         f"received {path!r}")
+        raise ValueError(
+            f"{function}: filepath must end in {' or '.join(repr(s) for s in suffixes)}; received {path!r}"
+        )

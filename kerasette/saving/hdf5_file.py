@@ -57,9 +57,11 @@ def _verify_file_digest(path: str) -> None:
         head = handle.read(len(_FILE_DIGEST_MARKER) + 64)
     if not head.startswith(_FILE_DIGEST_MARKER):
         return  # Keras files and files from other tools carry no digest
-    if head[len(_FILE_DIGEST_MARKER):].decode("ascii", "replace") != _file_digest(path):
-        raise ValueError(f"filepath {path!r}: checksum mismatch: the file differs from the SHA-256 stored when it "
-                         "was saved, so it is truncated or corrupted")
+    if head[len(_FILE_DIGEST_MARKER) :].decode("ascii", "replace") != _file_digest(path):
+        raise ValueError(
+            f"filepath {path!r}: checksum mismatch: the file differs from the SHA-256 stored when it "
+            "was saved, so it is truncated or corrupted"
+        )
 
 
 @contextlib.contextmanager
@@ -73,8 +75,14 @@ def open_for_reading(path: str):
     if not h5py.is_hdf5(path):
         with open(path, "rb") as handle:
             zipped = handle.read(4) == b"PK\x03\x04"
-        hint = (" (it is a zip archive, such as Keras 3's native .keras format; kerasette reads HDF5: in Keras, "
-                "save with model.save('model.h5') or model.save_weights('model.weights.h5'))") if zipped else ""
+        hint = (
+            (
+                " (it is a zip archive, such as Keras 3's native .keras format; kerasette reads HDF5: in Keras, "
+                "save with model.save('model.h5') or model.save_weights('model.weights.h5'))"
+            )
+            if zipped
+            else ""
+        )
         raise ValueError(f"filepath {path!r}: not an HDF5 file{hint}")
     try:
         file = h5py.File(path, "r")
@@ -101,8 +109,7 @@ def _raised_inside_h5py(error: BaseException) -> bool:
 
 def read_dataset(dataset: h5py.Dataset, path: str) -> np.ndarray:
     if dataset.dtype.kind not in "biuf":
-        raise ValueError(f"filepath {path!r}: dataset {dataset.name!r} holds {dataset.dtype} values; "
-                         "expected numbers")
+        raise ValueError(f"filepath {path!r}: dataset {dataset.name!r} holds {dataset.dtype} values; expected numbers")
     return np.asarray(dataset[()])
 
 
@@ -122,8 +129,10 @@ def json_attribute(attributes, name: str, path: str, expected_type: type):
     except json.JSONDecodeError as error:
         raise ValueError(f"filepath {path!r}: the {name} attribute is not valid JSON ({error})") from None
     if not isinstance(value, expected_type):
-        raise ValueError(f"filepath {path!r}: the {name} attribute should hold a JSON "
-                         f"{'object' if expected_type is dict else 'list'}; received {str(text)[:80]!r}")
+        raise ValueError(
+            f"filepath {path!r}: the {name} attribute should hold a JSON "
+            f"{'object' if expected_type is dict else 'list'}; received {str(text)[:80]!r}"
+        )
     return value
 
 

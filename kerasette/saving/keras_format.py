@@ -18,8 +18,16 @@ from kerasette.saving.restore import assign, compile_as_saved, match_weights, mo
 
 _KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax")
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
-_KERAS_OPTIMIZER_EXTRAS = ("weight_decay", "decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
-                           "loss_scale_factor", "gradient_accumulation_steps")
+_KERAS_OPTIMIZER_EXTRAS = (
+    "weight_decay",
+    "decay",
+    "clipnorm",
+    "global_clipnorm",
+    "clipvalue",
+    "use_ema",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+)
 
 
 def legacy_weights(file: h5py.File, path: str) -> list:
@@ -62,20 +70,27 @@ def _keras3_layer_groups(model: Layer, prefix: str = "layers") -> list[str]:
 def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
     """``(group path, [array, ...])`` of a Keras 3 weights file, for the layers of ``model``."""
     found = []
-    file["layers"].visititems(lambda name, item: found.append(f"layers/{name.rpartition('/')[0]}")
-                              if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" and len(item)
-                              else None)
+    file["layers"].visititems(
+        lambda name, item: (
+            found.append(f"layers/{name.rpartition('/')[0]}")
+            if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" and len(item)
+            else None
+        )
+    )
     expected = _keras3_layer_groups(model)
     if sorted(found) != sorted(expected):
-        raise ValueError(f"filepath {path!r}: the Keras weights file holds weights for {sorted(found)}, but an "
-                         f"equivalent Keras model of this model's layers would hold {sorted(expected)}")
+        raise ValueError(
+            f"filepath {path!r}: the Keras weights file holds weights for {sorted(found)}, but an "
+            f"equivalent Keras model of this model's layers would hold {sorted(expected)}"
+        )
     stored = []
     for group_path in expected:
         variables = file[f"{group_path}/vars"]
         indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
         if indices != [str(index) for index in range(len(indices))]:
-            raise ValueError(f"filepath {path!r}: {group_path}/vars should hold datasets 0, 1, ...; "
-                             f"received {sorted(variables)}")
+            raise ValueError(
+                f"filepath {path!r}: {group_path}/vars should hold datasets 0, 1, ...; received {sorted(variables)}"
+            )
         stored.append((group_path, [read_dataset(variables[index], path) for index in indices]))
     return stored
 
@@ -95,8 +110,10 @@ def _keras_layer(entry: dict, path: str) -> Layer:
     config = entry.get("config") or {}
     name = config.get("name")
     if class_name not in _KERAS_LAYERS:
-        raise ValueError(f"filepath {path!r}: layer {name!r} is a Keras {class_name!r}; kerasette reads Keras "
-                         f"models made of {', '.join(_KERAS_LAYERS)}")
+        raise ValueError(
+            f"filepath {path!r}: layer {name!r} is a Keras {class_name!r}; kerasette reads Keras "
+            f"models made of {', '.join(_KERAS_LAYERS)}"
+        )
     batch_shape = config.get("batch_shape") or config.get("batch_input_shape")
     common = {"name": name, "trainable": config.get("trainable", True)}
     if batch_shape and class_name != "InputLayer":
@@ -105,8 +122,12 @@ def _keras_layer(entry: dict, path: str) -> Layer:
         if class_name == "InputLayer":
             return InputLayer(shape=tuple(batch_shape[1:]) if batch_shape else None, name=name)
         if class_name == "Dense":
-            return Dense(config["units"], activation=_keras_activation(config.get("activation"), path, name),
-                         use_bias=config.get("use_bias", True), **common)
+            return Dense(
+                config["units"],
+                activation=_keras_activation(config.get("activation"), path, name),
+                use_bias=config.get("use_bias", True),
+                **common,
+            )
         if class_name == "Dropout":
             return Dropout(config["rate"], seed=config.get("seed"), **common)
         if class_name == "Flatten":
@@ -115,8 +136,7 @@ def _keras_layer(entry: dict, path: str) -> Layer:
             return Activation(_keras_activation(config.get("activation"), path, name), **common)
         return Softmax(axis=config.get("axis", -1), **common)
     except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"filepath {path!r}: cannot translate Keras layer {name!r} ({class_name}): "
-                         f"{error}") from None
+        raise ValueError(f"filepath {path!r}: cannot translate Keras layer {name!r} ({class_name}): {error}") from None
 
 
 def load_legacy_model(file: h5py.File, path: str, compile: bool):
@@ -124,8 +144,10 @@ def load_legacy_model(file: h5py.File, path: str, compile: bool):
     config = json_attribute(file.attrs, "model_config", path, dict)
     model_config = config.get("config")
     if config.get("class_name") != "Sequential" or not isinstance(model_config, dict):
-        raise ValueError(f"filepath {path!r}: the Keras model is a {config.get('class_name')!r}; kerasette reads "
-                         "Sequential models only")
+        raise ValueError(
+            f"filepath {path!r}: the Keras model is a {config.get('class_name')!r}; kerasette reads "
+            "Sequential models only"
+        )
     entries = model_config.get("layers") or []
     try:
         model = model_class()([_keras_layer(entry, path) for entry in entries], name=model_config.get("name"))
@@ -137,16 +159,24 @@ def load_legacy_model(file: h5py.File, path: str, compile: bool):
     if compile and "training_config" in file.attrs:
         training_config = json_attribute(file.attrs, "training_config", path, dict)
         if training_config.get("loss") is not None:
-            compile_as_saved(model, path, _keras_optimizer(training_config.get("optimizer_config"), path),
-                     _keras_loss(training_config["loss"], path), _keras_metrics(training_config.get("metrics"), path))
+            compile_as_saved(
+                model,
+                path,
+                _keras_optimizer(training_config.get("optimizer_config"), path),
+                _keras_loss(training_config["loss"], path),
+                _keras_metrics(training_config.get("metrics"), path),
+            )
     return model
 
 
 def _constructor_arguments(cls: type, config: dict) -> dict:
     accepted = inspect.signature(cls.__init__).parameters
     # Names and reductions keep kerasette's defaults (Keras 2 wrote reduction='auto').
-    return {key: value for key, value in config.items()
-            if key in accepted and key not in ("name", "reduction") and value is not None}
+    return {
+        key: value
+        for key, value in config.items()
+        if key in accepted and key not in ("name", "reduction") and value is not None
+    }
 
 
 def _keras_optimizer(optimizer_config, path: str) -> optimizers.Optimizer:
@@ -157,13 +187,17 @@ def _keras_optimizer(optimizer_config, path: str) -> optimizers.Optimizer:
     known = {cls.__name__.lower(): cls for cls in (optimizers.SGD, optimizers.RMSprop, optimizers.Adam)}
     cls = known.get(class_name.lower())
     if cls is None:
-        raise ValueError(f"filepath {path!r}: the Keras optimizer {class_name!r} has no kerasette counterpart "
-                         f"(expected one of SGD, RMSprop, Adam); pass compile=False to load the model uncompiled")
+        raise ValueError(
+            f"filepath {path!r}: the Keras optimizer {class_name!r} has no kerasette counterpart "
+            f"(expected one of SGD, RMSprop, Adam); pass compile=False to load the model uncompiled"
+        )
     extras = [key for key in _KERAS_OPTIMIZER_EXTRAS if config.get(key)]
     if extras or isinstance(config.get("learning_rate"), dict):
         unsupported = extras or ["a learning-rate schedule"]
-        raise ValueError(f"filepath {path!r}: the Keras optimizer uses {', '.join(unsupported)}, which kerasette's "
-                         f"{cls.__name__} lacks; pass compile=False to load the model uncompiled")
+        raise ValueError(
+            f"filepath {path!r}: the Keras optimizer uses {', '.join(unsupported)}, which kerasette's "
+            f"{cls.__name__} lacks; pass compile=False to load the model uncompiled"
+        )
     return cls(**_constructor_arguments(cls, config))
 
 
@@ -173,12 +207,16 @@ def _keras_loss(loss, path: str) -> losses.Loss:
         try:
             cls = type(losses.get(class_name))
         except (ValueError, TypeError):
-            raise ValueError(f"filepath {path!r}: the Keras loss {class_name!r} has no kerasette counterpart; "
-                             "pass compile=False to load the model uncompiled") from None
+            raise ValueError(
+                f"filepath {path!r}: the Keras loss {class_name!r} has no kerasette counterpart; "
+                "pass compile=False to load the model uncompiled"
+            ) from None
         return cls(**_constructor_arguments(cls, loss.get("config") or {}))
     if not isinstance(loss, str):
-        raise ValueError(f"filepath {path!r}: training_config holds the loss {loss!r}; expected a name; "
-                         "pass compile=False to load the model uncompiled")
+        raise ValueError(
+            f"filepath {path!r}: training_config holds the loss {loss!r}; expected a name; "
+            "pass compile=False to load the model uncompiled"
+        )
     return loss
 
 
@@ -188,7 +226,9 @@ def _keras_metrics(metrics, path: str) -> list[str]:
         if isinstance(metric, dict):
             metric = (metric.get("config") or {}).get("name")
         if not isinstance(metric, str):
-            raise ValueError(f"filepath {path!r}: training_config holds the metric {metric!r}; expected a name; "
-                             "pass compile=False to load the model uncompiled")
+            raise ValueError(
+                f"filepath {path!r}: training_config holds the metric {metric!r}; expected a name; "
+                "pass compile=False to load the model uncompiled"
+            )
         names.append(metric)
     return names

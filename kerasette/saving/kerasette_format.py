@@ -39,8 +39,11 @@ def _weight_datasets(model) -> tuple[dict, list[str]]:
 def _trained_variable_paths(model) -> tuple[list, list[str]]:
     """The variables the optimizer updates, in its order, with their weight paths."""
     variables = model.training_plan().variables
-    path_of = {id(value): f"{layer_path}/{name}"
-               for layer_path, layer in weighted_layers(model) for name, value in layer.params.items()}
+    path_of = {
+        id(value): f"{layer_path}/{name}"
+        for layer_path, layer in weighted_layers(model)
+        for name, value in layer.params.items()
+    }
     return variables, [path_of[id(variable)] for variable in variables]
 
 
@@ -50,13 +53,16 @@ def _optimizer_datasets(model) -> tuple[dict, list[str]]:
     variables, variable_paths = _trained_variable_paths(model)
     # Slots built for another set of variables would be rebuilt by the next step anyway.
     if len(optimizer.slots) != len(variables) or any(
-            tuple(value.shape) != tuple(variable.shape)
-            for slot, variable in zip(optimizer.slots, variables) for value in slot.values()):
+        tuple(value.shape) != tuple(variable.shape)
+        for slot, variable in zip(optimizer.slots, variables)
+        for value in slot.values()
+    ):
         return datasets, []
     for variable_path, slot in zip(variable_paths, optimizer.slots):
         for slot_name, value in slot.items():
             datasets[f"optimizer_weights/slots/{variable_path}/{slot_name}"] = np.ascontiguousarray(
-                backend.to_numpy(value))
+                backend.to_numpy(value)
+            )
     return datasets, variable_paths
 
 
@@ -77,14 +83,19 @@ def _digest(datasets: dict, attributes: dict) -> str:
 def write_model(model, path: str, overwrite: bool) -> None:
     """Architecture, weights and (for a compiled model) optimizer state, in one file."""
     datasets, weight_paths = _weight_datasets(model)
-    attributes = {"kerasette_format": "model",
-                  "model_config": json.dumps({"class_name": "Sequential", "config": model.get_config()}),
-                  "weight_paths": json.dumps(weight_paths)}
+    attributes = {
+        "kerasette_format": "model",
+        "model_config": json.dumps({"class_name": "Sequential", "config": model.get_config()}),
+        "weight_paths": json.dumps(weight_paths),
+    }
     if model.loss is not None:
-        attributes["compile_config"] = json.dumps({
-            "optimizer": optimizers.serialize(model.optimizer),
-            "loss": losses.serialize(model.loss),
-            "metrics": [metric.name for metric in model.compiled_metrics]})
+        attributes["compile_config"] = json.dumps(
+            {
+                "optimizer": optimizers.serialize(model.optimizer),
+                "loss": losses.serialize(model.loss),
+                "metrics": [metric.name for metric in model.compiled_metrics],
+            }
+        )
         optimizer_datasets, variable_paths = _optimizer_datasets(model)
         datasets.update(optimizer_datasets)
         attributes["optimizer_variable_paths"] = json.dumps(variable_paths)
@@ -117,8 +128,10 @@ def read_checked_datasets(file: h5py.File, path: str) -> dict:
     if not isinstance(stored, str):
         raise ValueError(f"filepath {path!r}: missing {_DIGEST_ATTRIBUTE} attribute; cannot verify the data")
     if _digest(datasets, attributes) != stored:
-        raise ValueError(f"filepath {path!r}: checksum mismatch: the contents differ from the SHA-256 stored "
-                         "when the file was saved, so the file is corrupted")
+        raise ValueError(
+            f"filepath {path!r}: checksum mismatch: the contents differ from the SHA-256 stored "
+            "when the file was saved, so the file is corrupted"
+        )
     return datasets
 
 
@@ -134,22 +147,25 @@ def stored_weights(file: h5py.File, path: str, datasets: dict) -> list:
     return list(stored.items())
 
 
-def load_model(file: h5py.File, path: str, compile: bool) :
+def load_model(file: h5py.File, path: str, compile: bool):
     datasets = read_checked_datasets(file, path)
     config = json_attribute(file.attrs, "model_config", path, dict)
     if config.get("class_name") != "Sequential" or not isinstance(config.get("config"), dict):
-        raise ValueError(f"filepath {path!r}: model_config describes a {config.get('class_name')!r}; "
-                         "expected a 'Sequential' model")
+        raise ValueError(
+            f"filepath {path!r}: model_config describes a {config.get('class_name')!r}; expected a 'Sequential' model"
+        )
     try:
         model = model_class().from_config(config["config"])
     except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"filepath {path!r}: model_config does not describe a model kerasette can build "
-                         f"({error})") from None
+        raise ValueError(
+            f"filepath {path!r}: model_config does not describe a model kerasette can build ({error})"
+        ) from None
     assign(match_weights(path, stored_weights(file, path, datasets), model))
     if compile and "compile_config" in file.attrs:
         compile_config = json_attribute(file.attrs, "compile_config", path, dict)
-        compile_as_saved(model, path, compile_config.get("optimizer"), compile_config.get("loss"),
-                         compile_config.get("metrics"))
+        compile_as_saved(
+            model, path, compile_config.get("optimizer"), compile_config.get("loss"), compile_config.get("metrics")
+        )
         _restore_optimizer(model, path, datasets, json_attribute(file.attrs, "optimizer_variable_paths", path, list))
     return model
 
@@ -158,8 +174,9 @@ def _restore_optimizer(model, path: str, datasets: dict, saved_paths: list) -> N
     optimizer = model.optimizer
     iterations = datasets.get("optimizer_weights/iterations")
     if iterations is None or iterations.shape != () or iterations.dtype.kind not in "iu" or iterations < 0:
-        raise ValueError(f"filepath {path!r}: optimizer_weights/iterations should be a non-negative integer; "
-                         f"received {iterations!r}")
+        raise ValueError(
+            f"filepath {path!r}: optimizer_weights/iterations should be a non-negative integer; received {iterations!r}"
+        )
     optimizer.iterations = int(iterations)
     variables, variable_paths = _trained_variable_paths(model)
     # The slots belong to the variables the saved model's optimizer was built for; when
@@ -176,10 +193,13 @@ def _restore_optimizer(model, path: str, datasets: dict, saved_paths: list) -> N
             array = datasets.get(key)
             if array is None or tuple(array.shape) != tuple(value.shape):
                 received = "nothing" if array is None else f"shape {tuple(array.shape)}"
-                raise ValueError(f"filepath {path!r}: optimizer slot '{variable_path}/{slot_name}' should have "
-                                 f"shape {tuple(value.shape)}; the file holds {received}")
+                raise ValueError(
+                    f"filepath {path!r}: optimizer slot '{variable_path}/{slot_name}' should have "
+                    f"shape {tuple(value.shape)}; the file holds {received}"
+                )
             staged.append((value, array))
     if len(staged) != len(slot_names):
-        raise ValueError(f"filepath {path!r}: the file holds {len(slot_names)} optimizer slots; "
-                         f"{optimizer.name} uses {len(staged)}")
+        raise ValueError(
+            f"filepath {path!r}: the file holds {len(slot_names)} optimizer slots; {optimizer.name} uses {len(staged)}"
+        )
     assign(staged)

@@ -29,9 +29,11 @@ def match_weights(path: str, stored: list, model: Layer) -> list:
     """``(variable, array)`` pairs for every weight of ``model``, all shapes checked."""
     layers = weighted_layers(model)
     if len(stored) != len(layers):
-        raise ValueError(f"filepath {path!r}: the file holds weights for {len(stored)} layers "
-                         f"{[label for label, _ in stored]}; model '{model.name}' has {len(layers)} layers with "
-                         f"weights {[layer_path for layer_path, _ in layers]}")
+        raise ValueError(
+            f"filepath {path!r}: the file holds weights for {len(stored)} layers "
+            f"{[label for label, _ in stored]}; model '{model.name}' has {len(layers)} layers with "
+            f"weights {[layer_path for layer_path, _ in layers]}"
+        )
     by_label = dict(stored)
     if set(by_label) == {layer_path for layer_path, _ in layers}:
         pairs = [(layer_path, layer, layer_path, by_label[layer_path]) for layer_path, layer in layers]
@@ -41,13 +43,17 @@ def match_weights(path: str, stored: list, model: Layer) -> list:
     for layer_path, layer, label, weights in pairs:
         targets = list(layer.params.items())
         if len(weights) != len(targets):
-            raise ValueError(f"filepath {path!r}: layer '{layer_path}' has {len(targets)} weights "
-                             f"{[name for name, _ in targets]}; the file's layer '{label}' has {len(weights)}")
+            raise ValueError(
+                f"filepath {path!r}: layer '{layer_path}' has {len(targets)} weights "
+                f"{[name for name, _ in targets]}; the file's layer '{label}' has {len(weights)}"
+            )
         for (name, variable), array in zip(targets, weights):
             if tuple(array.shape) != tuple(variable.shape):
                 source = "" if label == layer_path else f" (matched by position to the file's layer '{label}')"
-                raise ValueError(f"filepath {path!r}: weight '{layer_path}/{name}' has shape {tuple(array.shape)}, "
-                                 f"expected {tuple(variable.shape)}{source}")
+                raise ValueError(
+                    f"filepath {path!r}: weight '{layer_path}/{name}' has shape {tuple(array.shape)}, "
+                    f"expected {tuple(variable.shape)}{source}"
+                )
             assignments.append((variable, array))
     return assignments
 
@@ -63,5 +69,6 @@ def compile_as_saved(model, path: str, optimizer, loss, metrics) -> None:
     try:
         model.compile(optimizer=optimizers.get(optimizer), loss=losses.get(loss), metrics=metrics or [])
     except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"filepath {path!r}: cannot compile the model as saved ({error}); pass compile=False "
-                         "to load it uncompiled") from None
+        raise ValueError(
+            f"filepath {path!r}: cannot compile the model as saved ({error}); pass compile=False to load it uncompiled"
+        ) from None

@@ -84,10 +84,14 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
         if layout == "keras_legacy" and "model_config" in file.attrs:
             return keras_format.load_legacy_model(file, path, compile)
         if layout != "unknown":
-            raise ValueError(f"filepath {path!r}: missing model_config attribute; this file holds weights only: "
-                             "build the model and call model.load_weights(filepath) instead")
-        raise ValueError(f"filepath {path!r}: missing model_config attribute; not a kerasette or Keras model "
-                         f"file (its top-level entries are {sorted(file)})")
+            raise ValueError(
+                f"filepath {path!r}: missing model_config attribute; this file holds weights only: "
+                "build the model and call model.load_weights(filepath) instead"
+            )
+        raise ValueError(
+            f"filepath {path!r}: missing model_config attribute; not a kerasette or Keras model "
+            f"file (its top-level entries are {sorted(file)})"
+        )
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -152,8 +156,10 @@ def load_weights(model, filepath) -> None:
     path = check_path("filepath", filepath)
     check_suffix(path, LOAD_WEIGHTS_SUFFIXES, "load_weights")
     if not model.built:
-        raise ValueError(f"load_weights: model '{model.name}' has not been built yet, so it has no weights to "
-                         "load into; give the first layer an input_shape or call model.build(...) first")
+        raise ValueError(
+            f"load_weights: model '{model.name}' has not been built yet, so it has no weights to "
+            "load into; give the first layer an input_shape or call model.build(...) first"
+        )
     with open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette":
@@ -163,8 +169,10 @@ def load_weights(model, filepath) -> None:
         elif layout == "keras_weights":
             stored = keras_format.keras3_weights(file, path, model)
         else:
-            raise ValueError(f"filepath {path!r}: not a kerasette or Keras weights file: no model_weights or layers "
-                             f"group (its top-level entries are {sorted(file)})")
+            raise ValueError(
+                f"filepath {path!r}: not a kerasette or Keras weights file: no model_weights or layers "
+                f"group (its top-level entries are {sorted(file)})"
+            )
     assign(match_weights(path, stored, model))
 
 
@@ -177,8 +185,11 @@ def _layout(file: h5py.File) -> str:
     """Who wrote the file: ``'kerasette'``, ``'keras_legacy'`` (Keras 2 / ``.h5``), ``'keras_weights'`` (Keras 3)."""
     if "kerasette_version" in file.attrs:
         return "kerasette"
-    if ("model_config" in file.attrs or "layer_names" in file.attrs
-            or ("model_weights" in file and "layer_names" in file["model_weights"].attrs)):
+    if (
+        "model_config" in file.attrs
+        or "layer_names" in file.attrs
+        or ("model_weights" in file and "layer_names" in file["model_weights"].attrs)
+    ):
         return "keras_legacy"
     if isinstance(file.get("layers"), h5py.Group):
         return "keras_weights"

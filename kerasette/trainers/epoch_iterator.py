@@ -38,8 +38,10 @@ class EpochIterator:
             if order is None:
                 yield step, self.arrays.rows(slice(start, stop))
             else:
-                yield step, Arrays(*(self._gather(index, array, order[start:stop])
-                                     for index, array in enumerate(self.arrays)))
+                yield (
+                    step,
+                    Arrays(*(self._gather(index, array, order[start:stop]) for index, array in enumerate(self.arrays))),
+                )
 
     def _gather(self, index: int, array, indices):
         if array is None:

@@ -9,7 +9,8 @@ update the weights. Batches come from an :class:`EpochIterator` over arrays that
 
 from __future__ import annotations
 
-from kerasette import backend, losses, metrics as metrics_module, optimizers
+from kerasette import backend, losses, optimizers
+from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
 from kerasette.trainers import data
 from kerasette.trainers.epoch_iterator import EpochIterator
@@ -103,8 +104,9 @@ class Trainer:
         arrays = data.prepare(self, self.loss, x, y, sample_weight, prefix)
         self.ensure_built(arrays.features.shape)
         if y is not None and self._metric_identifiers is not None:
-            self.compiled_metrics = [metrics_module.get(m, self.loss, self.output_shape)
-                                     for m in self._metric_identifiers]
+            self.compiled_metrics = [
+                metrics_module.get(m, self.loss, self.output_shape) for m in self._metric_identifiers
+            ]
             self._metric_identifiers = None
         return arrays
 
@@ -130,8 +132,9 @@ class Trainer:
     def _train_step(self, batch: data.Arrays) -> None:
         plan = self.training_plan()
         outputs = self.forward(batch.features, training=True)
-        loss_value, grad = self.loss.value_and_gradient(batch.targets, outputs, batch.weights,
-                                                        through_softmax=plan.fused_softmax)
+        loss_value, grad = self.loss.value_and_gradient(
+            batch.targets, outputs, batch.weights, through_softmax=plan.fused_softmax
+        )
         self._update_metrics(loss_value, batch.targets, outputs)
         plan.backward(grad)
         self.optimizer.apply(plan.gradients, plan.variables)
@@ -161,11 +164,23 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # -- fit ----------------------------------------------------------------------------
-    def fit(self, x=None, y=None, batch_size: int | None = None, epochs: int = 1, verbose="auto",
-            callbacks: list | None = None, validation_split: float = 0.0, validation_data=None,
-            shuffle: bool = True, class_weight: dict | None = None, sample_weight=None,
-            initial_epoch: int = 0, validation_batch_size: int | None = None,
-            validation_freq: int = 1) -> History:
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose="auto",
+        callbacks: list | None = None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool = True,
+        class_weight: dict | None = None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> History:
         """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
 
         ``validation_split`` holds out the *last* fraction of the data, before shuffling,
@@ -179,8 +194,11 @@ class Trainer:
             raise ValueError(f"initial_epoch: must be smaller than epochs={epochs}; received {initial_epoch}")
         verbose = check_verbose(verbose)
         validation_split = check_number("validation_split", validation_split, 0, 1, high_open=True)
-        validation_batch_size = batch_size if validation_batch_size is None else check_int(
-            "validation_batch_size", validation_batch_size, 1)
+        validation_batch_size = (
+            batch_size
+            if validation_batch_size is None
+            else check_int("validation_batch_size", validation_batch_size, 1)
+        )
         validation_freq = check_int("validation_freq", validation_freq, 1)
         check_bool("shuffle", shuffle)
         if y is None:
@@ -200,8 +218,9 @@ class Trainer:
 
         batches = EpochIterator(training, batch_size, shuffle)
         self.history = History()
-        callback_list = self._callback_list(callbacks, verbose, {"epochs": epochs, "steps": batches.steps,
-                                                                 "in_fit": True}, history=self.history)
+        callback_list = self._callback_list(
+            callbacks, verbose, {"epochs": epochs, "steps": batches.steps, "in_fit": True}, history=self.history
+        )
         self.training_plan()
         self.stop_training = False
         callback_list.call("on_train_begin", None)
@@ -221,8 +240,9 @@ class Trainer:
                 epoch_logs = self._logs()
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     callback_list.call("on_test_begin", None)
-                    validation_logs = self._evaluate_batches(EpochIterator(validation, validation_batch_size),
-                                                             callback_list)
+                    validation_logs = self._evaluate_batches(
+                        EpochIterator(validation, validation_batch_size), callback_list
+                    )
                     callback_list.call("on_test_end", validation_logs)
                     epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
                 callback_list.call("on_epoch_end", epoch, epoch_logs)
@@ -242,8 +262,16 @@ class Trainer:
                 callback_list.on_test_batch_end(step, LazyLogs(self._trackers()))
         return self._logs()
 
-    def evaluate(self, x=None, y=None, batch_size: int | None = None, verbose="auto", sample_weight=None,
-                 callbacks: list | None = None, return_dict: bool = False):
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        verbose="auto",
+        sample_weight=None,
+        callbacks: list | None = None,
+        return_dict: bool = False,
+    ):
         """Loss (and metrics) on ``(x, y)``: the loss alone without metrics, else ``[loss, *metrics]``."""
         self._require_compiled("evaluate")
         batch_size = _check_batch_size(batch_size)
@@ -272,7 +300,7 @@ class Trainer:
         for step, batch in batches:
             callback_list.call("on_predict_batch_begin", step, None)
             start = step * batch_size
-            results[start:start + batch.num_samples] = self.forward(batch.features, training=False)
+            results[start : start + batch.num_samples] = self.forward(batch.features, training=False)
             callback_list.call("on_predict_batch_end", step, None)
         callback_list.call("on_predict_end", None)
         return backend.to_numpy(results)
@@ -283,8 +311,9 @@ class Trainer:
         return backend.to_numpy(self.forward(features, training=False).copy())
 
     # -- single batches -----------------------------------------------------------------
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight: dict | None = None,
-                       return_dict: bool = False):
+    def train_on_batch(
+        self, x, y=None, sample_weight=None, class_weight: dict | None = None, return_dict: bool = False
+    ):
         """One gradient update on exactly this batch; returns its loss (and metrics)."""
         self._require_compiled("train_on_batch")
         if y is None:
