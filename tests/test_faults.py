@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
 
@@ -241,10 +242,29 @@ def test_a_different_seed_changes_weights_and_history():
     assert train_for_determinism(7)["history"] != train_for_determinism(8)["history"]
 
 
-def test_ctrl_c_during_a_step_lands_after_the_step():
+@pytest.fixture
+def sigint_raises():
+    """SIGINT handled by Python's default handler, whatever this process inherited.
+
+    A process started with SIGINT ignored (a background job of a non-interactive shell, as
+    CI runners start steps) keeps it ignored: Python installs no ``default_int_handler``, and
+    ``fit`` rightly leaves SIG_IGN in place. These tests need a Ctrl-C that interrupts.
+    """
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+@pytest.fixture
+def sigint_ignored():
+    """SIGINT ignored, as in a process started in the background."""
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_ctrl_c_during_a_step_lands_after_the_step(sigint_raises):
     """SIGINT is held until the step under way has updated every weight."""
-    import os
-    import signal
 
     model = small_model()
     features, labels = data()
@@ -269,10 +289,7 @@ def test_ctrl_c_during_a_step_lands_after_the_step():
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
 
 
-def test_a_ctrl_c_after_the_last_step_is_not_lost():
-    import os
-    import signal
-
+def test_a_ctrl_c_after_the_last_step_is_not_lost(sigint_raises):
     model = small_model()
     features, labels = data()
     with pytest.raises(KeyboardInterrupt):
@@ -285,3 +302,24 @@ def test_a_ctrl_c_after_the_last_step_is_not_lost():
             callbacks=[LambdaCallback(on_epoch_end=lambda epoch, logs: os.kill(os.getpid(), signal.SIGINT))],
         )
     assert model.optimizer.iterations == STEPS
+
+
+def test_an_ignored_ctrl_c_stays_ignored_during_fit(sigint_ignored):
+    """A process told to ignore SIGINT is not interrupted by fit's deferral either."""
+    model = small_model()
+    features, labels = data()
+
+    def send_sigint(batch, logs):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+    model.fit(
+        features,
+        labels,
+        batch_size=BATCH_SIZE,
+        epochs=2,
+        verbose=0,
+        callbacks=[LambdaCallback(on_train_batch_begin=send_sigint)],
+    )
+    assert model.optimizer.iterations == 2 * STEPS
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN

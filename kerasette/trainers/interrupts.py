@@ -13,10 +13,11 @@ def interrupts_between_steps():
 
     A KeyboardInterrupt landing inside the optimizer update would leave some weights
     updated and others not. Deferred to the next step boundary, it leaves the model as
-    it was after a whole step. A second Ctrl-C interrupts at once. Only the main thread
-    receives signals, so elsewhere nothing is deferred.
+    it was after a whole step. A second Ctrl-C interrupts at once.
     """
-    if threading.current_thread() is not threading.main_thread():
+    # Only the main thread receives signals; and a process started with SIGINT ignored (a
+    # background job) keeps ignoring it, so there is nothing to defer in either case.
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         yield lambda: None
         return
     pending = []
