@@ -6,7 +6,10 @@ the median epoch time over every epoch but each run's first (warm-up), samples p
 test accuracy, peak memory, and kerasette's time divided by each other's (below 1: kerasette is faster).
 
 Usage (from the repository root):
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run_benchmarks.py [--rounds 3]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run_benchmarks.py [--rounds 3] [--baseline DIR]
+
+``--baseline DIR`` adds ``kerasette-baseline``: the same workloads on the kerasette found in
+``DIR`` (e.g. a ``git worktree`` of an earlier commit), to show a change made nothing slower.
 
 A peer that is not installed is reported as skipped, never estimated.
 """
@@ -25,20 +28,24 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-FRAMEWORKS = ("kerasette", "kerasette-numpy", "torch", "keras")
+FRAMEWORKS = ("kerasette", "kerasette-baseline", "kerasette-numpy", "torch", "keras")
+BASELINE: str | None = None  # --baseline: a checkout of an earlier kerasette to compare with
 TRAIN_SAMPLES, TEST_SAMPLES = 60000, 10000
 
 
 def installed(framework: str) -> bool:
+    if framework == "kerasette-baseline":
+        return BASELINE is not None
     if framework == "kerasette":
         return importlib.util.find_spec("numba") is not None  # else it is kerasette-numpy again
     return framework == "kerasette-numpy" or importlib.util.find_spec(framework) is not None
 
 
 def measure(framework: str, workload: str) -> dict:
+    source = BASELINE if framework == "kerasette-baseline" else ROOT
     env = {
         **os.environ,
-        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PYTHONPATH": source + os.pathsep + os.environ.get("PYTHONPATH", ""),
         "OMP_NUM_THREADS": "2",
         "OPENBLAS_NUM_THREADS": "2",
     }
@@ -122,11 +129,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workloads", default="seed_b128,seed_b32,mnist_mlp,predict,import")
+    parser.add_argument("--baseline", help="a checkout of an earlier kerasette, run as kerasette-baseline")
     args = parser.parse_args()
+    global BASELINE
+    BASELINE = os.path.abspath(args.baseline) if args.baseline else None
     workloads = args.workloads.split(",")
     available = [f for f in FRAMEWORKS if installed(f)]
     print(f"# {datetime.date.today()} on {machine_description()}")
     print(f"# {versions()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
+    if BASELINE:
+        commit = subprocess.run(["git", "-C", BASELINE, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        print(f"# kerasette-baseline: {BASELINE} at commit {commit.stdout.strip() or 'unknown'}")
     for framework in FRAMEWORKS:
         if framework not in available:
             print(f"# {framework}: skipped (not installed)")

@@ -4,8 +4,9 @@ Prints one JSON line: per-epoch times (or per-repeat times for ``predict``), tes
 peak resident memory. ``run_benchmarks.py`` alternates the frameworks in separate
 processes and summarises; run this directly only to debug one measurement.
 
-``kerasette`` uses its numba kernels for the optimizer update when numba is installed
-(the ``[fast]`` extra); ``kerasette-numpy`` is the same code with them turned off.
+``kerasette`` uses its numba kernels for the optimizer update (numba is installed with it);
+``kerasette-numpy`` is the same code with them turned off; ``kerasette-baseline`` is an
+earlier checkout given to ``run_benchmarks.py --baseline``.
 
 Every framework gets identical data (the real MNIST files, scaled to [0, 1]), the same
 network, Glorot-uniform kernels and zero biases, the same optimizer hyper-parameters
@@ -179,7 +180,13 @@ def run_import(framework):
     return {"times": [time.perf_counter() - start]}
 
 
-RUNNERS = {"kerasette": run_kerasette, "kerasette-numpy": run_kerasette, "torch": run_torch, "keras": run_keras}
+RUNNERS = {
+    "kerasette": run_kerasette,
+    "kerasette-baseline": run_kerasette,
+    "kerasette-numpy": run_kerasette,
+    "torch": run_torch,
+    "keras": run_keras,
+}
 
 
 def main(framework: str, workload: str) -> None:
@@ -190,6 +197,10 @@ def main(framework: str, workload: str) -> None:
     else:
         result = RUNNERS[framework](workload, load_mnist())
     result.update(framework=framework, workload=workload, peak_memory_mb=peak_memory_mb())
+    if framework.startswith("kerasette"):
+        import kerasette
+
+        result["kerasette_path"] = os.path.dirname(kerasette.__file__)
     print(json.dumps(result))
 
 
