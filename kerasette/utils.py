@@ -8,6 +8,7 @@ import random
 import numpy as np
 
 from kerasette import backend
+from kerasette.validation import check_number
 
 
 def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
@@ -55,13 +56,12 @@ def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") ->
         raise ValueError(f"to_categorical: y holds the negative label {smallest}; expected labels >= 0")
     if num_classes is None:
         num_classes = largest + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
-        raise ValueError(f"to_categorical: num_classes must be a positive integer; received {num_classes!r}")
-    elif largest >= num_classes:
+    num_classes = check_number("to_categorical: num_classes", num_classes, 1, integer=True)
+    if largest >= num_classes:
         raise ValueError(
             f"to_categorical: y holds the label {largest}, outside [0, {num_classes}) for num_classes={num_classes}"
         )
-    categorical = np.zeros(labels.shape + (int(num_classes),), dtype=dtype)
+    categorical = np.zeros(labels.shape + (num_classes,), dtype=dtype)
     np.put_along_axis(categorical, labels[..., None], 1, axis=-1)
     return categorical
 
@@ -72,8 +72,7 @@ def set_random_seed(seed: int) -> None:
     Makes weight initialisation, shuffling and dropout repeatable; also seeds Python's
     ``random`` and NumPy's global generator for user code that relies on them.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"set_random_seed: seed must be a non-negative integer; received {seed!r}")
+    check_number("set_random_seed: seed", seed, 0, integer=True)
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     backend.seed(int(seed))

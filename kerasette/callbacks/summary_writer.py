@@ -8,10 +8,9 @@ need neither TensorFlow nor PyTorch. ``tensorboard`` is the optional extra
 
 from __future__ import annotations
 
-import numbers
 import time
 
-from kerasette.validation import check_path
+from kerasette.validation import check_number, check_path
 
 INSTALL_HINT = 'TensorBoard logging needs the tensorboard package: pip install "kerasette[tensorboard]"'
 
@@ -66,8 +65,7 @@ class SummaryWriter:
             raise ValueError(f"add_scalar: the SummaryWriter for {self.log_dir!r} is closed")
         if not isinstance(tag, str) or not tag:
             raise TypeError(f"tag: expected a non-empty string; received {tag!r}")
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise ValueError(f"step: expected an integer >= 0; received {step!r}")
+        check_number("step", step, 0, integer=True)
         if isinstance(value, (bool, str, complex)):
             raise TypeError(f"value: expected a real number; received {value!r}")
         try:

@@ -184,13 +184,13 @@ def _keras_optimizer(optimizer_config, path: str) -> optimizers.Optimizer:
         raise ValueError(f"filepath {path!r}: training_config has no optimizer_config; pass compile=False")
     class_name = str(optimizer_config.get("class_name", ""))
     config = optimizer_config.get("config") or {}
-    known = {cls.__name__.lower(): cls for cls in (optimizers.SGD, optimizers.RMSprop, optimizers.Adam)}
-    cls = known.get(class_name.lower())
-    if cls is None:
+    try:
+        cls = type(optimizers.get(class_name))
+    except (ValueError, TypeError) as error:
         raise ValueError(
-            f"filepath {path!r}: the Keras optimizer {class_name!r} has no kerasette counterpart "
-            f"(expected one of SGD, RMSprop, Adam); pass compile=False to load the model uncompiled"
-        )
+            f"filepath {path!r}: the Keras optimizer {class_name!r} has no kerasette counterpart ({error}); "
+            "pass compile=False to load the model uncompiled"
+        ) from None
     extras = [key for key in _KERAS_OPTIMIZER_EXTRAS if config.get(key)]
     if extras or isinstance(config.get("learning_rate"), dict):
         unsupported = extras or ["a learning-rate schedule"]
