@@ -2,8 +2,8 @@
 
 Every kind of object that compile, layers and saving look up by name (``'layer'``,
 ``'loss'``, ``'metric'``, ``'optimizer'``, ``'activation'``, ``'initializer'``) has a
-table here. The module that defines a built-in class or function registers it with
-:func:`builtin`; user classes are registered as in Keras, with
+table here. The module that defines built-in classes or functions registers them with
+:func:`register_builtins`; user classes are registered as in Keras, with
 :func:`register_keras_serializable` or, for one load, ``custom_objects=``. Lookups then
 go through :func:`deserialize` alone, so no module imports another only to find a class
 (a layer never imports models, saving or callbacks).
@@ -25,18 +25,6 @@ _classes: dict[str, dict[str, object]] = {}
 _custom_objects: dict[str, object] = {}
 _custom_names: dict[object, str] = {}
 _scopes = threading.local()
-
-
-def builtin(kind: str, *aliases: str):
-    """Decorator registering a built-in class or function of ``kind`` under its name and ``aliases``."""
-
-    def register(obj):
-        _classes.setdefault(kind, {})[obj.__name__] = obj
-        for alias in aliases:
-            _aliases.setdefault(kind, {})[alias] = obj
-        return obj
-
-    return register
 
 
 def register_builtins(kind: str, by_alias: dict) -> None:
@@ -141,8 +129,9 @@ def get_registered_object(name: str, custom_objects: dict | None = None, module_
     """The object registered under ``name``, or None, as Keras looks it up.
 
     Searched in order: the active :class:`CustomObjectScope`\\ s (innermost first), the
-    objects registered with :func:`register_keras_serializable` (by ``'package>Name'``
-    or plain name), ``custom_objects`` and ``module_objects``.
+    objects registered with :func:`register_keras_serializable` by ``'package>Name'``,
+    ``custom_objects``, ``module_objects`` (the built-ins), and last the registered
+    objects by their plain name.
     """
     for scope in reversed(getattr(_scopes, "stack", None) or []):
         if name in scope:
@@ -151,12 +140,11 @@ def get_registered_object(name: str, custom_objects: dict | None = None, module_
         return _custom_objects[name]
     if custom_objects and name in custom_objects:
         return custom_objects[name]
-    plain = [obj for registered, obj in _custom_objects.items() if registered.partition(">")[2] == name]
-    if len(plain) == 1:
-        return plain[0]
     if module_objects and name in module_objects:
         return module_objects[name]
-    return None
+    # A registered object by its plain name, after the built-ins so that it never shadows one.
+    plain = [obj for registered, obj in _custom_objects.items() if registered.partition(">")[2] == name]
+    return plain[0] if len(plain) == 1 else None
 
 
 def _from_config(argument: str, cls, identifier: dict):

@@ -143,3 +143,12 @@ def test_a_registered_user_layer_loads_without_custom_objects_and_trains_on(tmp_
 def test_custom_objects_must_be_a_dict_of_names():
     with pytest.raises(TypeError, match="custom_objects: expected a dict"):
         layers.deserialize({"class_name": "Dense", "config": {"units": 2}}, custom_objects=[Scale])
+
+
+def test_a_registered_class_never_shadows_a_builtin_of_the_same_plain_name():
+    @saving.register_keras_serializable(package="RegistryTest", name="Dense")
+    class MyDense(layers.Layer):
+        pass
+
+    assert type(layers.deserialize({"class_name": "Dense", "config": {"units": 2}})) is layers.Dense
+    assert saving.get_registered_object("RegistryTest>Dense") is MyDense
