@@ -24,7 +24,7 @@ class Adadelta(Optimizer):
     Example:
     >>> w, g = np.array([1.0]), np.array([0.5])
     >>> Adadelta(learning_rate=1.0, rho=0.75, epsilon=0.25).apply([g], [w]); w.round(6)
-    array([0.5])
+    array([0.552786])
 
     Reference: Zeiler, 2012, "ADADELTA: An Adaptive Learning Rate Method".
     """

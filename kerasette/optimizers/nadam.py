@@ -30,7 +30,7 @@ class Nadam(Optimizer):
     Example:
     >>> w, g = np.array([1.0]), np.array([0.5])
     >>> Nadam(learning_rate=0.1).apply([g], [w]); w.round(6)
-    array([0.9])
+    array([0.893721])
 
     Reference: Dozat, 2015, "Incorporating Nesterov Momentum into Adam".
     """
