@@ -243,7 +243,8 @@ class Optimizer(ABC):
         """
         if self._built_for != [id(variable) for variable in variables]:
             self.build(variables)
-        self._clip_in_place(gradients)
+        if self.clipnorm or self.global_clipnorm or self.clipvalue:
+            self._clip_in_place(gradients)
         learning_rate = self.learning_rate
         if self.weight_decay:
             for variable, scratch in zip(variables, self._scratch):
