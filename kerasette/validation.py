@@ -32,9 +32,23 @@ def unknown_name_error(argument: str, received, choices: Iterable[str]) -> Excep
             f"{argument}: received {received!r} of type {type(received).__name__}; "
             f"expected a name (one of: {', '.join(choices)}) or an object of the right kind"
         )
-    close = difflib.get_close_matches(received, choices, n=1)
+    # difflib ranks 'adamax' above 'adam' for 'adma'; the fewest typing edits decide among its picks.
+    close = sorted(difflib.get_close_matches(received, choices, n=3), key=lambda name: _typing_edits(received, name))
     hint = f"; did you mean {close[0]!r}?" if close else "."
     return ValueError(f"{argument}: unknown name {received!r}{hint} Expected one of: {', '.join(choices)}")
+
+
+def _typing_edits(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours that turn ``a`` into ``b``."""
+    previous, current = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        before, previous, current = previous, current, [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+    return current[len(b)]
 
 
 def check_int(argument: str, value, minimum: int = 0) -> int:

@@ -420,7 +420,7 @@ def test_flags_must_be_booleans_not_truthy_values(make, argument):
 @pytest.mark.parametrize(
     "get, argument",
     [
-        (lambda: optimizers.get({"class_name": "Adam", "config": {"lr": 1}}), "optimizer"),
+        (lambda: optimizers.get({"class_name": "Adam", "config": {"momentum": 0.9}}), "optimizer"),
         (lambda: losses.get({"class_name": "MeanSquaredError", "config": {"from_logits": True}}), "loss"),
     ],
 )

@@ -48,3 +48,16 @@ class Callback:
 
 
 HOOKS = [name for name in vars(Callback) if name.startswith("on_")]
+
+
+def refuse_learning_rate_schedule(callback: Callback) -> None:
+    """Refuse, before training starts, to set a rate that a schedule owns (Keras fails later, mid-training)."""
+    optimizer = getattr(callback.model, "optimizer", None)
+    has_schedule = getattr(optimizer, "has_learning_rate_schedule", None)
+    if has_schedule is not None and has_schedule():
+        schedule = optimizer.get_config()["learning_rate"]
+        raise TypeError(
+            f"{type(callback).__name__}: the optimizer's learning_rate is the schedule {schedule}, "
+            "which sets the rate at every step; expected an optimizer created with a float learning_rate "
+            "for this callback to set"
+        )

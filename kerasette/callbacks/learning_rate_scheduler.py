@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from kerasette.callbacks.callback import Callback
+from kerasette.callbacks.callback import Callback, refuse_learning_rate_schedule
 from kerasette.validation import check_number
 
 
@@ -44,6 +44,9 @@ class LearningRateScheduler(Callback):
             self._passes_rate = False
         except ValueError:  # a builtin without a signature: assume the current form
             self._passes_rate = True
+
+    def on_train_begin(self, logs=None):
+        refuse_learning_rate_schedule(self)
 
     def on_epoch_begin(self, epoch, logs=None):
         optimizer = self.model.optimizer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasette.callbacks.callback import refuse_learning_rate_schedule
 from kerasette.callbacks.monitor_callback import MonitorCallback, float32
 from kerasette.validation import check_int, check_number
 
@@ -51,6 +52,8 @@ class ReduceLROnPlateau(MonitorCallback):
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
+        if self.model is not None:
+            refuse_learning_rate_schedule(self)
         self.best = None
         self.cooldown_counter = 0
         self.wait = 0

@@ -137,7 +137,8 @@ class Trainer:
         )
         self._update_metrics(loss_value, batch.targets, outputs)
         plan.backward(grad)
-        self.optimizer.apply(plan.gradients, plan.variables)
+        # The plan's gradient buffers are rewritten every step, so the update may use them as work space.
+        self.optimizer.apply_consuming_gradients(plan.gradients, plan.variables)
 
     def _test_step(self, batch: data.Arrays) -> None:
         outputs = self.forward(batch.features, training=False)

@@ -1,0 +1,299 @@
+"""The base class of every optimizer: learning rate or schedule, step count, slots,
+gradient clipping and weight decay, applied in Keras 3's order.
+
+One step (``apply``) does, as ``keras.optimizers.Optimizer`` does: clip the gradients
+(``clipnorm``, ``global_clipnorm`` or ``clipvalue``), decay the weights
+(``w -= w * weight_decay * lr``), run the subclass's update rule on each variable, then
+count the step. The learning rate of a step is read once, before the count moves on.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from abc import ABC, abstractmethod
+
+from kerasette import backend
+from kerasette.backend import xp
+from kerasette.optimizers import schedules
+from kerasette.validation import check_number
+
+# Keras options kerasette has no use for; their defaults are accepted so that Keras
+# configs load, any other value is refused rather than silently ignored.
+_KERAS_ONLY_DEFAULTS = {
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+_CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
+
+
+def _accept_keras_2_lr(init):
+    """Wrap a constructor so that Keras 2's ``lr=`` works, with a warning, as ``learning_rate=``."""
+
+    @functools.wraps(init)
+    def init_accepting_lr(self, *args, **kwargs):
+        if "lr" in kwargs:
+            lr = kwargs.pop("lr")
+            if args or "learning_rate" in kwargs:
+                given = args[0] if args else kwargs["learning_rate"]
+                raise TypeError(
+                    f"{type(self).__name__}: received both learning_rate={given!r} and lr={lr!r}; "
+                    "lr is Keras 2's name for learning_rate: expected only learning_rate"
+                )
+            warnings.warn(
+                f"{type(self).__name__}: the argument lr is deprecated; use learning_rate={lr!r} instead",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs["learning_rate"] = lr
+        init(self, *args, **kwargs)
+
+    return init_accepting_lr
+
+
+def _optional_positive(argument: str, value) -> float | None:
+    return None if value is None else check_number(argument, value, 0, low_open=True)
+
+
+class Optimizer(ABC):
+    """Base class: holds the learning rate, the step count, the slots and the gradient options.
+
+    Args:
+        learning_rate: Step size (a positive float) or a
+            :class:`~kerasette.optimizers.schedules.LearningRateSchedule`;
+            ``optimizer.learning_rate`` reads the rate of the coming step.
+        weight_decay: If set, every step first shrinks each weight by
+            ``weight * weight_decay * learning_rate``.
+        clipnorm: If set, each gradient is rescaled to an L2 norm of at most this.
+        clipvalue: If set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: If set, all gradients are rescaled together so that their
+            joint L2 norm is at most this. Only one of the three clipping options may be set.
+        name: Name of the optimizer.
+
+    Keras 2's ``lr=`` is accepted, with a DeprecationWarning, for ``learning_rate=``.
+
+    Example:
+    >>> from kerasette.optimizers import SGD
+    >>> optimizer = SGD(learning_rate=0.1, clipvalue=1.0)
+    >>> optimizer.learning_rate = 0.05
+    >>> w, g = np.array([1.0]), np.array([2.0])
+    >>> optimizer.apply([g], [w]); w, g, optimizer.iterations
+    (array([0.95]), array([2.]), 1)
+    """
+
+    slot_names: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _accept_keras_2_lr(cls.__init__)
+
+    def __init__(
+        self,
+        learning_rate,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        self._refuse_unknown_arguments(kwargs)
+        clipping = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        if sum(value is not None for value in clipping.values()) > 1:
+            received = ", ".join(f"{key}={value!r}" for key, value in clipping.items())
+            raise ValueError(f"only one of clipnorm, clipvalue and global_clipnorm can be set; received {received}")
+        self.clipnorm = _optional_positive("clipnorm", clipnorm)
+        self.clipvalue = _optional_positive("clipvalue", clipvalue)
+        self.global_clipnorm = _optional_positive("global_clipnorm", global_clipnorm)
+        self.weight_decay = None if weight_decay is None else check_number("weight_decay", weight_decay, 0)
+        if name is None:
+            name = type(self).__name__.lower()
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name: expected a non-empty string; received {name!r}")
+        self.name = name
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+        self.iterations = 0
+        self.slots: list[dict[str, object]] = []
+        self._variables: list = []
+        self._built_for: list[int] = []
+
+    def _refuse_unknown_arguments(self, kwargs: dict) -> None:
+        unknown = {key: value for key, value in kwargs.items() if key not in _KERAS_ONLY_DEFAULTS}
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}: unexpected argument(s) {unknown!r}; expected the arguments of "
+                f"keras.optimizers.{type(self).__name__}"
+            )
+        unsupported = {key: value for key, value in kwargs.items() if value != _KERAS_ONLY_DEFAULTS[key]}
+        if unsupported:
+            raise ValueError(
+                f"{type(self).__name__}: {unsupported!r} is not supported by kerasette; expected "
+                + ", ".join(f"{key}={_KERAS_ONLY_DEFAULTS[key]!r}" for key in unsupported)
+            )
+
+    # -- learning rate ----------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """The rate of the coming step (a schedule is asked at the current step count)."""
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            return self._scheduled_rate()
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if isinstance(value, schedules.LearningRateSchedule):
+            self._learning_rate = value
+            return
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            raise TypeError(
+                f"learning_rate: this optimizer's rate comes from the schedule {self._learning_rate!r}, so it "
+                f"cannot be set to {value!r}; expected a LearningRateSchedule, or create the optimizer with a "
+                "float learning_rate to set the rate yourself (as LearningRateScheduler and ReduceLROnPlateau do)"
+            )
+        self._learning_rate = check_number("learning_rate", value, 0, low_open=True)
+
+    def has_learning_rate_schedule(self) -> bool:
+        """Whether the rate comes from a schedule (and so cannot be set to a number)."""
+        return isinstance(self._learning_rate, schedules.LearningRateSchedule)
+
+    def _scheduled_rate(self) -> float:
+        rate = self._learning_rate(self.iterations)
+        return check_number(f"learning_rate: {self._learning_rate!r} at step {self.iterations}", rate, 0)
+
+    # -- state ---------------------------------------------------------------------------------
+    def build(self, variables: list) -> None:
+        """Create the slots of each variable (once; kept across ``fit`` calls)."""
+        self.slots = [
+            {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.active_slots()}
+            for variable in variables
+        ]
+        # Work space for the update rules, so a step allocates nothing; not state.
+        self._scratch = [xp.empty_like(variable) for variable in variables]
+        self._variables = list(variables)
+        # Slots belong to these very arrays: other variables, even as many, get fresh ones.
+        self._built_for = [id(variable) for variable in variables]
+
+    def active_slots(self) -> tuple[str, ...]:
+        return self.slot_names
+
+    def initial_slot_value(self, slot_name: str) -> float:
+        """The value slot ``slot_name`` starts from; zero unless a subclass says otherwise."""
+        return 0.0
+
+    @property
+    def variables(self) -> list:
+        """Keras's ``optimizer.variables``: the step count, then each variable's slots in turn."""
+        step = xp.asarray(self.iterations, dtype="int64")
+        return [step, *(value for slot in self.slots for value in slot.values())]
+
+    # -- one step ------------------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars) -> int:
+        """``apply`` from ``(gradient, variable)`` pairs, as ``zip(grads, model.trainable_weights)``."""
+        pairs = list(grads_and_vars)
+        if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in pairs):
+            raise TypeError(f"grads_and_vars: expected (gradient, variable) pairs; received {pairs!r}")
+        if pairs:
+            self.apply([gradient for gradient, _ in pairs], [variable for _, variable in pairs])
+        return self.iterations
+
+    def apply(self, grads: list, trainable_variables: list | None = None) -> None:
+        """Update every variable in place from its gradient, and count the step.
+
+        The gradients are left as they were given. Without ``trainable_variables``
+        the variables the optimizer was built for are updated.
+        """
+        grads = list(grads)
+        if trainable_variables is None:
+            if not self._built_for:
+                raise ValueError(
+                    "trainable_variables: the optimizer is not built yet; expected the variables, "
+                    "optimizer.apply(grads, trainable_variables), or optimizer.build(variables) first"
+                )
+            trainable_variables = self._variables
+        variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise ValueError(
+                f"grads: expected one gradient per variable ({len(variables)}); received {len(grads)} gradients"
+            )
+        for index, (gradient, variable) in enumerate(zip(grads, variables)):
+            if not backend.is_device_array(variable):
+                raise TypeError(f"trainable_variables[{index}]: expected an array; received {type(variable).__name__}")
+            if gradient is None or tuple(getattr(gradient, "shape", ())) != tuple(variable.shape):
+                shape = None if gradient is None else getattr(gradient, "shape", type(gradient).__name__)
+                raise ValueError(
+                    f"grads[{index}]: expected a gradient of shape {tuple(variable.shape)}; received {shape}"
+                )
+        if not variables:
+            return
+        # Copies in the variables' dtypes, which the update may then overwrite.
+        owned = [xp.array(backend.to_device(g), dtype=v.dtype, copy=True) for g, v in zip(grads, variables)]
+        self.apply_consuming_gradients(owned, variables)
+
+    def apply_consuming_gradients(self, gradients: list, variables: list) -> None:
+        """``apply`` for callers whose gradient buffers are rewritten every step (the trainer).
+
+        The gradients must be arrays of the variables' shapes and dtypes; they are used as
+        work space and hold nothing useful afterwards. Nothing is checked: this is the fast path.
+        """
+        if self._built_for != [id(variable) for variable in variables]:
+            self.build(variables)
+        if self.clipnorm or self.global_clipnorm or self.clipvalue:
+            self._clip_in_place(gradients)
+        learning_rate = self.learning_rate
+        if self.weight_decay:
+            for variable, scratch in zip(variables, self._scratch):
+                xp.multiply(variable, self.weight_decay, out=scratch)
+                scratch *= learning_rate
+                variable -= scratch
+        for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
+            self.update_step(gradient, variable, slot, scratch, learning_rate)
+        self.iterations += 1
+
+    def _clip_in_place(self, gradients: list) -> None:
+        if self.clipnorm:
+            for gradient in gradients:
+                norm = float(xp.sqrt(xp.sum(xp.square(gradient))))
+                gradient *= self.clipnorm
+                gradient /= max(norm, self.clipnorm)
+        elif self.global_clipnorm:
+            norm = math.sqrt(sum(float(xp.sum(xp.square(gradient))) for gradient in gradients))
+            inverse_norm = math.inf if norm == 0 else 1.0 / norm
+            # Keras's form: a NaN or infinite norm makes every gradient NaN.
+            scale = self.global_clipnorm * min(inverse_norm, 1.0 / self.global_clipnorm) + (norm - norm)
+            for gradient in gradients:
+                gradient *= scale
+        elif self.clipvalue:
+            for gradient in gradients:
+                xp.clip(gradient, -self.clipvalue, self.clipvalue, out=gradient)
+
+    @abstractmethod
+    def update_step(self, gradient, variable, slot: dict, scratch, learning_rate: float) -> None:
+        """Apply the update rule to one variable.
+
+        ``gradient`` may be overwritten; ``scratch`` is work space of the variable's shape.
+        """
+
+    # -- configuration ---------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        rate = self._learning_rate
+        return {
+            "name": self.name,
+            "learning_rate": schedules.serialize(rate) if isinstance(rate, schedules.LearningRateSchedule) else rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Optimizer:
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        return cls(**config)
