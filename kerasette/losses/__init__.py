@@ -1,47 +1,136 @@
-"""Losses: categorical and sparse categorical cross-entropy, binary cross-entropy, MSE.
+"""Keras's losses, as classes and as ``keras.losses`` functions.
 
-A loss maps ``(y_true, y_pred)`` to one value per sample and reduces them to their mean
-(``sum_over_batch_size``, weighted by ``sample_weight`` when given), as Keras does.
-Training uses :meth:`Loss.value_and_gradient`, which returns the reduced value and
-``dL/dy_pred`` together. When the model's last operation is a softmax, the cross-entropy
-losses hand back ``dL/dlogits = p - y`` directly: exact, cheaper, and free of the
-division by small probabilities that the general path has to clip.
+A loss maps ``(y_true, y_pred)`` to one value per sample and reduces them as Keras does
+(``reduction='sum_over_batch_size'``, the mean, weighted by ``sample_weight`` when given;
+``'sum'``; or ``None`` for the values themselves). Training uses
+:meth:`Loss.value_and_gradient`, which returns the reduced value and ``dL/dy_pred``
+together, from hand-written gradients. When the model's last operation is a softmax, the
+cross-entropy losses hand back ``dL/dlogits = p - y`` directly: exact, cheaper, and free
+of the division by small probabilities that the general path has to clip.
+
+The function forms (``mean_absolute_error(y_true, y_pred)``) return one value per sample;
+given to ``compile``, each stands for its class, as Keras 2 programs expect.
 """
 
 from kerasette import registry
-from kerasette.losses.cross_entropy import BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy
-from kerasette.losses.loss import Loss, prepare_sample_weight
+from kerasette.losses.cosine_similarity import CosineSimilarity, cosine_similarity
+from kerasette.losses.cross_entropy import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
+from kerasette.losses.hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
+from kerasette.losses.loss import REDUCTIONS, Loss
 from kerasette.losses.mean_squared_error import MeanSquaredError, mean_squared_error
+from kerasette.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
+from kerasette.losses.regression import (
+    Huber,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_logarithmic_error,
+)
+from kerasette.losses.sample_weight import prepare_sample_weight
 from kerasette.registry import deserialize, register_builtins
 
 __all__ = [
+    "REDUCTIONS",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "Huber",
+    "KLDivergence",
+    "LogCosh",
     "Loss",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
     "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Poisson",
     "SparseCategoricalCrossentropy",
+    "SquaredHinge",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "cosine_similarity",
     "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
     "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
     "prepare_sample_weight",
     "serialize",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
 ]
 
-_BY_NAME = {
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "binary_crossentropy": BinaryCrossentropy,
-    "mean_squared_error": MeanSquaredError,
-    "mse": MeanSquaredError,
+#: each ``keras.losses`` function and the class it stands for in ``compile``
+CLASS_OF_FUNCTION = {
+    binary_crossentropy: BinaryCrossentropy,
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError,
+    mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    huber: Huber,
+    log_cosh: LogCosh,
+    hinge: Hinge,
+    squared_hinge: SquaredHinge,
+    categorical_hinge: CategoricalHinge,
+    kl_divergence: KLDivergence,
+    poisson: Poisson,
+    cosine_similarity: CosineSimilarity,
 }
+# Keras's names: the function names, and the short names of keras.losses.ALL_OBJECTS_DICT.
+_BY_NAME = {function.__name__: cls for function, cls in CLASS_OF_FUNCTION.items()}
+for _short, _cls in {
+    "mse": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError,
+    "kld": KLDivergence,
+    "bce": BinaryCrossentropy,
+}.items():
+    _BY_NAME[_short] = _BY_NAME[_short.upper()] = _cls
 register_builtins("loss", _BY_NAME)
 
 
 def get(identifier) -> Loss:
-    """A loss from a Keras name (``'mse'``, ``'categorical_crossentropy'``) or an object.
+    """A loss from a Keras name (``'mse'``, ``'huber'``), a class, a ``keras.losses`` function or an object.
 
     >>> get('mse').name
     'mean_squared_error'
+    >>> type(get(mean_absolute_error)).__name__
+    'MeanAbsoluteError'
     """
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, Loss) and not isinstance(identifier, type):
+        try:
+            return CLASS_OF_FUNCTION[identifier]()
+        except (KeyError, TypeError):
+            raise TypeError(
+                f"loss: received the function {getattr(identifier, '__name__', identifier)!r}; a loss function "
+                "of your own needs automatic differentiation, which kerasette does not have yet. Use a built-in "
+                "loss (a name such as 'huber', or a keras.losses function or class), or subclass "
+                "kerasette.losses.Loss with per_sample and per_sample_gradient"
+            ) from None
     return deserialize("loss", "loss", identifier, Loss)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kerasette import activations, backend
 from kerasette.backend import xp
-from kerasette.losses.loss import Loss, check_same_shape
+from kerasette.losses.loss import Loss, check_axis, check_same_shape
 from kerasette.validation import (
     check_bool,
     check_finite,
@@ -44,6 +44,9 @@ class CategoricalCrossentropy(Loss):
         from_logits: ``y_pred`` holds logits (a log-softmax is applied) rather than
             probabilities (which are normalised and clipped to ``[1e-7, 1 - 1e-7]``).
         label_smoothing: Mixes targets with the uniform distribution by this amount.
+        axis: The class axis.
+        reduction: See :class:`Loss`.
+        name: Name used in logs.
 
     Example:
     >>> loss = CategoricalCrossentropy(from_logits=True)
@@ -57,13 +60,16 @@ class CategoricalCrossentropy(Loss):
         self,
         from_logits: bool = False,
         label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction="sum_over_batch_size",
         name: str = "categorical_crossentropy",
-        reduction: str = "sum_over_batch_size",
     ):
         super().__init__(name, reduction)
         self.from_logits = check_bool("from_logits", from_logits)
         self.label_smoothing = check_number("label_smoothing", label_smoothing, 0, 1, high_open=True)
-        self.fuses_with_softmax = not self.from_logits
+        self.axis = check_axis(axis)
+        # A softmax layer normalises the last axis, so only a loss over that axis fuses with it.
+        self.fuses_with_softmax = not self.from_logits and self.axis == -1
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
         targets = host_array(y_true, argument)
@@ -77,7 +83,8 @@ class CategoricalCrossentropy(Loss):
         check_finite(targets, argument)
         targets = targets.astype(backend.floatx())
         if self.label_smoothing:
-            targets = targets * (1 - self.label_smoothing) + self.label_smoothing / targets.shape[-1]
+            num_classes = targets.shape[self._loss_axis(targets.ndim)]
+            targets = targets * (1 - self.label_smoothing) + self.label_smoothing / num_classes
         return backend.to_device(targets)
 
     def per_sample(self, y_true, y_pred):
@@ -98,40 +105,68 @@ class CategoricalCrossentropy(Loss):
         return probabilities * y_true.sum(axis=-1, keepdims=True) - y_true
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
 
 
 class SparseCategoricalCrossentropy(Loss):
     """Cross-entropy for integer class labels against predicted class probabilities.
 
-    Labels must be integers in ``[0, num_classes)``; anything else is refused before
-    training starts (Keras fails inside the loss, or not at all).
+    Labels must be integers in ``[0, num_classes)`` (or ``ignore_class``); anything else
+    is refused before training starts (Keras fails inside the loss, or not at all).
+
+    Args:
+        from_logits: ``y_pred`` holds logits rather than probabilities.
+        ignore_class: A label whose samples contribute nothing: no loss, no gradient,
+            and, as in Keras, they are left out of the mean (e.g. -1 or 255 for "void").
+        reduction: See :class:`Loss`.
+        axis: The class axis of ``y_pred``.
+        name: Name used in logs.
 
     Example:
     >>> loss = SparseCategoricalCrossentropy(from_logits=True)
     >>> round(float(loss(np.array([1]), np.array([[0.0, 0.0]]))), 4)
     0.6931
+    >>> ignoring = SparseCategoricalCrossentropy(ignore_class=-1, reduction=None)
+    >>> ignoring(np.array([1, -1]), np.array([[0.5, 0.5], [0.9, 0.1]])).round(4).tolist()
+    [0.6931, 0.0]
     """
 
     accuracy_kind = "sparse"
+    targets_have_loss_axis = False
 
     def __init__(
         self,
         from_logits: bool = False,
+        ignore_class: int | None = None,
+        reduction="sum_over_batch_size",
+        axis: int = -1,
         name: str = "sparse_categorical_crossentropy",
-        reduction: str = "sum_over_batch_size",
     ):
         super().__init__(name, reduction)
         self.from_logits = check_bool("from_logits", from_logits)
-        self.fuses_with_softmax = not self.from_logits
+        if ignore_class is not None and (isinstance(ignore_class, bool) or not isinstance(ignore_class, int)):
+            raise TypeError(
+                f"ignore_class: expected an integer class label or None; received {ignore_class!r} "
+                f"of type {type(ignore_class).__name__}"
+            )
+        self.ignore_class = ignore_class
+        self.axis = check_axis(axis)
+        self.fuses_with_softmax = not self.from_logits and self.axis == -1
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
         labels = host_array(y_true, argument)
-        if labels.ndim == len(output_shape) and labels.shape[-1] == 1:
-            labels = labels.reshape(labels.shape[:-1])
-        if labels.shape[1:] != tuple(output_shape[1:-1]):
+        expected = self.values_shape(output_shape)
+        class_axis = self._loss_axis(len(output_shape))
+        if labels.ndim == len(output_shape) and labels.shape[class_axis] == 1:
+            labels = labels.squeeze(class_axis)
+        if labels.shape[1:] != tuple(expected[1:]):
             raise ValueError(
-                f"{argument}: expected integer class labels of shape {('n',) + tuple(output_shape[1:-1])} for "
+                f"{argument}: expected integer class labels of shape {('n',) + tuple(expected[1:])} for "
                 f"model output {('n',) + tuple(output_shape[1:])}; received shape {labels.shape}"
                 + (
                     "; one-hot targets need loss='categorical_crossentropy'"
@@ -140,21 +175,35 @@ class SparseCategoricalCrossentropy(Loss):
                 )
             )
         check_whole_numbers(labels, argument)
-        check_labels_in_range(labels, output_shape[-1], argument)
+        counted = labels if self.ignore_class is None else labels[labels != self.ignore_class]
+        check_labels_in_range(counted, output_shape[class_axis], argument)
         return backend.to_device(labels.astype("int64"))
+
+    def sample_mask(self, y_true):
+        return None if self.ignore_class is None else y_true != self.ignore_class
+
+    def _labels(self, y_true):
+        """Labels to pick with: an ignored sample picks class 0, its result is discarded."""
+        if self.ignore_class is None:
+            return y_true
+        return xp.where(y_true == self.ignore_class, 0, y_true)
 
     def _picked(self, values, labels):
         return xp.take_along_axis(values, labels[..., None], axis=-1)[..., 0]
 
     def per_sample(self, y_true, y_pred):
+        labels = self._labels(y_true)
         if self.from_logits:
-            return -self._picked(_log_softmax(y_pred), y_true)
-        normalised = y_pred / y_pred.sum(axis=-1, keepdims=True)
-        return -xp.log(xp.clip(self._picked(normalised, y_true), EPSILON, 1 - EPSILON))
+            values = -self._picked(_log_softmax(y_pred), labels)
+        else:
+            normalised = y_pred / y_pred.sum(axis=-1, keepdims=True)
+            values = -xp.log(xp.clip(self._picked(normalised, labels), EPSILON, 1 - EPSILON))
+        mask = self.sample_mask(y_true)
+        return values if mask is None else xp.where(mask, values, 0)
 
     def _one_hot(self, labels, like):
         one_hot = xp.zeros_like(like)
-        xp.put_along_axis(one_hot, labels[..., None], 1, axis=-1)
+        xp.put_along_axis(one_hot, self._labels(labels)[..., None], 1, axis=-1)
         return one_hot
 
     def per_sample_gradient(self, y_true, y_pred):
@@ -166,11 +215,24 @@ class SparseCategoricalCrossentropy(Loss):
         return probabilities - self._one_hot(y_true, probabilities)
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "ignore_class": self.ignore_class,
+            "axis": self.axis,
+        }
 
 
 class BinaryCrossentropy(Loss):
     """Cross-entropy of independent yes/no targets in ``[0, 1]``, averaged over the last axis.
+
+    Args:
+        from_logits: ``y_pred`` holds logits rather than probabilities (clipped to
+            ``[1e-7, 1 - 1e-7]``).
+        label_smoothing: Squeezes targets towards 0.5 by this amount.
+        axis: The axis averaged over.
+        reduction: See :class:`Loss`.
+        name: Name used in logs.
 
     Example:
     >>> loss = BinaryCrossentropy(from_logits=True)
@@ -184,12 +246,14 @@ class BinaryCrossentropy(Loss):
         self,
         from_logits: bool = False,
         label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction="sum_over_batch_size",
         name: str = "binary_crossentropy",
-        reduction: str = "sum_over_batch_size",
     ):
         super().__init__(name, reduction)
         self.from_logits = check_bool("from_logits", from_logits)
         self.label_smoothing = check_number("label_smoothing", label_smoothing, 0, 1, high_open=True)
+        self.axis = check_axis(axis)
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
         targets = check_same_shape(host_array(y_true, argument), output_shape, argument)
@@ -219,4 +283,37 @@ class BinaryCrossentropy(Loss):
         return (-y_true / p + (1 - y_true) / (1 - p)) * unclipped / width
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Categorical cross-entropy of each sample (``keras.losses.categorical_crossentropy``).
+
+    >>> categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])).round(4).tolist()
+    [0.6931]
+    """
+    loss = CategoricalCrossentropy(from_logits, label_smoothing, axis, reduction=None)
+    return loss(y_true, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Sparse categorical cross-entropy of each sample (``keras.losses.sparse_categorical_crossentropy``).
+
+    >>> sparse_categorical_crossentropy(np.array([1]), np.array([[0.5, 0.5]])).round(4).tolist()
+    [0.6931]
+    """
+    return SparseCategoricalCrossentropy(from_logits, ignore_class, None, axis)(y_true, y_pred)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Binary cross-entropy of each sample, averaged over ``axis`` (``keras.losses.binary_crossentropy``).
+
+    >>> binary_crossentropy(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]])).round(4).tolist()
+    [0.6931]
+    """
+    return BinaryCrossentropy(from_logits, label_smoothing, axis, reduction=None)(y_true, y_pred)

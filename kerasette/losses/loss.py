@@ -1,9 +1,10 @@
-"""Loss: the base class, and the checks of sample weights and target shapes that losses share.
+"""Loss: the base class, its reductions, and the checks of targets that losses share.
 
-A loss maps ``(y_true, y_pred)`` to one value per sample and reduces them to their mean
-(``sum_over_batch_size``, weighted by ``sample_weight`` when given), as Keras does.
-Training uses :meth:`Loss.value_and_gradient`, which returns the reduced value and
-``dL/dy_pred`` together.
+A loss maps ``(y_true, y_pred)`` to one value per sample (per timestep, for outputs with
+a time axis) and reduces them as Keras does: ``'sum_over_batch_size'`` (the default, the
+mean), ``'sum'``, or ``None`` (the values themselves). Training uses
+:meth:`Loss.value_and_gradient`, which returns the reduced value and ``dL/dy_pred``
+together.
 """
 
 from __future__ import annotations
@@ -11,15 +12,48 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from kerasette import backend
+from kerasette.backend import xp
+from kerasette.losses.sample_weight import prepare_sample_weight
 from kerasette.validation import check_finite, host_array
+
+#: Keras 3's reductions; 'mean' is 'sum_over_batch_size', 'none' is None.
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+_MEAN_OVER_VALUES = ("sum_over_batch_size", "mean")
+
+
+def check_reduction(reduction):
+    """``reduction`` if Keras knows it, else a ValueError listing the choices."""
+    if reduction is None or (isinstance(reduction, str) and reduction in REDUCTIONS):
+        return reduction
+    choices = ", ".join(repr(choice) for choice in REDUCTIONS)
+    raise ValueError(f"reduction: expected one of {choices}; received {reduction!r}")
+
+
+def as_device_arrays(y_true, y_pred):
+    """Both arguments of a ``keras.losses`` function as device arrays of floatx (host or device input)."""
+    return backend.to_device(y_true, backend.floatx()), backend.to_device(y_pred, backend.floatx())
+
+
+def check_axis(axis) -> int:
+    """``axis`` as an int (bools and floats refused); its range is checked against the data."""
+    if isinstance(axis, bool) or not isinstance(axis, int):
+        raise TypeError(f"axis: expected an integer axis such as -1; received {axis!r} of type {type(axis).__name__}")
+    return axis
 
 
 class Loss(ABC):
     """Base class of losses.
 
+    Subclasses define :meth:`per_sample` and :meth:`per_sample_gradient` over the last
+    axis; a loss with ``axis`` other than -1 is computed with that axis moved last.
+
     Args:
         name: Name used in logs.
-        reduction: Only ``'sum_over_batch_size'`` (Keras's default, the mean) is supported.
+        reduction: ``'sum_over_batch_size'`` (Keras's default: the mean of the values,
+            weighted by ``sample_weight``), ``'sum'``, ``None`` (one value per sample, not
+            reduced; such a loss cannot be trained with) or Keras's other names
+            ``'mean'``, ``'mean_with_sample_weight'`` (divided by the sum of the weights)
+            and ``'none'``.
 
     Example:
     >>> from kerasette.losses import get
@@ -33,12 +67,16 @@ class Loss(ABC):
     accuracy_kind: str | None = None
     #: whether the loss has a fused gradient through a preceding softmax
     fuses_with_softmax = False
+    #: the axis the loss reduces; subclasses with Keras's ``axis=`` set it per instance
+    axis = -1
+    #: whether targets have the axis the loss reduces (integer labels do not)
+    targets_have_loss_axis = True
 
-    def __init__(self, name: str, reduction: str = "sum_over_batch_size"):
-        if reduction != "sum_over_batch_size":
-            raise ValueError(f"reduction: received {reduction!r}; expected 'sum_over_batch_size'")
+    def __init__(self, name: str, reduction="sum_over_batch_size"):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name: expected a non-empty string; received {name!r}")
         self.name = name
-        self.reduction = reduction
+        self.reduction = check_reduction(reduction)
 
     # -- what each loss defines ------------------------------------------------------
     @abstractmethod
@@ -49,34 +87,106 @@ class Loss(ABC):
     def per_sample_gradient(self, y_true, y_pred):
         """``d per_sample / d y_pred``, shape of ``y_pred``."""
 
-    @abstractmethod
     def prepare_targets(self, y_true, output_shape: tuple, argument: str = "y"):
         """Validated targets on the device, in the dtype the loss computes with.
+
+        By default: finite numbers of the output's shape, as floatx.
 
         Args:
             y_true: Targets for every sample, host or device array.
             output_shape: Shape of the model output, batch axis included.
             argument: Name of the argument in messages.
         """
+        targets = check_same_shape(host_array(y_true, argument), output_shape, argument)
+        check_finite(targets, argument)
+        return backend.to_device(targets.astype(backend.floatx()))
 
-    # -- shared machinery ------------------------------------------------------------
+    def sample_mask(self, y_true):
+        """Boolean array, shape of the per-sample values: False where a sample counts for nothing."""
+        return None
+
+    # -- axes ----------------------------------------------------------------------------
+    def _loss_axis(self, ndim: int) -> int:
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(f"axis: {self.axis} is out of range for predictions with {ndim} axes")
+        return self.axis % ndim
+
+    def _last_axis_views(self, y_true, y_pred):
+        """``y_true`` and ``y_pred`` with the loss's axis moved last, and that axis (None if already last)."""
+        axis = self._loss_axis(y_pred.ndim)
+        if axis == y_pred.ndim - 1:
+            return y_true, y_pred, None
+        if self.targets_have_loss_axis:
+            y_true = xp.moveaxis(y_true, axis, -1)
+        return y_true, xp.moveaxis(y_pred, axis, -1), axis
+
+    def values_shape(self, output_shape: tuple) -> tuple:
+        """Shape of the per-sample values for outputs of ``output_shape``: the loss's axis removed."""
+        axis = self._loss_axis(len(output_shape))
+        return tuple(output_shape[:axis]) + tuple(output_shape[axis + 1 :])
+
+    def values(self, y_true, y_pred):
+        """:meth:`per_sample` along the loss's axis, for prepared targets."""
+        y_true, y_pred, _ = self._last_axis_views(y_true, y_pred)
+        return self.per_sample(y_true, y_pred)
+
+    def gradient(self, y_true, y_pred):
+        """:meth:`per_sample_gradient` along the loss's axis, shape of ``y_pred``."""
+        y_true, moved_pred, axis = self._last_axis_views(y_true, y_pred)
+        grad = self.per_sample_gradient(y_true, moved_pred)
+        return grad if axis is None else xp.ascontiguousarray(xp.moveaxis(grad, -1, axis))
+
+    # -- reduction -----------------------------------------------------------------------
+    def prepare_sample_weight(self, sample_weight, output_shape: tuple, argument: str = "sample_weight"):
+        """``sample_weight`` checked against the per-sample values of outputs of ``output_shape``."""
+        return prepare_sample_weight(sample_weight, self.values_shape(output_shape), argument)
+
+    def _weights_and_divisor(self, values, sample_weight, mask):
+        """Weights broadcastable to ``values`` (or None) and what their weighted sum is divided by (or None)."""
+        weights = None
+        if sample_weight is not None:
+            weights = sample_weight.reshape(sample_weight.shape + (1,) * (values.ndim - sample_weight.ndim))
+        if mask is not None:
+            weights = mask.astype(values.dtype) if weights is None else weights * mask
+        if self.reduction == "sum":
+            return weights, None
+        if self.reduction in _MEAN_OVER_VALUES:
+            # As Keras: masked values leave the mean (its divisor is the count of the others).
+            return weights, values.size if mask is None else xp.maximum(mask.sum(), 1)
+        if weights is None:
+            return None, values.size
+        weight_sum = xp.broadcast_to(weights, values.shape).sum()
+        # An all-zero weighted sum is 0 over 0: 0, as Keras's divide_no_nan.
+        return weights, xp.where(weight_sum == 0, 1, weight_sum)
+
+    def _reduce(self, values, sample_weight, mask=None):
+        weights, divisor = self._weights_and_divisor(values, sample_weight, mask)
+        if self.reduction in (None, "none"):
+            return values if weights is None else values * weights
+        total = values.sum() if weights is None else (values * weights).sum()
+        return total if divisor is None else total / divisor
+
+    def value(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss (or the per-sample values) for targets and weights already prepared."""
+        return self._reduce(self.values(y_true, y_pred), sample_weight, self.sample_mask(y_true))
+
     def __call__(self, y_true, y_pred, sample_weight=None):
-        """The reduced loss for a batch, as a 0-d array.
+        """The reduced loss for a batch, as a 0-d array (the per-sample values with ``reduction=None``).
+
+        ``sample_weight`` is a scalar, one weight per sample (shape ``(n,)`` or ``(n, 1)``)
+        or, for outputs with a time axis, one per timestep (the shape of the values).
 
         >>> from kerasette.losses import MeanSquaredError
         >>> loss = MeanSquaredError()
         >>> float(loss(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])))
         0.5
+        >>> MeanSquaredError(reduction=None)(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])).tolist()
+        [1.0, 0.0]
         """
         y_pred = backend.to_device(y_pred, backend.floatx())
         y_true = self.prepare_targets(y_true, y_pred.shape)
-        weights = prepare_sample_weight(sample_weight, y_pred.shape[0])
-        return self._reduce(self.per_sample(y_true, y_pred), weights)
-
-    def _reduce(self, values, sample_weight):
-        if sample_weight is not None:
-            values = values * sample_weight.reshape((-1,) + (1,) * (values.ndim - 1))
-        return values.sum() / values.size
+        weights = self.prepare_sample_weight(sample_weight, y_pred.shape)
+        return self.value(y_true, y_pred, weights)
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None, through_softmax: bool = False):
         """The reduced loss and its gradient, for targets already prepared.
@@ -85,17 +195,36 @@ class Loss(ABC):
             through_softmax: ``y_pred`` came out of a softmax and the gradient is wanted
                 with respect to its logits (only when :attr:`fuses_with_softmax`).
         """
-        values = self.per_sample(y_true, y_pred)
+        if self.reduction in (None, "none"):
+            raise ValueError(
+                f"reduction: {self.name} with reduction={self.reduction!r} gives one value per sample, "
+                "and a gradient needs one number; use 'sum_over_batch_size' or 'sum'"
+            )
+        values = self.values(y_true, y_pred)
         if through_softmax:
             grad = self.logits_gradient(y_true, y_pred)
         else:
-            grad = self.per_sample_gradient(y_true, y_pred)
-        scale = 1.0 / values.size
-        if sample_weight is None:
-            grad *= scale
-        else:
-            grad *= (sample_weight * scale).reshape((-1,) + (1,) * (grad.ndim - 1))
-        return self._reduce(values, sample_weight), grad
+            grad = self.gradient(y_true, y_pred)
+        mask = self.sample_mask(y_true)
+        plain_weights = sample_weight is None or sample_weight.ndim == 1
+        if mask is None and plain_weights and self.reduction in _MEAN_OVER_VALUES:
+            # The common case (and the fused softmax path), scaled in place.
+            scale = 1.0 / values.size
+            if sample_weight is None:
+                grad *= scale
+            else:
+                grad *= (sample_weight * scale).reshape((-1,) + (1,) * (grad.ndim - 1))
+            return self._reduce(values, sample_weight), grad
+        weights, divisor = self._weights_and_divisor(values, sample_weight, mask)
+        loss_axis = self._loss_axis(y_pred.ndim)
+        if mask is not None:
+            # Whatever a masked sample's prediction is, it gets no gradient (not even NaN * 0).
+            grad = xp.where(xp.expand_dims(mask, loss_axis), grad, 0)
+        factor = 1.0 if weights is None else xp.expand_dims(xp.broadcast_to(weights, values.shape), loss_axis)
+        if divisor is not None:
+            factor = factor / divisor
+        grad *= factor
+        return self._reduce(values, sample_weight, mask), grad
 
     def logits_gradient(self, y_true, probabilities):
         raise TypeError(f"{type(self).__name__} has no fused softmax gradient")
@@ -106,23 +235,6 @@ class Loss(ABC):
     @classmethod
     def from_config(cls, config: dict) -> Loss:
         return cls(**config)
-
-
-def prepare_sample_weight(sample_weight, num_samples: int, argument: str = "sample_weight"):
-    """``sample_weight`` as a finite, non-negative device vector of ``num_samples`` values."""
-    if sample_weight is None:
-        return None
-    weights = host_array(sample_weight, argument).astype(backend.floatx())
-    if weights.ndim == 2 and weights.shape[1] == 1:
-        weights = weights[:, 0]
-    if weights.shape != (num_samples,):
-        raise ValueError(
-            f"{argument}: expected shape ({num_samples},), one weight per sample; received shape {weights.shape}"
-        )
-    check_finite(weights, argument)
-    if weights.size and weights.min() < 0:
-        raise ValueError(f"{argument}: weights must be >= 0; received a minimum of {weights.min()}")
-    return backend.to_device(weights)
 
 
 def check_same_shape(targets, output_shape: tuple, argument: str, hint: str = ""):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from kerasette import backend
-from kerasette.losses.loss import Loss, check_same_shape
-from kerasette.validation import check_finite, host_array
+from kerasette.losses.loss import Loss, as_device_arrays
 
 
 def mean_squared_error(y_true, y_pred):
-    """Mean of squared differences over the last axis, one value per sample (``keras.losses`` form)."""
+    """Mean of squared differences over the last axis, one value per sample (``keras.losses`` form).
+
+    >>> mean_squared_error(np.array([[0.0, 0.0]]), np.array([[1.0, 3.0]])).tolist()
+    [5.0]
+    """
+    y_true, y_pred = as_device_arrays(y_true, y_pred)
     difference = y_pred - y_true
     return (difference * difference).mean(axis=-1)
 
@@ -16,18 +19,17 @@ def mean_squared_error(y_true, y_pred):
 class MeanSquaredError(Loss):
     """Mean of squared differences over the last axis.
 
+    Args:
+        reduction: See :class:`Loss`.
+        name: Name used in logs.
+
     Example:
     >>> float(MeanSquaredError()(np.array([[0.0, 0.0]]), np.array([[1.0, 3.0]])))
     5.0
     """
 
-    def __init__(self, name: str = "mean_squared_error", reduction: str = "sum_over_batch_size"):
+    def __init__(self, reduction="sum_over_batch_size", name: str = "mean_squared_error"):
         super().__init__(name, reduction)
-
-    def prepare_targets(self, y_true, output_shape, argument="y"):
-        targets = check_same_shape(host_array(y_true, argument), output_shape, argument)
-        check_finite(targets, argument)
-        return backend.to_device(targets.astype(backend.floatx()))
 
     def per_sample(self, y_true, y_pred):
         return mean_squared_error(y_true, y_pred)

@@ -69,11 +69,12 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
     lengths = [(f"{prefix}x", features.shape[0]), (f"{prefix}y", y_length)]
     if sample_weight is not None:
         weights_array = host_array(sample_weight, f"{prefix}sample_weight")
-        lengths.append((f"{prefix}sample_weight", weights_array.shape[0] if weights_array.ndim else 1))
+        if weights_array.ndim:  # a scalar weighs every sample alike
+            lengths.append((f"{prefix}sample_weight", weights_array.shape[0]))
     check_same_length(lengths)
-    output_shape = model.compute_output_shape(input_shape)
-    targets = loss.prepare_targets(y, (features.shape[0],) + tuple(output_shape[1:]), f"{prefix}y")
-    weights = losses.prepare_sample_weight(sample_weight, features.shape[0], f"{prefix}sample_weight")
+    output_shape = (features.shape[0],) + tuple(model.compute_output_shape(input_shape)[1:])
+    targets = loss.prepare_targets(y, output_shape, f"{prefix}y")
+    weights = loss.prepare_sample_weight(sample_weight, output_shape, f"{prefix}sample_weight")
     return Arrays(features, targets, weights)
 
 
@@ -122,5 +123,7 @@ def apply_class_weight(loss, class_weight, arrays: Arrays) -> Arrays:
         labels = labels.round().reshape(len(labels))
     weights = class_weight_to_sample_weight(class_weight, labels)
     if arrays.weights is not None:
-        weights = weights * backend.to_numpy(arrays.weights)
-    return arrays._replace(weights=losses.prepare_sample_weight(weights, len(labels), "class_weight"))
+        sample_weight = backend.to_numpy(arrays.weights)
+        # Per-timestep sample weights: the class weight scales each sample's row.
+        weights = weights.reshape((-1,) + (1,) * (sample_weight.ndim - 1)) * sample_weight
+    return arrays._replace(weights=losses.prepare_sample_weight(weights, weights.shape, "class_weight"))

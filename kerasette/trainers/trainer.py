@@ -54,13 +54,21 @@ class Trainer:
 
         Args:
             optimizer: Name (``'rmsprop'``, ``'adam'``, ``'sgd'``) or optimizer object.
-            loss: Name or loss object; required.
+            loss: Name (``'mse'``, ``'huber'``), loss object or class, or ``keras.losses``
+                function (``losses.binary_crossentropy``); required. A loss must reduce to one
+                number: ``reduction=None`` is refused.
             metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
         """
         if loss is None:
             raise ValueError("compile: loss is required, e.g. loss='categorical_crossentropy'; received None")
         resolved_optimizer = optimizers.get(optimizer)
         resolved_loss = losses.get(loss)
+        if resolved_loss.reduction in (None, "none"):
+            # Keras fails later, inside backward; a gradient needs one number.
+            raise ValueError(
+                f"loss: {type(resolved_loss).__name__} with reduction={resolved_loss.reduction!r} gives one value "
+                "per sample, and training needs one number; use reduction='sum_over_batch_size' (the mean) or 'sum'"
+            )
         if metrics is None:
             metrics = []
         if isinstance(metrics, (str, metrics_module.MeanMetricWrapper)) or not isinstance(metrics, (list, tuple)):
@@ -142,7 +150,7 @@ class Trainer:
 
     def _test_step(self, batch: data.Arrays) -> None:
         outputs = self.forward(batch.features, training=False)
-        loss_value = self.loss._reduce(self.loss.per_sample(batch.targets, outputs), batch.weights)
+        loss_value = self.loss.value(batch.targets, outputs, batch.weights)
         self._update_metrics(loss_value, batch.targets, outputs)
 
     def _update_metrics(self, loss_value, targets, outputs) -> None:
