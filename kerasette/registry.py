@@ -3,7 +3,7 @@
 Every kind of object that compile, layers and saving look up by name (``'layer'``,
 ``'loss'``, ``'metric'``, ``'optimizer'``, ``'activation'``, ``'initializer'``) has a
 table here. The module that defines built-in classes or functions registers them with
-:func:`register_builtins`; user classes are registered as in Keras, with
+:func:`register_builtins` or the :func:`builtin` decorator; user classes are registered as in Keras, with
 :func:`register_keras_serializable` or, for one load, ``custom_objects=``. Lookups then
 go through :func:`deserialize` alone, so no module imports another only to find a class
 (a layer never imports models, saving or callbacks).
@@ -25,6 +25,17 @@ _classes: dict[str, dict[str, object]] = {}
 _custom_objects: dict[str, object] = {}
 _custom_names: dict[object, str] = {}
 _scopes = threading.local()
+
+
+def builtin(kind: str, *aliases: str):
+    """Decorator registering a built-in class or function of ``kind`` under its name and ``aliases``."""
+
+    def register(obj):
+        register_builtins(kind, {alias: obj for alias in aliases})
+        _classes.setdefault(kind, {})[obj.__name__] = obj
+        return obj
+
+    return register
 
 
 def register_builtins(kind: str, by_alias: dict) -> None:
