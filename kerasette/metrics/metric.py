@@ -56,10 +56,13 @@ def to_array(value, argument: str, float_dtype: str | None = None):
     Device arrays pass unchecked: the trainer hands over arrays it has already checked,
     and reading them back to check them would stall the GPU every batch.
     """
-    if not backend.is_device_array(value):
-        value = host_array(value, argument)
-        if float_dtype is not None and value.dtype.kind == "f":
-            return backend.to_device(value, float_dtype)
+    if backend.is_device_array(value):
+        return value
+    if backend.name == "numpy" and isinstance(value, xp.number):
+        return value  # a NumPy scalar (the loss of a batch) is already where NumPy computes
+    value = host_array(value, argument)
+    if float_dtype is not None and value.dtype.kind == "f":
+        return backend.to_device(value, float_dtype)
     return backend.to_device(value)
 
 

@@ -120,13 +120,14 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None) -> None:
         values = to_array(values, "values", self.dtype).astype(self.dtype, copy=False)
-        if _is_scalar_weight(sample_weight):
+        if sample_weight is not None and _is_scalar_weight(sample_weight):
             # Keras reduces every value against a rank-0 weight; kept on the host, the weight
             # costs no transfer to the device per batch.
-            self.total = self.total + values.mean() * sample_weight
+            self.total = self.total + (values if values.ndim == 0 else values.mean()) * sample_weight
             self.count = self.count + sample_weight
             return
-        values, sample_weight = reduce_to_samplewise_values(values, sample_weight, self.dtype)
+        if sample_weight is not None or values.ndim > 1:
+            values, sample_weight = reduce_to_samplewise_values(values, sample_weight, self.dtype)
         self.total = self.total + values.sum()
         if sample_weight is not None:
             self.count = self.count + sample_weight.sum()
