@@ -8,8 +8,6 @@ for PR Davis & Goadrich's interpolation), or as lower or upper rectangles.
 
 from __future__ import annotations
 
-import numbers
-
 from kerasette import activations
 from kerasette.backend import xp
 from kerasette.metrics.confusion import check_thresholds, confusion_counts, evenly_spaced
@@ -91,10 +89,10 @@ class AUC(Metric):
 
     def _check_label_weights(self, label_weights):
         weights = to_array(label_weights, "label_weights", self.dtype).astype(self.dtype)
-        if weights.ndim != 1 or not all(isinstance(w, numbers.Real) for w in weights.tolist()):
-            raise ValueError(f"label_weights: expected a list of numbers, one per label; received {label_weights!r}")
-        if any(w < 0 for w in weights.tolist()):
-            raise ValueError(f"label_weights: expected weights >= 0; received {label_weights!r}")
+        if weights.ndim != 1 or any(weight < 0 for weight in weights.tolist()):
+            raise ValueError(
+                f"label_weights: expected a list of weights >= 0, one per label; received {label_weights!r}"
+            )
         return weights
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 
 from kerasette.backend import xp
-from kerasette.metrics.metric import Metric, divide_no_nan, python_value, to_array
+from kerasette.metrics.metric import Metric, python_value, to_array
 
 
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
@@ -135,7 +135,10 @@ class Mean(Metric):
             self.count = self.count + (values.shape[0] if values.ndim else 1)
 
     def result(self) -> float:
-        return python_value(divide_no_nan(xp.asarray(self.total), xp.asarray(self.count)))
+        # The last division in double precision, on the host: an accuracy of 8793 / 10000
+        # reads 0.8793, not float32's 0.87929999828.
+        count = float(self.count)
+        return float(self.total) / count if count else 0.0
 
 
 class MeanMetricWrapper(Mean):
