@@ -14,23 +14,24 @@ class LazyLogs(Mapping):
 
     Example:
     >>> from kerasette.metrics import Mean
-    >>> loss = Mean('loss'); loss.update_state(0.5)
+    >>> loss = Mean(name='loss'); loss.update_state(0.5)
     >>> logs = LazyLogs([loss]); loss.update_state(1.5)
     >>> dict(logs)
     {'loss': 0.5}
     """
 
     def __init__(self, trackers):
-        # Trackers replace their running totals rather than changing them in place, so
-        # keeping references is a snapshot.
-        self._values = {tracker.name: (tracker.total, tracker.count) for tracker in trackers}
+        # Metrics replace their state variables rather than changing them in place, so
+        # keeping references to the current ones is a snapshot, and costs no device work.
+        self._snapshots = {tracker.name: (tracker, tracker.variables) for tracker in trackers}
 
     def __getitem__(self, key):
-        total, count = self._values[key]
-        return float(total) / count if count else 0.0
+        tracker, variables = self._snapshots[key]
+        value = tracker.stateless_result(variables)
+        return float(value) if getattr(value, "ndim", 0) == 0 else value
 
     def __iter__(self):
-        return iter(self._values)
+        return iter(self._snapshots)
 
     def __len__(self):
-        return len(self._values)
+        return len(self._snapshots)

@@ -81,13 +81,20 @@ class CategoricalCrossentropy(Loss):
             )
         targets = check_same_shape(targets, output_shape, argument, hint)
         check_finite(targets, argument)
-        targets = targets.astype(backend.floatx())
-        if self.label_smoothing:
-            num_classes = targets.shape[self._loss_axis(targets.ndim)]
-            targets = targets * (1 - self.label_smoothing) + self.label_smoothing / num_classes
-        return backend.to_device(targets)
+        return backend.to_device(targets.astype(backend.floatx()))
+
+    def smoothed(self, y_true):
+        """Targets mixed with the uniform distribution by ``label_smoothing``.
+
+        Applied in the math rather than when targets are prepared, so that metrics see
+        the targets the user gave, as in Keras.
+        """
+        if not self.label_smoothing:
+            return y_true
+        return y_true * (1 - self.label_smoothing) + self.label_smoothing / y_true.shape[-1]
 
     def per_sample(self, y_true, y_pred):
+        y_true = self.smoothed(y_true)
         if self.from_logits:
             log_probabilities = _log_softmax(y_pred)
             # Logits far below the largest give -inf, and 0 * -inf would be NaN.
@@ -97,11 +104,13 @@ class CategoricalCrossentropy(Loss):
         return -(y_true * xp.log(xp.clip(normalised, EPSILON, 1 - EPSILON))).sum(axis=-1)
 
     def per_sample_gradient(self, y_true, y_pred):
+        y_true = self.smoothed(y_true)
         if self.from_logits:
             return activations.softmax(y_pred) * y_true.sum(axis=-1, keepdims=True) - y_true
         return _probabilities_gradient(y_true, y_pred)
 
     def logits_gradient(self, y_true, probabilities):
+        y_true = self.smoothed(y_true)
         return probabilities * y_true.sum(axis=-1, keepdims=True) - y_true
 
     def get_config(self):
@@ -259,12 +268,16 @@ class BinaryCrossentropy(Loss):
         targets = check_same_shape(host_array(y_true, argument), output_shape, argument)
         check_finite(targets, argument)
         check_values_in_range(targets, 0, 1, argument)
-        targets = targets.astype(backend.floatx())
-        if self.label_smoothing:
-            targets = targets * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
-        return backend.to_device(targets)
+        return backend.to_device(targets.astype(backend.floatx()))
+
+    def smoothed(self, y_true):
+        """Targets pulled towards 0.5 by ``label_smoothing`` (in the math, as for categorical)."""
+        if not self.label_smoothing:
+            return y_true
+        return y_true * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
 
     def per_sample(self, y_true, y_pred):
+        y_true = self.smoothed(y_true)
         if self.from_logits:
             # max(z, 0) - z*y + log(1 + exp(-|z|)) never overflows.
             elementwise = xp.maximum(y_pred, 0) - y_pred * y_true + xp.log1p(xp.exp(-xp.abs(y_pred)))
@@ -275,6 +288,7 @@ class BinaryCrossentropy(Loss):
         return (elementwise / elementwise.shape[-1]).sum(axis=-1)
 
     def per_sample_gradient(self, y_true, y_pred):
+        y_true = self.smoothed(y_true)
         width = y_pred.shape[-1]
         if self.from_logits:
             return (activations.sigmoid(y_pred) - y_true) / width

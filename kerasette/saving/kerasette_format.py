@@ -20,7 +20,7 @@ import h5py
 import numpy as np
 
 import kerasette
-from kerasette import backend, losses, optimizers
+from kerasette import backend, losses, metrics, optimizers
 from kerasette.saving.hdf5_file import atomic_hdf5, attribute_text, json_attribute, read_dataset
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class, weighted_layers
 
@@ -93,7 +93,7 @@ def write_model(model, path: str, overwrite: bool) -> None:
             {
                 "optimizer": optimizers.serialize(model.optimizer),
                 "loss": losses.serialize(model.loss),
-                "metrics": [metric.name for metric in model.compiled_metrics],
+                "metrics": [metrics.compile_identifier(metric) for metric in model.compiled_metrics],
             }
         )
         optimizer_datasets, variable_paths = _optimizer_datasets(model)

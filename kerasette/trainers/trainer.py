@@ -71,7 +71,7 @@ class Trainer:
             )
         if metrics is None:
             metrics = []
-        if isinstance(metrics, (str, metrics_module.MeanMetricWrapper)) or not isinstance(metrics, (list, tuple)):
+        if isinstance(metrics, (str, metrics_module.Metric)) or not isinstance(metrics, (list, tuple)):
             raise TypeError(f"metrics: expected a list such as ['accuracy']; received {metrics!r}")
         output_shape = self.output_shape if self.built else None
         resolved_metrics = [metrics_module.get(m, resolved_loss, output_shape) for m in metrics]
@@ -84,7 +84,7 @@ class Trainer:
         self._metric_identifiers = None if self.built else list(metrics)
         # As in Keras, changes to ``trainable`` take effect at the next compile.
         self.invalidate_training_plan()
-        self._loss_tracker = metrics_module.Mean("loss")
+        self._loss_tracker = metrics_module.Mean(name="loss")
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None:
@@ -154,7 +154,7 @@ class Trainer:
         self._update_metrics(loss_value, batch.targets, outputs)
 
     def _update_metrics(self, loss_value, targets, outputs) -> None:
-        self._loss_tracker.update_state(loss_value, weight=outputs.shape[0])
+        self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
         for metric in self.compiled_metrics:
             metric.update_state(targets, outputs)
 
