@@ -29,7 +29,10 @@ def _relu_apply(z, negative_slope=0.0, max_value=None, threshold=0.0):
     # Keras's formula: x above the threshold (else 0), capped at max_value, minus
     # negative_slope times how far x lies below the threshold.
     below = xp.maximum(threshold - z, 0) if negative_slope else None
-    z *= z > threshold
+    if threshold == 0:
+        xp.maximum(z, 0, out=z)
+    else:
+        z *= z > threshold
     if max_value is not None:
         xp.minimum(z, max_value, out=z)
     if negative_slope:

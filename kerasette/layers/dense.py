@@ -82,7 +82,7 @@ class Dense(Layer):
             # Only activations whose derivative the output does not determine (gelu, silu)
             # cost a copy of the pre-activations.
             if activation.needs_inputs:
-                self._pre_activations = self.buffer("pre_activations", outputs.shape)
+                self._pre_activations = self.buffer("pre_activations", outputs.shape, outputs.dtype)
                 self._pre_activations[...] = outputs
             self._trained_activation = activation
         activation.apply_inplace(outputs)

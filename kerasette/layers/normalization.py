@@ -82,7 +82,8 @@ class Normalization(Layer):
         if self.input_mean is None:
             self.add_weight("mean", shape, initializers.Zeros())
             self.add_weight("variance", shape, initializers.Ones())
-            self.add_weight("count", (), initializers.Zeros())
+            # Keras holds a scalar; one element keeps HDF5 round trips (which store arrays of ndim >= 1) exact.
+            self.add_weight("count", (1,), initializers.Zeros())
         else:
             dtype = self.dtype or backend.floatx()
             self._mean = self._fixed_statistic(self.input_mean, shape, dtype)
@@ -150,7 +151,7 @@ class Normalization(Layer):
             return self._mean, self._variance
         # Weights written by load_model or set_weights count as adapted too.
         if not self._adapted:
-            self._adapted = bool(float(self.params["count"]) > 0)
+            self._adapted = bool(float(self.params["count"][0]) > 0)
             if not self._adapted:
                 raise ValueError(
                     f"Normalization layer '{self.name}' has neither been adapted nor given mean and "
