@@ -264,6 +264,7 @@ _BY_NAME = {
     "constant": Constant,
     "random_normal": RandomNormal,
     "random_uniform": RandomUniform,
+    "uniform": RandomUniform,  # Keras's short name, Embedding's default
     "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform,

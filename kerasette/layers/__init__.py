@@ -1,22 +1,64 @@
-"""Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer.
+"""Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the activation
+layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
+Normalization and Embedding.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
 """
 
 from kerasette.layers.activation import Activation
+from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
 from kerasette.layers.dense import Dense
 from kerasette.layers.dropout import Dropout
+from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
+from kerasette.layers.gaussian_noise import GaussianNoise
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.layer import Layer
+from kerasette.layers.layer_normalization import LayerNormalization
+from kerasette.layers.normalization import Normalization
+from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.softmax import Softmax
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "Softmax", "deserialize"]
+__all__ = [
+    "Activation",
+    "Dense",
+    "Dropout",
+    "ELU",
+    "Embedding",
+    "Flatten",
+    "GaussianNoise",
+    "Input",
+    "InputLayer",
+    "Layer",
+    "LayerNormalization",
+    "LeakyReLU",
+    "Normalization",
+    "ReLU",
+    "Rescaling",
+    "Softmax",
+    "deserialize",
+]
 
-register_builtins("layer", {cls.__name__: cls for cls in (Activation, Dense, Dropout, Flatten, InputLayer, Softmax)})
+_BUILTIN_LAYERS = (
+    Activation,
+    Dense,
+    Dropout,
+    ELU,
+    Embedding,
+    Flatten,
+    GaussianNoise,
+    InputLayer,
+    LayerNormalization,
+    LeakyReLU,
+    Normalization,
+    ReLU,
+    Rescaling,
+    Softmax,
+)
+register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})
 
 
 def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:

@@ -19,24 +19,37 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        self.activation = activation
+
+    @property
+    def activation(self) -> activations.ActivationFunction:
+        return self._activation
+
+    @activation.setter
+    def activation(self, value) -> None:
+        self._activation = activations.get(value)
 
     @property
     def ends_in_softmax(self):
-        return self.activation is activations.softmax
+        return self._activation is activations.softmax
 
     def forward(self, inputs, training=False):
         outputs = self.buffer("outputs", inputs.shape)
         outputs[...] = inputs
-        self.activation.apply_inplace(outputs)
+        activation = self._activation
+        activation.apply_inplace(outputs)
         if training:
-            self._outputs = outputs
+            # The inputs stay untouched until backward, so gelu and silu need no copy of them.
+            self._inputs, self._outputs, self._trained_activation = inputs, outputs, activation
         return outputs
 
     def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
         if grad_is_logits or not need_input_grad:
             return grad_output if need_input_grad else None
-        return self.activation.grad_inplace(grad_output, self._outputs)
+        activation = self._trained_activation
+        if activation.needs_inputs:
+            return activation.grad_inplace(grad_output, self._outputs, self._inputs)
+        return activation.grad_inplace(grad_output, self._outputs)
 
     def get_config(self):
-        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+        return {**super().get_config(), "activation": activations.serialize(self._activation)}

@@ -13,7 +13,8 @@ class Dense(Layer):
 
     Args:
         units: Number of outputs.
-        activation: Activation name or function; None means linear.
+        activation: Activation name or function; None means linear. May be reassigned
+            after construction (``layer.activation = 'gelu'``), as in Keras.
         use_bias: Whether to add a bias vector.
         kernel_initializer: Initializer of the ``(input_dim, units)`` kernel.
         bias_initializer: Initializer of the ``(units,)`` bias.
@@ -38,7 +39,7 @@ class Dense(Layer):
     ):
         super().__init__(**kwargs)
         self.units = check_number("units", units, 1, integer=True)
-        self.activation = activations.get(activation)
+        self.activation = activation
         self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -58,8 +59,16 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     @property
+    def activation(self) -> activations.ActivationFunction:
+        return self._activation
+
+    @activation.setter
+    def activation(self, value) -> None:
+        self._activation = activations.get(value)
+
+    @property
     def ends_in_softmax(self):
-        return self.activation is activations.softmax
+        return self._activation is activations.softmax
 
     def forward(self, inputs, training=False):
         flat_inputs = inputs.reshape(-1, inputs.shape[-1])
@@ -67,15 +76,27 @@ class Dense(Layer):
         xp.matmul(flat_inputs, self.params["kernel"], out=outputs)
         if self.use_bias:
             outputs += self.params["bias"]
-        self.activation.apply_inplace(outputs)
+        activation = self._activation
         if training:
             self._inputs, self._outputs = flat_inputs, outputs
+            # Only activations whose derivative the output does not determine (gelu, silu)
+            # cost a copy of the pre-activations.
+            if activation.needs_inputs:
+                self._pre_activations = self.buffer("pre_activations", outputs.shape, outputs.dtype)
+                self._pre_activations[...] = outputs
+            self._trained_activation = activation
+        activation.apply_inplace(outputs)
         return outputs.reshape(inputs.shape[:-1] + (self.units,))
 
     def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
         grad = grad_output.reshape(-1, self.units)
         if not grad_is_logits:
-            grad = self.activation.grad_inplace(grad, self._outputs)
+            # The activation of the forward pass, even if it was reassigned since.
+            activation = self._trained_activation
+            if activation.needs_inputs:
+                grad = activation.grad_inplace(grad, self._outputs, self._pre_activations)
+            else:
+                grad = activation.grad_inplace(grad, self._outputs)
         # Always fresh: which weights the optimizer applies is the model's training plan,
         # fixed at compile, not this layer's trainable flag at this moment.
         xp.matmul(self._inputs.T, grad, out=self.gradients["kernel"])

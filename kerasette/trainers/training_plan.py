@@ -35,18 +35,26 @@ class TrainingPlan:
             trainable_below = trainable_below or bool(layer.trainable_weights)
         self.variables, self.gradients = [], []
         for layer in self.layers:
-            if layer.trainable:
-                self.variables.extend(layer.params.values())
-                self.gradients.extend(layer.gradients.values())
-        self.fused_softmax = bool(loss.fuses_with_softmax and model.ends_in_softmax)
+            # A layer may hold weights no optimizer changes (Normalization's statistics).
+            trained = {id(weight) for weight in layer.trainable_weights}
+            for name, value in layer.params.items():
+                if id(value) in trained:
+                    self.variables.append(value)
+                    self.gradients.append(layer.gradients[name])
+        self._model, self._loss_fuses = model, bool(loss.fuses_with_softmax)
+
+    @property
+    def fused_softmax(self) -> bool:
+        # Read at every step: a last layer's activation may be reassigned after compile.
+        return self._loss_fuses and self._model.ends_in_softmax
 
     def backward(self, grad) -> None:
         """Run every layer's backward pass from the loss gradient, filling the weight gradients."""
-        last = len(self.layers) - 1
+        last, fused = len(self.layers) - 1, self.fused_softmax
         for index in range(last, -1, -1):
             need_input_grad = self.needs_input_grad[index]
             grad = self.layers[index].backward(
-                grad, need_input_grad=need_input_grad, grad_is_logits=self.fused_softmax and index == last
+                grad, need_input_grad=need_input_grad, grad_is_logits=fused and index == last
             )
             if not need_input_grad:
                 return

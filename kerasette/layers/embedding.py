@@ -1,0 +1,110 @@
+"""Embedding: turns integer indices into dense vectors, rows of a trained table."""
+
+from __future__ import annotations
+
+from kerasette import initializers
+from kerasette.backend import xp
+from kerasette.layers.layer import Layer
+from kerasette.validation import check_number
+
+
+class Embedding(Layer):
+    """Looks up row ``i`` of an ``(input_dim, output_dim)`` table for each index ``i``.
+
+    Inputs are whole numbers in ``[0, input_dim)`` (of any numeric dtype, since models
+    carry floats); anything else is refused with the offending value, where Keras would
+    silently clip or fail deep inside the backend. The gradient adds each output's
+    gradient into the row it came from; indices themselves get a zero gradient.
+
+    Args:
+        input_dim: Size of the vocabulary: the largest index plus one, >= 1.
+        output_dim: Length of each vector, >= 1.
+        embeddings_initializer: Initializer of the table (Keras's default 'uniform':
+            uniform in [-0.05, 0.05]).
+        embeddings_regularizer, embeddings_constraint: Only None.
+        mask_zero: Only False (kerasette has no masks).
+
+    Example:
+    >>> layer = Embedding(3, 2, embeddings_initializer='ones')
+    >>> layer(np.array([[0, 2, 2]])).shape
+    (1, 3, 2)
+
+    Reference: Keras ``keras.layers.Embedding``.
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer="uniform",
+        embeddings_regularizer=None,
+        embeddings_constraint=None,
+        mask_zero: bool = False,
+        **kwargs,
+    ):
+        kwargs.pop("input_length", None)  # Keras 2's argument; Keras 3 ignores it too
+        super().__init__(**kwargs)
+        self.input_dim = check_number("input_dim", input_dim, 1, integer=True)
+        self.output_dim = check_number("output_dim", output_dim, 1, integer=True)
+        for argument, value in [
+            ("embeddings_regularizer", embeddings_regularizer),
+            ("embeddings_constraint", embeddings_constraint),
+        ]:
+            if value is not None:
+                raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
+        if mask_zero is not False:
+            raise ValueError(f"mask_zero: kerasette has no masks, so only False is supported; received {mask_zero!r}")
+        self.mask_zero = False
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+
+    def build(self, input_shape):
+        self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def _indices(self, inputs):
+        if inputs.dtype.kind in "iu":
+            indices = inputs
+        else:
+            indices = inputs.astype(xp.int64)
+            if not bool((indices == inputs).all()):
+                bad = inputs[indices != inputs].ravel()[0]
+                raise ValueError(
+                    f"Embedding layer '{self.name}': inputs must be whole numbers (indices); received {float(bad)!r}"
+                )
+        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= self.input_dim):
+            raise ValueError(
+                f"Embedding layer '{self.name}': indices must lie in [0, {self.input_dim}) (input_dim="
+                f"{self.input_dim}); received values from {int(indices.min())} to {int(indices.max())}"
+            )
+        return indices
+
+    def forward(self, inputs, training=False):
+        indices = self._indices(inputs)
+        outputs = self.buffer("outputs", inputs.shape + (self.output_dim,), self.params["embeddings"].dtype)
+        xp.take(self.params["embeddings"], indices, axis=0, out=outputs)
+        if training:
+            self._indices_used, self._input_shape = indices, inputs.shape
+        return outputs
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        grad_embeddings = self.gradients["embeddings"]
+        grad_embeddings[...] = 0
+        # Rows used several times in the batch receive the sum of their gradients.
+        xp.add.at(grad_embeddings, self._indices_used.ravel(), grad_output.reshape(-1, self.output_dim))
+        if not need_input_grad:
+            return None
+        return xp.zeros(self._input_shape, dtype=grad_output.dtype)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+            "embeddings_regularizer": None,
+            "embeddings_constraint": None,
+            "mask_zero": self.mask_zero,
+        }

@@ -1,0 +1,138 @@
+"""LayerNormalization: normalizes each sample over its feature axes, then scales and shifts."""
+
+from __future__ import annotations
+
+import numbers
+
+from kerasette import initializers
+from kerasette.backend import xp
+from kerasette.layers.layer import Layer
+from kerasette.validation import check_bool, check_number
+
+
+def _check_axis(axis) -> int | list[int]:
+    """Keras's ``axis``: an int or a list/tuple of ints."""
+    axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+    if not axes or not all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes):
+        raise TypeError(f"axis: expected an int or a list/tuple of ints; received {axis!r}")
+    return [int(a) for a in axes] if isinstance(axis, (list, tuple)) else int(axis)
+
+
+class LayerNormalization(Layer):
+    """``(x - mean) / sqrt(variance + epsilon) * gamma + beta``, with the mean and variance
+    of each sample taken over ``axis``.
+
+    Args:
+        axis: The axis or axes to normalize over (not the batch axis).
+        epsilon: Added to the variance, a positive number.
+        center: Whether to add the learned offset ``beta``.
+        scale: Whether to multiply by the learned ``gamma``.
+        beta_initializer: Initializer of ``beta``.
+        gamma_initializer: Initializer of ``gamma``.
+        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: Only None
+            (kerasette has no regularizers or constraints yet).
+
+    Example:
+    >>> LayerNormalization()(np.array([[1.0, 2.0, 3.0]])).round(4).tolist()
+    [[-1.2238, 0.0, 1.2238]]
+
+    Reference: Keras ``keras.layers.LayerNormalization``; Ba et al., 2016.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for argument, value in [
+            ("beta_regularizer", beta_regularizer),
+            ("gamma_regularizer", gamma_regularizer),
+            ("beta_constraint", beta_constraint),
+            ("gamma_constraint", gamma_constraint),
+        ]:
+            if value is not None:
+                raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
+        self.axis = _check_axis(axis)
+        self.epsilon = check_number("epsilon", epsilon, 0, low_open=True)
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        if any(not -ndim < a < ndim or a % ndim == 0 for a in axes):
+            raise ValueError(
+                f"LayerNormalization layer '{self.name}': axis {self.axis!r} must name feature axes of "
+                f"inputs of shape {input_shape}, in [1, {ndim - 1}] or [{1 - ndim}, -1]"
+            )
+        self._axes = tuple(sorted({a % ndim for a in axes}))
+        self._others = tuple(d for d in range(ndim) if d not in self._axes)
+        self._broadcast_shape = tuple(input_shape[d] if d in self._axes else 1 for d in range(ndim))
+        shape = tuple(input_shape[d] for d in self._axes)
+        if self.scale:
+            self.add_weight("gamma", shape, self.gamma_initializer)
+        if self.center:
+            self.add_weight("beta", shape, self.beta_initializer)
+        super().build(input_shape)
+
+    def forward(self, inputs, training=False):
+        normalized = self.buffer("normalized", inputs.shape, inputs.dtype)
+        xp.subtract(inputs, inputs.mean(axis=self._axes, keepdims=True), out=normalized)
+        variance = (normalized * normalized).mean(axis=self._axes, keepdims=True)
+        inverse_std = 1 / xp.sqrt(variance + self.epsilon)
+        normalized *= inverse_std
+        if training:
+            self._normalized, self._inverse_std = normalized, inverse_std
+        outputs = self.buffer("outputs", inputs.shape, inputs.dtype)
+        outputs[...] = normalized
+        if self.scale:
+            outputs *= self.params["gamma"].reshape(self._broadcast_shape)
+        if self.center:
+            outputs += self.params["beta"].reshape(self._broadcast_shape)
+        return outputs
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        normalized = self._normalized
+        weight_shape = tuple(normalized.shape[d] for d in self._axes)
+        if self.scale:
+            self.gradients["gamma"][...] = (grad_output * normalized).sum(axis=self._others).reshape(weight_shape)
+        if self.center:
+            self.gradients["beta"][...] = grad_output.sum(axis=self._others).reshape(weight_shape)
+        if not need_input_grad:
+            return None
+        if self.scale:
+            grad_output *= self.params["gamma"].reshape(self._broadcast_shape)
+        # d/dx of (x - mean) * inverse_std, with mean and variance depending on x:
+        # inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
+        projection = (grad_output * normalized).mean(axis=self._axes, keepdims=True)
+        grad_output -= grad_output.mean(axis=self._axes, keepdims=True)
+        grad_output -= normalized * projection
+        grad_output *= self._inverse_std
+        return grad_output
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": None,
+            "gamma_regularizer": None,
+            "beta_constraint": None,
+            "gamma_constraint": None,
+        }
