@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Mapping
-
-from tqdm import tqdm
 
 from kerasette.callbacks.callback import Callback
 
@@ -24,14 +23,23 @@ def _format_step_time(seconds_per_step: float) -> str:
     return f"{seconds_per_step * 1e6:.0f}us/step"
 
 
-class _KerasBar(tqdm):
-    """tqdm with a ``{summary}`` field, so the bar reads like Keras's progress bar."""
+@functools.cache
+def _keras_bar_class() -> type:
+    """tqdm with a ``{summary}`` field, so the bar reads like Keras's progress bar.
 
-    summary = ""
+    tqdm is imported on the first bar drawn on a terminal, not at ``import kerasette``,
+    of which it would otherwise be about a tenth (it reads package metadata at import).
+    """
+    from tqdm import tqdm
 
-    @property
-    def format_dict(self):
-        return {**super().format_dict, "summary": self.summary}
+    class KerasBar(tqdm):
+        summary = ""
+
+        @property
+        def format_dict(self):
+            return {**super().format_dict, "summary": self.summary}
+
+    return KerasBar
 
 
 class ProgbarLogger(Callback):
@@ -71,7 +79,7 @@ class ProgbarLogger(Callback):
         self._total = total
         interactive = getattr(self._out(), "isatty", lambda: False)()
         if self.verbose == 1 and interactive:
-            self._bar = _KerasBar(
+            self._bar = _keras_bar_class()(
                 total=total,
                 file=self._out(),
                 ascii=".=",

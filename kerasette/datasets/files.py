@@ -11,11 +11,8 @@ import gzip
 import hashlib
 import os
 import shutil
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Mapping, Sequence
-from http.client import HTTPException
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +186,10 @@ def _download_files(
     Returns:
         `({file name: (source, decompressed content)}, failure descriptions)`.
     """
+    # The network modules (http, ssl, email) are imported only when a download is needed:
+    # they would otherwise be a tenth of `import kerasette`.
+    import http.client
+
     if _downloads_disabled():
         return {}, ["disabled because KERASETTE_OFFLINE is set"]
     if not mirrors:
@@ -202,7 +203,7 @@ def _download_files(
             try:
                 contents[file_name] = (str(target), _download(url, target, files[file_name]))
                 break
-            except (OSError, HTTPException, ValueError) as err:
+            except (OSError, http.client.HTTPException, ValueError) as err:
                 failures.setdefault(file_name, []).append(_describe_failure(url, err))
     # A mirror's failure for a file another mirror then supplied explains nothing.
     return contents, [text for name, texts in failures.items() if name not in contents for text in texts]
@@ -219,6 +220,8 @@ def _download(url: str, target: Path, sha256: str) -> bytes:
     only once verified, so an interrupted or corrupted download never leaves a
     file that a later search could pick up.
     """
+    import urllib.request
+
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(target, ".part") as part_name:
         with open(part_name, "wb") as part, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
@@ -228,6 +231,8 @@ def _download(url: str, target: Path, sha256: str) -> bytes:
 
 
 def _describe_failure(url: str, err: BaseException) -> str:
+    import urllib.error
+
     if isinstance(err, DatasetError):
         return str(err)  # Already starts with the URL.
     if isinstance(err, urllib.error.HTTPError):
