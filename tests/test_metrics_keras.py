@@ -375,6 +375,21 @@ def test_mean_matches_keras_docstring():
     assert mean.result() == pytest.approx(KERAS["mean_2d_sw"])
 
 
+@pytest.mark.parametrize(
+    "sample_weight, keras_value",
+    [(None, 10.0), ([1.0, 0.5], 6.5), ([[1.0, 0.0], [1.0, 1.0]], 8.0), (2.0, 20.0)],
+    ids=["unweighted", "per_sample", "per_value", "scalar"],
+)
+def test_sum_adds_every_value_of_each_sample_as_keras(sample_weight, keras_value):
+    """Keras's Sum reduces a sample's extra axes with a sum (reduce_fn=ops.sum), not a mean.
+
+    Values printed by keras.metrics.Sum (Keras 3.15, torch backend).
+    """
+    total = metrics.Sum()
+    total.update_state(np.array([[1.0, 2.0], [3.0, 4.0]]), sample_weight=sample_weight)
+    assert total.result() == pytest.approx(keras_value)
+
+
 # -- state: reset, variables, dtype -------------------------------------------------------------
 def test_reset_state_forgets_everything_before():
     metric = metrics.AUC(num_thresholds=3)
