@@ -805,3 +805,16 @@ def test_fit_with_a_new_loss_learns_and_agrees_with_evaluate(loss):
     assert history.history["val_loss"][-1] == pytest.approx(evaluated, rel=1e-6)
     by_hand = losses.get(loss)(y, model.predict(x, verbose=0))
     assert evaluated == pytest.approx(float(by_hand), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "loss, keras_value",
+    [(losses.MeanSquaredError(), 0.125), (losses.BinaryCrossentropy(), 0.40037), (losses.Hinge(), 0.8)],
+    ids=["mse", "bce", "hinge"],
+)
+def test_targets_with_a_trailing_axis_of_1_more_than_the_predictions(loss, keras_value):
+    """Keras squeezes targets of shape (n, 1) against predictions of shape (n,) (values printed by Keras 3.15)."""
+    targets, predictions = np.array([[0.0], [1.0], [1.0], [0.0]]), np.array([0.2, 0.7, 0.4, 0.1])
+    assert float(loss(targets, predictions)) == pytest.approx(keras_value, abs=1e-5)
+    with pytest.raises(ValueError, match=r"y: expected shape \('n',\).*received shape \(4, 3\)"):
+        loss(np.zeros((4, 3)), predictions)
