@@ -627,11 +627,27 @@ def test_variables_list_the_step_count_then_each_variables_slots():
     variables = [backend.to_device(w.copy(), "float64") for w in WEIGHTS]
     optimizer.apply([backend.to_device(g, "float64") for g in GRADIENTS[0]], variables)
     state = optimizer.variables
-    # Keras 3 orders them iteration, then momentum and velocity of each variable in turn.
-    assert int(state[0]) == 1 and len(state) == 5
-    assert state[1] is optimizer.slots[0]["momentum"] and state[2] is optimizer.slots[0]["velocity"]
-    assert state[3] is optimizer.slots[1]["momentum"] and state[4] is optimizer.slots[1]["velocity"]
-    assert [v.shape for v in Ftrl().variables] == [()]
+    # Keras 3.15 orders them iteration, learning_rate, then momentum and velocity of each variable.
+    assert int(state[0]) == 1 and float(state[1]) == pytest.approx(0.001) and len(state) == 6
+    assert state[2] is optimizer.slots[0]["momentum"] and state[3] is optimizer.slots[0]["velocity"]
+    assert state[4] is optimizer.slots[1]["momentum"] and state[5] is optimizer.slots[1]["velocity"]
+    assert [v.shape for v in Ftrl().variables] == [(), ()]
+
+
+def test_variables_as_keras_lists_them_with_a_schedule_and_for_nadam():
+    """Printed by Keras 3.15 after three steps: a schedule's rate is no variable; Nadam
+    ends with its momentum product (0.11398 for beta_1=0.9)."""
+    scheduled = Adam(schedules.ExponentialDecay(0.1, 2, 0.5))
+    nadam = Nadam(0.01)
+    for optimizer in (scheduled, nadam):
+        variable = backend.to_device(np.ones(2), "float64")
+        for _ in range(3):
+            optimizer.apply([backend.to_device(np.ones(2), "float64")], [variable])
+    assert [v.shape for v in scheduled.variables] == [(), (2,), (2,)]
+    state = nadam.variables
+    assert [v.shape for v in state] == [(), (), (2,), (2,), ()]
+    assert (int(state[0]), float(state[1])) == (3, pytest.approx(0.01))
+    assert float(state[-1]) == pytest.approx(0.1139800027012825, rel=1e-6)
 
 
 # -- bad arguments ------------------------------------------------------------------------------

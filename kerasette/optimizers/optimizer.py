@@ -188,9 +188,11 @@ class Optimizer(ABC):
 
     @property
     def variables(self) -> list:
-        """Keras's ``optimizer.variables``: the step count, then each variable's slots in turn."""
+        """Keras's ``optimizer.variables``: the step count, the learning rate (unless it comes
+        from a schedule), then each variable's slots in turn."""
         step = xp.asarray(self.iterations, dtype="int64")
-        return [step, *(value for slot in self.slots for value in slot.values())]
+        rate = [] if self.has_learning_rate_schedule() else [xp.asarray(self._learning_rate, dtype=backend.floatx())]
+        return [step, *rate, *(value for slot in self.slots for value in slot.values())]
 
     # -- one step ------------------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars) -> int:
