@@ -388,6 +388,9 @@ def test_cross_entropy_metrics_take_keras_s_axis_and_ignore_class():
     config = metrics.SparseCategoricalCrossentropy(ignore_class=255, axis=1).get_config()
     assert (config["ignore_class"], config["axis"]) == (255, 1)
     assert metrics.SparseCategoricalCrossentropy.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match=r"sample_weight: expected .* received shape \(3,\)"):
+        ignoring.update_state(np.array([1, -1]), probabilities[:2], sample_weight=np.ones(3))
+    assert ignoring.result() == pytest.approx(1.0916500091552734, rel=1e-6)  # unchanged
 
 
 def test_k_beyond_the_number_of_classes_counts_every_sample():

@@ -170,7 +170,13 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
             if sample_weight.ndim == weights.ndim + 1 and sample_weight.shape[-1] == 1:
                 sample_weight = sample_weight[..., 0]
             sample_weight = sample_weight.reshape(sample_weight.shape + (1,) * (weights.ndim - sample_weight.ndim))
-            weights = weights * sample_weight
+            try:
+                weights = weights * xp.broadcast_to(sample_weight, weights.shape)
+            except ValueError:
+                raise ValueError(
+                    f"sample_weight: expected a scalar, one weight per sample or one per label of shape "
+                    f"{tuple(weights.shape)}; received shape {tuple(sample_weight.shape)}"
+                ) from None
         Mean.update_state(self, values, weights)
 
     def get_config(self) -> dict:
