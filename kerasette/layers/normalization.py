@@ -149,9 +149,15 @@ class Normalization(Layer):
     def _statistics(self):
         if self.input_mean is not None:
             return self._mean, self._variance
-        # Weights written by load_model or set_weights count as adapted too.
+        # Weights written by load_model or set_weights count as adapted too. Keras's adapt
+        # never updates count (it stays 0 in Keras's files), so statistics other than the
+        # initial mean 0 and variance 1 count as adapted as well.
         if not self._adapted:
-            self._adapted = bool(float(self.params["count"][0]) > 0)
+            self._adapted = bool(
+                float(self.params["count"][0]) > 0
+                or (self.params["mean"] != 0).any()
+                or (self.params["variance"] != 1).any()
+            )
             if not self._adapted:
                 raise ValueError(
                     f"Normalization layer '{self.name}' has neither been adapted nor given mean and "

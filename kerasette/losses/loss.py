@@ -239,7 +239,9 @@ class Loss(ABC):
 
 def check_same_shape(targets, output_shape: tuple, argument: str, hint: str = ""):
     expected = tuple(output_shape)
-    if targets.shape != expected and targets.shape + (1,) == expected:
+    # A trailing axis of 1 more or less is squeezed or added, as Keras's squeeze_or_expand_to_same_rank.
+    squeezable = targets.ndim > 0 and targets.shape[-1] == 1 and targets.shape[:-1] == expected
+    if targets.shape != expected and (targets.shape + (1,) == expected or squeezable):
         targets = targets.reshape(expected)
     if targets.shape[1:] != expected[1:]:
         shown = ("n",) + expected[1:]
