@@ -96,6 +96,25 @@ class Tensor:
     def T(self):
         return shape_ops.transpose(self)
 
+    # NumPy's method spellings of a few ops, which loss functions written for arrays use.
+    def sum(self, axis=None, keepdims: bool = False):
+        return reductions.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False):
+        return reductions.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims: bool = False):
+        return reductions.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False):
+        return reductions.min(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape):
+        return shape_ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return shape_ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+
     def __getitem__(self, key):
         return shape_ops.getitem(self, key)
 
@@ -252,4 +271,4 @@ def backward(outputs: list, grads: list | None = None) -> None:
 
 
 # Bound at the end: the operator methods above use the ops, which build on this module.
-from kerasette.ops import arithmetic, linear_algebra, shape_ops  # noqa: E402
+from kerasette.ops import arithmetic, linear_algebra, reductions, shape_ops  # noqa: E402
