@@ -112,7 +112,8 @@ class L2(L1L2):
 
 # Keras's lower-case names are the classes themselves.
 l1, l2, l1_l2 = L1, L2, L1L2
-register_builtins("regularizer", {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2})
+# Keras 3 knows "l1l2"; "l1_l2" is the name of its function form, accepted too.
+register_builtins("regularizer", {"l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2})
 
 
 def get(identifier):
