@@ -79,6 +79,9 @@ class Layer:
     #: whether the layer computes with ``call`` (set for each subclass)
     runs_call = False
     call_takes_training = False
+    #: whether a recorded ``call`` differentiates its inputs (the training plan turns it
+    #: off for a first layer, whose input gradient nobody uses)
+    watches_inputs = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

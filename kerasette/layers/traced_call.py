@@ -41,7 +41,7 @@ def run_call(layer, inputs, training: bool):
     weight_names = {id(value): name for name, value in layer.params.items()}
     held = [(attribute, value) for attribute, value in vars(layer).items() if id(value) in weight_names]
     with tape.recording():
-        watched = tape.Tensor(inputs)
+        watched = tape.Tensor(inputs) if layer.watches_inputs else inputs
         layer._recording_leaves = leaves
         for attribute, value in held:
             object.__setattr__(layer, attribute, leaves[weight_names[id(value)]])
@@ -72,6 +72,8 @@ def backward_call(layer, grad_output, need_input_grad: bool):
             buffer[...] = leaf.grad
     if not need_input_grad:
         return None
+    if type(watched) is not tape.Tensor:
+        raise RuntimeError(f"layer '{layer.name}': its input gradient was not recorded (watches_inputs=False)")
     return watched.grad if watched.grad is not None else xp.zeros_like(watched.data)
 
 

@@ -39,6 +39,10 @@ class TrainingPlan:
         for layer in self.layers:
             self.needs_input_grad.append(trainable_below)
             trainable_below = trainable_below or bool(layer.trainable_weights)
+        for layer, needed in zip(self.layers, self.needs_input_grad):
+            if layer.runs_call:
+                # The tape then leaves out the input gradient, as built-in layers skip it.
+                layer.watches_inputs = needed
         self.variables, self.gradients = [], []
         self.penalties, self.constraints = [], []
         for layer in self.layers:
