@@ -112,6 +112,36 @@ def test_non_trainable_weights_are_not_trained_but_are_saved(tmp_path):
     assert float(loaded.layers[0].scale) == 2.0
 
 
+def check_layer_gradients(layer, x, seed=0):
+    """Weight and input gradients of ``layer`` against central differences (float64)."""
+    projection = np.random.default_rng(seed).standard_normal(layer(x).shape)
+    layer.forward(x, training=True)
+    grad_input = layer.backward(projection.copy(), need_input_grad=True)
+
+    def objective(inputs):
+        return float(np.sum(layer.forward(inputs, training=False) * projection))
+
+    def numeric(array, evaluate):
+        grad = np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            original = array[index]
+            array[index] = original + 1e-6
+            upper = evaluate()
+            array[index] = original - 1e-6
+            lower = evaluate()
+            array[index] = original
+            grad[index] = (upper - lower) / 2e-6
+        return grad
+
+    for name, weight in layer.params.items():
+        expected = numeric(weight, lambda: objective(x))
+        error = np.abs(layer.gradients[name] - expected).max() / np.abs(expected).max()
+        assert error < 1e-6, (name, error)
+    shifted = x.copy()
+    expected = numeric(shifted, lambda: objective(shifted))
+    assert np.abs(grad_input - expected).max() / np.abs(expected).max() < 1e-6
+
+
 def test_custom_layer_gradients_match_central_differences(float64):
     class Mixed(layers.Layer):
         def build(self, input_shape):
@@ -123,37 +153,52 @@ def test_custom_layer_gradients_match_central_differences(float64):
             return ops.softmax(hidden + ops.square(inputs[:, :1]))
 
     keras.utils.set_random_seed(3)
-    layer = Mixed()
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((4, 5))
-    layer(x)
-    projection = rng.standard_normal((4, 3))
-    layer.forward(x, training=True)
-    grad_input = layer.backward(projection.copy(), need_input_grad=True)
+    check_layer_gradients(Mixed(), np.random.default_rng(0).standard_normal((4, 5)))
 
-    def objective():
-        return float(np.sum(layer.forward(x, training=False) * projection))
 
-    for name, weight in layer.params.items():
-        numeric = np.zeros_like(weight)
-        for index in np.ndindex(weight.shape):
-            original = weight[index]
-            weight[index] = original + 1e-6
-            upper = objective()
-            weight[index] = original - 1e-6
-            lower = objective()
-            weight[index] = original
-            numeric[index] = (upper - lower) / 2e-6
-        assert np.abs(layer.gradients[name] - numeric).max() / np.abs(numeric).max() < 1e-6, name
-    numeric_input = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        shifted = x.copy()
-        shifted[index] += 1e-6
-        upper = float(np.sum(layer.forward(shifted) * projection))
-        shifted[index] -= 2e-6
-        lower = float(np.sum(layer.forward(shifted) * projection))
-        numeric_input[index] = (upper - lower) / 2e-6
-    assert np.abs(grad_input - numeric_input).max() / np.abs(numeric_input).max() < 1e-6
+class MLPBlock(layers.Layer):
+    """The Keras guide's composition: layers held in attributes, built-in ones among them."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.linear_1 = Linear(6)
+        self.dense = layers.Dense(4, activation="tanh")
+        self.linear_2 = Linear(2)
+
+    def call(self, inputs):
+        x = keras.activations.relu(self.linear_1(inputs))
+        return self.linear_2(self.dense(x) + x[:, :4])
+
+
+def test_nested_layers_join_the_outer_layer_and_are_differentiated(float64):
+    keras.utils.set_random_seed(4)
+    block = MLPBlock()
+    x = np.random.default_rng(1).standard_normal((3, 5))
+    assert block(x).shape == (3, 2)
+    assert list(block.params) == [
+        f"{block.linear_1.name}.variable",
+        f"{block.linear_1.name}.variable_1",
+        f"{block.dense.name}.kernel",
+        f"{block.dense.name}.bias",
+        f"{block.linear_2.name}.variable",
+        f"{block.linear_2.name}.variable_1",
+    ]
+    assert block.params[f"{block.dense.name}.kernel"] is block.dense.kernel  # shared, not copied
+    check_layer_gradients(block, x)
+
+
+def test_a_composite_layer_trains_saves_and_loads(tmp_path):
+    keras.utils.set_random_seed(6)
+    model = keras.Sequential([keras.Input((5,)), MLPBlock(name="block")])
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal((64, 5)).astype("float32"), rng.standard_normal((64, 2)).astype("float32")
+    losses = model.fit(x, y, epochs=4, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    path = str(tmp_path / "block.h5")
+    model.save(path)
+    loaded = keras.saving.load_model(path, custom_objects={"MLPBlock": MLPBlock, "Linear": Linear})
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_a_user_dense_trains_exactly_like_the_builtin_dense():

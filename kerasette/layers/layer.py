@@ -132,6 +132,9 @@ class Layer:
         # A ``call`` layer's output shape is found by running ``call``, once its own build has made the weights.
         if not self.__dict__.get("_in_user_build"):
             self.output_shape = self.compute_output_shape(self.input_shape)
+            if self.runs_call:
+                # Running call built the layers nested in this one; their weights become its own.
+                traced_call.adopt_nested_weights(self)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         if self.runs_call:
@@ -289,13 +292,19 @@ class Layer:
             self._buffers[key] = array
         return array
 
-    def __call__(self, inputs, training: bool = False):
+    def __call__(self, inputs, training: bool | None = None):
         """Apply the layer to an array, building it first if needed; returns a fresh array.
+
+        Inside another layer's ``call`` that is being recorded, the layer records onto
+        the same tape instead (and ``training`` defaults to the outer call's).
 
         >>> from kerasette.layers import Dense
         >>> Dense(3, kernel_initializer='ones')(np.ones((2, 4))).tolist()
         [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]
         """
+        if tape.is_recording():
+            return traced_call.call_nested(self, inputs, training)
+        training = bool(training)
         inputs = backend.to_device(inputs, backend.floatx())
         if not self.built:
             self.build((None,) + tuple(inputs.shape[1:]))
