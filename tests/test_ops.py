@@ -99,6 +99,23 @@ UNARY = {
     "relu": (ops.relu, lambda x: np.maximum(x, 0), normal),
     "sigmoid": (ops.sigmoid, lambda x: 1 / (1 + np.exp(-x)), normal),
     "softplus": (ops.softplus, lambda x: np.log1p(np.exp(x)), normal),
+    "expm1": (ops.expm1, np.expm1, normal),
+    "sin": (ops.sin, np.sin, normal),
+    "cos": (ops.cos, np.cos, normal),
+    "reciprocal": (ops.reciprocal, np.reciprocal, positive),
+    "rsqrt": (ops.rsqrt, lambda x: 1 / np.sqrt(x), positive),
+    "leaky_relu": (ops.leaky_relu, lambda x: np.where(x > 0, x, 0.2 * x), normal),
+    "relu6": (ops.relu6, lambda x: np.clip(x, 0, 6), lambda *s: 4 * normal(*s)),
+    "elu": (ops.elu, lambda x: np.where(x > 0, x, np.expm1(x)), normal),
+    "selu": (ops.selu, lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(x)), normal),
+    "gelu": (
+        ops.gelu,
+        lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+        normal,
+    ),
+    "silu": (ops.silu, lambda x: x / (1 + np.exp(-x)), normal),
+    "softsign": (ops.softsign, lambda x: x / (1 + np.abs(x)), normal),
+    "hard_sigmoid": (ops.hard_sigmoid, lambda x: np.clip(x / 6 + 0.5, 0, 1), lambda *s: 4 * normal(*s)),
 }
 
 
@@ -229,6 +246,28 @@ def test_indexing_with_gradient(key):
     x = normal(3, 4)
     np.testing.assert_array_equal(Tensor(x)[key].data, x[key])
     check_gradients(lambda v: v[key], x)
+
+
+def test_take_and_take_along_axis_with_repeated_indices():
+    x = normal(3, 4)
+    indices = np.array([[0, 3, 3], [1, 1, 2], [2, 0, 0]])
+    np.testing.assert_array_equal(ops.take_along_axis(x, indices, axis=1), np.take_along_axis(x, indices, axis=1))
+    check_gradients(lambda v: ops.take_along_axis(v, indices, axis=1), x)
+    check_gradients(lambda v: ops.take_along_axis(v, np.array([[0, 2, 2, 1], [2, 2, 0, 0]]), axis=0), x)
+    np.testing.assert_array_equal(ops.take(x, np.array([2, 2, 0]), axis=1), np.take(x, [2, 2, 0], axis=1))
+    check_gradients(lambda v: ops.take(v, np.array([2, 2, 0]), axis=1), x)
+    check_gradients(lambda v: ops.take(v, np.array([5, 5])), x)
+
+
+def test_ops_without_gradients_and_constructors():
+    x = np.array([[-1.5, 0.5], [2.5, -0.2]])
+    assert ops.floor(x).tolist() == [[-2.0, 0.0], [2.0, -1.0]] and ops.ceil(x).tolist() == [[-1.0, 1.0], [3.0, -0.0]]
+    assert ops.round(x).tolist() == [[-2.0, 0.0], [2.0, -0.0]]
+    assert ops.all(x > -2) and not ops.any(x > 3) and ops.any(x > 0, axis=1).tolist() == [True, True]
+    assert ops.logical_and(x > 0, x < 1).tolist() == [[False, True], [False, False]]
+    assert ops.logical_or(x > 2, ops.logical_not(x < 0)).tolist() == [[False, True], [True, False]]
+    assert ops.arange(1, 7, 2).tolist() == [1, 3, 5] and ops.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert ops.full((2,), 3.0).tolist() == [3.0, 3.0] and ops.zeros((1,)).dtype == np.float32
 
 
 def test_cast_and_conversions():

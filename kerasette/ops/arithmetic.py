@@ -176,6 +176,11 @@ log = _unary("log", xp.log, lambda x, y: 1 / x, "Natural logarithm (``keras.ops.
 log1p = _unary("log1p", xp.log1p, lambda x, y: 1 / (1 + x), "``log(1 + x)`` (``keras.ops.log1p``).")
 sign = _unary("sign", xp.sign, lambda x, y: 0, "-1, 0 or 1; gradient 0 (``keras.ops.sign``).")
 tanh = _unary("tanh", xp.tanh, lambda x, y: 1 - y * y, "Hyperbolic tangent (``keras.ops.tanh``).")
+expm1 = _unary("expm1", xp.expm1, lambda x, y: y + 1, "``exp(x) - 1`` (``keras.ops.expm1``).")
+sin = _unary("sin", xp.sin, lambda x, y: xp.cos(x), "Sine (``keras.ops.sin``).")
+cos = _unary("cos", xp.cos, lambda x, y: -xp.sin(x), "Cosine (``keras.ops.cos``).")
+reciprocal = _unary("reciprocal", xp.reciprocal, lambda x, y: -y * y, "``1 / x`` (``keras.ops.reciprocal``).")
+rsqrt = _unary("rsqrt", lambda x: 1 / xp.sqrt(x), lambda x, y: -0.5 * y / x, "``1 / sqrt(x)`` (``keras.ops.rsqrt``).")
 
 
 class _Clip(Function):
@@ -232,9 +237,26 @@ def _comparison(name: str, compute):
     return op
 
 
+def _no_gradient(name: str, compute, doc: str):
+    def op(x):
+        from kerasette.ops.tape import unwrap
+
+        return compute(unwrap(x))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"{doc}, no gradient (``keras.ops.{name}``)."
+    return op
+
+
+floor = _no_gradient("floor", xp.floor, "Largest integer not above ``x``")
+ceil = _no_gradient("ceil", xp.ceil, "Smallest integer not below ``x``")
+round = _no_gradient("round", xp.round, "Nearest integer, halves to even")  # noqa: A001 - Keras's name
+logical_not = _no_gradient("logical_not", xp.logical_not, "Element-wise not")
 equal = _comparison("equal", xp.equal)
 not_equal = _comparison("not_equal", xp.not_equal)
 less = _comparison("less", xp.less)
 less_equal = _comparison("less_equal", xp.less_equal)
 greater = _comparison("greater", xp.greater)
 greater_equal = _comparison("greater_equal", xp.greater_equal)
+logical_and = _comparison("logical_and", xp.logical_and)
+logical_or = _comparison("logical_or", xp.logical_or)

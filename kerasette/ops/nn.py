@@ -149,6 +149,56 @@ def activation(function, x):
     return apply(_Activation(function), x)
 
 
+def _builtin_activation(name: str, **params):
+    from kerasette import activations
+
+    function = activations.get(name)
+    return function.with_params(**params) if params else function
+
+
+def leaky_relu(x, negative_slope: float = 0.2):
+    """``x`` where positive, ``negative_slope * x`` elsewhere (``keras.ops.leaky_relu``)."""
+    return activation(_builtin_activation("leaky_relu", negative_slope=negative_slope), x)
+
+
+def relu6(x):
+    """``min(max(x, 0), 6)`` (``keras.ops.relu6``)."""
+    return activation(_builtin_activation("relu", max_value=6.0), x)
+
+
+def elu(x, alpha: float = 1.0):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere (``keras.ops.elu``)."""
+    return activation(_builtin_activation("elu", alpha=alpha), x)
+
+
+def selu(x):
+    """The scaled elu of Klambauer et al. (``keras.ops.selu``)."""
+    return activation(_builtin_activation("selu"), x)
+
+
+def gelu(x, approximate: bool = True):
+    """The Gaussian error linear unit; the tanh approximation by default, as ``keras.ops.gelu``."""
+    return activation(_builtin_activation("gelu", approximate=approximate), x)
+
+
+def silu(x):
+    """``x * sigmoid(x)`` (``keras.ops.silu``, also ``swish``)."""
+    return activation(_builtin_activation("silu"), x)
+
+
+swish = silu
+
+
+def softsign(x):
+    """``x / (1 + |x|)`` (``keras.ops.softsign``)."""
+    return activation(_builtin_activation("softsign"), x)
+
+
+def hard_sigmoid(x):
+    """``relu6(x + 3) / 6`` (``keras.ops.hard_sigmoid``)."""
+    return activation(_builtin_activation("hard_sigmoid"), x)
+
+
 def one_hot(x, num_classes: int, axis: int = -1, dtype=None):
     """Integer labels as one-hot vectors along ``axis`` (``keras.ops.one_hot``); -1 and
     out-of-range labels give zeros, as in Keras.

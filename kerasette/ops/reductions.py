@@ -102,6 +102,16 @@ def std(x, axis=None, keepdims: bool = False):
     return arithmetic.sqrt(var(x, axis=axis, keepdims=keepdims))
 
 
+def all(x, axis=None, keepdims: bool = False):  # noqa: A001 - Keras's name
+    """Whether every value along ``axis`` is true (``keras.ops.all``)."""
+    return xp.all(unwrap(x), axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims: bool = False):  # noqa: A001 - Keras's name
+    """Whether some value along ``axis`` is true (``keras.ops.any``)."""
+    return xp.any(unwrap(x), axis=axis, keepdims=keepdims)
+
+
 def argmax(x, axis=None, keepdims: bool = False):
     """Index of the largest value along ``axis`` (flattened when None); no gradient (``keras.ops.argmax``).
 

@@ -125,6 +125,48 @@ class _GetItem(Function):
         return (grad_x,)
 
 
+class _TakeAlongAxis(Function):
+    def __init__(self, indices, axis):
+        self.indices, self.axis = indices, axis
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        return xp.take_along_axis(x, self.indices, axis=self.axis)
+
+    def backward(self, grad):
+        grad_x = xp.zeros(self.shape, self.dtype)
+        axis = self.axis % len(self.shape)
+        # Index arrays for every axis: the given indices along ``axis``, the positions elsewhere.
+        positions = list(xp.indices(self.indices.shape, sparse=True))
+        positions[axis] = self.indices
+        backend.scatter_add(grad_x, tuple(positions), grad)
+        return (grad_x,)
+
+
+def take_along_axis(x, indices, axis=None):
+    """Values of ``x`` at ``indices`` along ``axis`` (``keras.ops.take_along_axis``), with a gradient.
+
+    >>> take_along_axis(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1], [0]]), axis=1).tolist()
+    [[2.0], [3.0]]
+    """
+    indices = xp.asarray(indices.data if hasattr(indices, "creator") else indices)
+    if axis is None:
+        return take_along_axis(reshape(x, (-1,)), indices.reshape(-1), axis=0)
+    return apply(_TakeAlongAxis(indices, axis), x)
+
+
+def take(x, indices, axis=None):
+    """Values of ``x`` at ``indices`` (along ``axis``; of the flattened ``x`` when None) (``keras.ops.take``).
+
+    >>> take(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 1]), axis=0).tolist()
+    [[3.0, 4.0], [3.0, 4.0]]
+    """
+    if axis is None:
+        return getitem(reshape(x, (-1,)), indices)
+    ndim = len(x.shape)
+    return getitem(x, (slice(None),) * (axis % ndim) + (indices,))
+
+
 def getitem(x, key):
     """``x[key]``: slices, integers, ``None``, boolean masks and index arrays, with a gradient."""
     if isinstance(key, tuple):
