@@ -8,7 +8,7 @@ import pytest
 from data_helpers import require_dataset
 
 import kerasette as keras
-from kerasette import backend, layers, ops
+from kerasette import layers, ops
 from kerasette.datasets import mnist
 from kerasette.saving import register_keras_serializable
 
@@ -34,13 +34,6 @@ class Linear(layers.Layer):
 class AddOne(layers.Layer):
     def call(self, inputs):
         return inputs + 1
-
-
-@pytest.fixture
-def float64():
-    backend.set_floatx("float64")
-    yield
-    backend.set_floatx("float32")
 
 
 def test_a_subclass_call_is_used_not_the_identity():

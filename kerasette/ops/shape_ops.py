@@ -170,7 +170,16 @@ def take(x, indices, axis=None):
 def getitem(x, key):
     """``x[key]``: slices, integers, ``None``, boolean masks and index arrays, with a gradient."""
     if isinstance(key, tuple):
-        key = tuple(k.data if hasattr(k, "creator") else k for k in key)
-    elif hasattr(key, "creator"):
-        key = key.data
+        key = tuple(_index(k) for k in key)
+    else:
+        key = _index(key)
     return apply(_GetItem(key), x)
+
+
+def _index(key):
+    """One part of an index: a tensor's array, a host index array moved to the device."""
+    if hasattr(key, "creator"):
+        key = key.data
+    if hasattr(key, "dtype") and not backend.is_device_array(key):
+        key = backend.to_device(key)
+    return key
