@@ -15,13 +15,14 @@ copies it (``Layer.__call__`` and ``Sequential.predict`` do).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import defaultdict
 
 from kerasette import backend, constraints, initializers, regularizers
 from kerasette.backend import xp
-from kerasette.layers import traced_call
+from kerasette.layers import activity_regularization, traced_call
 from kerasette.ops import tape
 from kerasette.validation import check_bool, check_choice, check_finite_as, check_shape, host_array
 
@@ -88,7 +89,7 @@ class Layer:
         cls.runs_call = traced_call.defines_call(cls)
         cls.call_takes_training = cls.runs_call and traced_call.takes_training(cls)
         if cls.runs_call and "build" in cls.__dict__:
-            cls.build = _completing_build(cls.__dict__["build"])
+            cls.build = traced_call.completing_build(cls.__dict__["build"], Layer.build)
 
     def __init__(
         self,
@@ -209,22 +210,8 @@ class Layer:
         for method in ("forward", "backward"):
             self.__dict__.pop(method, None)
         if self._activity_regularizer is not None:
-            self.forward, self.backward = self._forward_with_activity_loss, self._backward_with_activity_loss
-
-    def _forward_with_activity_loss(self, inputs, training: bool = False):
-        outputs = type(self).forward(self, inputs, training=training)
-        batch_size = outputs.shape[0] if outputs.ndim else 1
-        if training:
-            value, grad = regularizers.value_and_gradient(self._activity_regularizer, outputs)
-            self._activity_grad = grad / batch_size
-        else:
-            value = tape.unwrap(self._activity_regularizer(outputs))
-        self._activity_losses = [value / batch_size]
-        return outputs
-
-    def _backward_with_activity_loss(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        grad_output = grad_output + self._activity_grad.reshape(grad_output.shape)
-        return type(self).backward(self, grad_output, need_input_grad, grad_is_logits)
+            self.forward = functools.partial(activity_regularization.forward, self)
+            self.backward = functools.partial(activity_regularization.backward, self)
 
     def add_loss(self, loss) -> None:
         """Add a loss (a scalar computed with ops in ``call``) to the training loss of this step."""
@@ -383,20 +370,3 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
-
-
-def _completing_build(user_build):
-    """A ``call`` layer's ``build``, followed by what Keras's base build records (shapes, built)."""
-
-    def build(self, input_shape):
-        if self.__dict__.get("_in_user_build"):
-            return user_build(self, input_shape)
-        self._in_user_build = True
-        try:
-            user_build(self, input_shape)
-        finally:
-            self._in_user_build = False
-        Layer.build(self, input_shape)
-
-    build.__name__, build.__qualname__, build.__doc__ = user_build.__name__, user_build.__qualname__, user_build.__doc__
-    return build

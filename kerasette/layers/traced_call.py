@@ -183,3 +183,21 @@ def infer_output_shape(layer, input_shape: tuple) -> tuple:
         outputs = tape.unwrap(layer.call(sample, **arguments))
     layer._added_losses = []
     return (input_shape[0],) + tuple(getattr(outputs, "shape", ())[1:])
+
+
+def completing_build(user_build, base_build):
+    """A ``call`` layer's ``build``, then ``base_build`` (what Keras's base build records:
+    shapes, ``built``, the nested layers' weights), once, after the outermost build."""
+
+    def build(self, input_shape):
+        if self.__dict__.get("_in_user_build"):
+            return user_build(self, input_shape)
+        self._in_user_build = True
+        try:
+            user_build(self, input_shape)
+        finally:
+            self._in_user_build = False
+        base_build(self, input_shape)
+
+    build.__name__, build.__qualname__, build.__doc__ = user_build.__name__, user_build.__qualname__, user_build.__doc__
+    return build
