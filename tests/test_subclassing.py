@@ -310,3 +310,18 @@ def test_a_custom_linear_layer_trains_on_mnist():
     assert history.history["loss"][1] < history.history["loss"][0]
     _, accuracy = model.evaluate(x_test, y_test[:2000], verbose=0)
     assert accuracy > 0.8
+
+
+def test_a_model_of_builtin_layers_never_touches_the_tape(monkeypatch):
+    from kerasette.ops import tape
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the tape was used")
+
+    monkeypatch.setattr(tape.Tensor, "__init__", refuse)
+    model = keras.Sequential(
+        [keras.Input((4,)), layers.Dense(8, activation="relu", kernel_regularizer="l2"), layers.Dense(3, "softmax")]
+    )
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(np.ones((16, 4)), np.zeros(16), epochs=1, verbose=0)
+    model.evaluate(np.ones((4, 4)), np.zeros(4), verbose=0)
