@@ -715,15 +715,15 @@ def test_compile_takes_keras_names_functions_and_classes(identifier, cls):
     assert model.metrics_names == ["loss"]
 
 
-def test_a_loss_function_of_your_own_is_refused_until_autodiff_exists():
+def test_a_loss_function_of_your_own_is_wrapped_and_differentiated():
     def my_loss(y_true, y_pred):
         return ((y_true - y_pred) ** 2).mean(axis=-1)
 
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(TypeError, match="loss: received the function 'my_loss'.*automatic differentiation"):
-        model.compile(optimizer="sgd", loss=my_loss)
-    assert type(model.loss) is losses.MeanSquaredError
+    model.compile(optimizer="sgd", loss=my_loss)
+    assert type(model.loss) is losses.LossFunctionWrapper and model.loss.name == "my_loss"
+    value, grad = model.loss.value_and_gradient(np.zeros((2, 1), "float32"), np.array([[1.0], [3.0]], "float32"))
+    assert float(value) == 5.0 and grad.tolist() == [[1.0], [3.0]]
 
 
 def test_compile_refuses_a_loss_without_reduction():

@@ -80,10 +80,10 @@ class Normalization(Layer):
         self._broadcast_shape = tuple(input_shape[d] if d in kept else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in kept)
         if self.input_mean is None:
-            self.add_weight("mean", shape, initializers.Zeros())
-            self.add_weight("variance", shape, initializers.Ones())
+            self.add_weight(name="mean", shape=shape, initializer=initializers.Zeros(), trainable=False)
+            self.add_weight(name="variance", shape=shape, initializer=initializers.Ones(), trainable=False)
             # Keras holds a scalar; one element keeps HDF5 round trips (which store arrays of ndim >= 1) exact.
-            self.add_weight("count", (1,), initializers.Zeros())
+            self.add_weight(name="count", shape=(1,), initializer=initializers.Zeros(), trainable=False)
         else:
             dtype = self.dtype or backend.floatx()
             self._mean = self._fixed_statistic(self.input_mean, shape, dtype)
