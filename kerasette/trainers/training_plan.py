@@ -78,9 +78,10 @@ class TrainingPlan:
             )
             if not need_input_grad:
                 break
-        for (_, gradient, _), penalty_gradient in zip(self.penalties, self._penalty_gradients):
-            gradient += penalty_gradient
-        self._penalty_gradients = []
+        if self._penalty_gradients:
+            for (_, gradient, _), penalty_gradient in zip(self.penalties, self._penalty_gradients):
+                gradient += penalty_gradient
+            self._penalty_gradients = []
 
     def added_loss(self, with_gradients: bool):
         """The losses the step adds to the compiled one, after the forward pass; with
