@@ -261,6 +261,25 @@ def test_keras_weights_file_loads_with_moving_statistics():
     np.testing.assert_allclose(model.predict(inputs, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_legacy_keras_h5_model_loads_with_its_layers_and_statistics():
+    """``model.save('m.h5')`` by Keras 3: the layers rebuilt from the config, weights in Keras's order."""
+    model = load_model(FIXTURES / "keras_bn_model_legacy.h5", compile=False)
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names == [
+        "ZeroPadding2D",
+        "BatchNormalization",
+        "Reshape",
+        "BatchNormalization",
+        "GlobalAveragePooling2D",
+        "Dense",
+    ]
+    norm = model.layers[3]
+    assert (norm.axis, norm.momentum, norm.epsilon) == (1, 0.7, 1e-3) and model.layers[0].padding == ((1, 0), (0, 2))
+    inputs = np.load(FIXTURES / "keras_bn_model_inputs.npy")
+    expected = np.load(FIXTURES / "keras_bn_model_predictions.npy")
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
 # -- configuration and refusals -----------------------------------------------------------------------
 def test_config_round_trip_and_keras_defaults():
     layer = BatchNormalization()
