@@ -11,6 +11,8 @@ from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
 
+_WIDE_ROW = 512  # values per row of the channels_last view, at most (see _channel_view)
+
 
 class BatchNormalization(Layer):
     """``gamma * (x - mean) / sqrt(variance + epsilon) + beta`` per position along ``axis``.
@@ -110,9 +112,9 @@ class BatchNormalization(Layer):
         channels = input_shape[channel_axis]
         # Inputs are viewed as (outer, channels) or (outer, channels, inner): one reduction
         # whatever the rank, and a plain column reduction for channels_last.
+        self._channels = channels
         self._inner = math.prod(input_shape[channel_axis + 1 :])
         self._reduced_axes = (0,) if self._inner == 1 else (0, 2)
-        self._broadcast_shape = (channels,) if self._inner == 1 else (channels, 1)
         shape = (channels,)
         if self.scale:
             self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer)
@@ -145,13 +147,27 @@ class BatchNormalization(Layer):
                 f"BatchNormalization layer '{self.name}': built for inputs of shape {self.input_shape}; "
                 f"received {tuple(inputs.shape)}"
             )
-        channels = self._broadcast_shape[0]
-        if self._inner == 1:
-            return inputs.reshape(-1, channels)
-        return inputs.reshape(-1, channels, self._inner)
+        channels = self._channels
+        if self._inner > 1:
+            self._repeats = 1
+            return inputs.reshape(-1, channels, self._inner)
+        # NumPy broadcasts a row of a few channels slowly (one short inner loop per row), so
+        # rows are laid side by side, (outer / repeats, repeats * channels), and the
+        # per-channel vectors tiled to match: about 1.5x faster for 32 channels.
+        rows, self._repeats = inputs.size // channels, 1
+        while self._repeats * channels * 2 <= _WIDE_ROW and rows % (self._repeats * 2) == 0:
+            self._repeats *= 2
+        return inputs.reshape(-1, self._repeats * channels)
 
-    def _weight(self, name, default):
-        return self.params[name].reshape(self._broadcast_shape) if name in self.params else default
+    def _per_channel_sums(self, array):
+        sums = array.sum(axis=self._reduced_axes)
+        return sums if self._repeats == 1 else sums.reshape(self._repeats, self._channels).sum(axis=0)
+
+    def _spread(self, per_channel):
+        """A per-channel vector shaped to broadcast against the view of the inputs."""
+        if self._inner > 1:
+            return per_channel.reshape(self._channels, 1)
+        return per_channel if self._repeats == 1 else xp.tile(per_channel, self._repeats)
 
     def forward(self, inputs, training=False):
         values = self._channel_view(inputs)
@@ -163,15 +179,15 @@ class BatchNormalization(Layer):
         return outputs.reshape(inputs.shape)
 
     def _normalize_with_batch_statistics(self, values):
-        count = values.size // self._broadcast_shape[0]
-        mean = values.sum(axis=self._reduced_axes) / count
+        count = values.size // self._channels
+        mean = self._per_channel_sums(values) / count
         normalized = self.buffer("normalized", values.shape, values.dtype)
-        xp.subtract(values, mean.reshape(self._broadcast_shape), out=normalized)
+        xp.subtract(values, self._spread(mean), out=normalized)
         squares = self.buffer("scratch", values.shape, values.dtype)
         xp.multiply(normalized, normalized, out=squares)
-        variance = squares.sum(axis=self._reduced_axes) / count
+        variance = self._per_channel_sums(squares) / count
         inverse_std = 1 / xp.sqrt(variance + self.epsilon)
-        normalized *= inverse_std.reshape(self._broadcast_shape)
+        normalized *= self._spread(inverse_std)
         self._normalized, self._inverse_std, self._count = normalized, inverse_std, count
         # Keras's update, term for term: moving * momentum + batch * (1 - momentum).
         for name, statistic in (("moving_mean", mean), ("moving_variance", variance)):
@@ -179,11 +195,11 @@ class BatchNormalization(Layer):
             moving[...] = moving * self.momentum + statistic * (1.0 - self.momentum)
         outputs = self.buffer("outputs", values.shape, values.dtype)
         if self.scale:
-            xp.multiply(normalized, self._weight("gamma", None), out=outputs)
+            xp.multiply(normalized, self._spread(self.params["gamma"]), out=outputs)
         else:
             outputs[...] = normalized
         if self.center:
-            outputs += self._weight("beta", None)
+            outputs += self._spread(self.params["beta"])
         return outputs
 
     def _normalize_with_moving_statistics(self, values):
@@ -194,8 +210,8 @@ class BatchNormalization(Layer):
         if self.center:
             shift = shift + self.params["beta"]
         outputs = self.buffer("outputs", values.shape, values.dtype)
-        xp.multiply(values, factor.reshape(self._broadcast_shape), out=outputs)
-        outputs += shift.reshape(self._broadcast_shape)
+        xp.multiply(values, self._spread(factor), out=outputs)
+        outputs += self._spread(shift)
         self._inputs, self._inverse_std = values, inverse_std
         return outputs
 
@@ -205,12 +221,12 @@ class BatchNormalization(Layer):
             normalized = self._normalized
         else:
             normalized = self.buffer("normalized", grad.shape, grad.dtype)
-            xp.subtract(self._inputs, self.params["moving_mean"].reshape(self._broadcast_shape), out=normalized)
-            normalized *= self._inverse_std.reshape(self._broadcast_shape)
+            xp.subtract(self._inputs, self._spread(self.params["moving_mean"]), out=normalized)
+            normalized *= self._spread(self._inverse_std)
         scratch = self.buffer("scratch", grad.shape, grad.dtype)
         xp.multiply(grad, normalized, out=scratch)
-        grad_sum = grad.sum(axis=self._reduced_axes)
-        grad_normalized_sum = scratch.sum(axis=self._reduced_axes)
+        grad_sum = self._per_channel_sums(grad)
+        grad_normalized_sum = self._per_channel_sums(scratch)
         if self.scale:
             self.gradients["gamma"][...] = grad_normalized_sum
         if self.center:
@@ -221,10 +237,10 @@ class BatchNormalization(Layer):
         if self._batch_statistics:
             # The mean and variance depend on every input of the channel:
             # dx = gamma * inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
-            xp.multiply(normalized, (grad_normalized_sum / self._count).reshape(self._broadcast_shape), out=scratch)
+            xp.multiply(normalized, self._spread(grad_normalized_sum / self._count), out=scratch)
             grad -= scratch
-            grad -= (grad_sum / self._count).reshape(self._broadcast_shape)
-        grad *= factor.reshape(self._broadcast_shape)
+            grad -= self._spread(grad_sum / self._count)
+        grad *= self._spread(factor)
         return grad.reshape(grad_output.shape)
 
     # -- configuration ----------------------------------------------------------------
