@@ -311,6 +311,12 @@ def test_config_round_trip_and_keras_defaults():
         (lambda: BatchNormalization(axis=0).build((None, 3)), ValueError, "axis 0 must name a channel axis"),
         (lambda: BatchNormalization(axis=4).build((None, 3, 3, 2)), ValueError, r"axis 4 .*\(None, 3, 3, 2\)"),
         (lambda: BatchNormalization().build((None,)), ValueError, "channel axis"),
+        (
+            lambda: BatchNormalization().build((None, 4, 0)),
+            ValueError,
+            r"sizes .* positive; received shape \(None, 4, 0\)",
+        ),
+        (lambda: BatchNormalization()(np.ones((0, 3)), training=True), ValueError, "at least one sample"),
     ],
 )
 def test_bad_arguments_are_refused(call, error, text):

@@ -209,6 +209,13 @@ def test_keras_defaults():
         (lambda: ZeroPadding2D(1.5), TypeError, "padding.*1.5"),
         (lambda: ZeroPadding2D(data_format="NHWC"), ValueError, "data_format: expected 'channels_last' or "),
         (lambda: ZeroPadding2D()(np.ones((2, 3, 3))), ValueError, r"expected inputs of rank 4.*\(None, 3, 3\)"),
+        (
+            lambda: GlobalAveragePooling2D()(np.ones((2, 0, 3, 1))),
+            ValueError,
+            r"positive; received shape \(None, 0, 3, 1\)",
+        ),
+        (lambda: ZeroPadding2D()(np.ones((2, 3, 3, 0))), ValueError, "positive"),
+        (lambda: Reshape((-1,))(np.ones((2, 0))), ValueError, r"Reshape layer .*positive"),
         (lambda: GlobalAveragePooling2D(data_format="nchw"), ValueError, "data_format.*received 'nchw'"),
         (lambda: GlobalMaxPooling2D(keepdims="yes"), TypeError, "keepdims.*'yes'"),
         (lambda: GlobalMaxPooling2D()(np.ones((2, 3))), ValueError, r"GlobalMaxPooling2D.*rank 4.*rank 2"),

@@ -8,6 +8,7 @@ import numbers
 
 from kerasette import initializers
 from kerasette.backend import xp
+from kerasette.layers.image_inputs import check_sizes
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
 
@@ -108,6 +109,7 @@ class BatchNormalization(Layer):
                 f"BatchNormalization layer '{self.name}': axis {self.axis} must name a channel axis of "
                 f"inputs of shape {input_shape}, in [1, {ndim - 1}] or [{1 - ndim}, -1] (not the batch axis)"
             )
+        check_sizes(self, input_shape)
         channel_axis = self.axis % ndim
         channels = input_shape[channel_axis]
         # Inputs are viewed as (outer, channels) or (outer, channels, inner): one reduction
@@ -180,6 +182,11 @@ class BatchNormalization(Layer):
 
     def _normalize_with_batch_statistics(self, values):
         count = values.size // self._channels
+        if count == 0:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}': training needs a batch of at least one sample; "
+                "received an empty batch"
+            )
         mean = self._per_channel_sums(values) / count
         normalized = self.buffer("normalized", values.shape, values.dtype)
         xp.subtract(values, self._spread(mean), out=normalized)

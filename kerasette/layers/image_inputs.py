@@ -1,4 +1,4 @@
-"""Checks shared by the layers that take batches of images: ``data_format`` and the input rank."""
+"""Checks of the inputs of shape layers: ``data_format``, the rank of images, positive sizes."""
 
 from __future__ import annotations
 
@@ -22,4 +22,14 @@ def check_image_input(layer: Layer, input_shape) -> None:
         raise ValueError(
             f"{type(layer).__name__} layer '{layer.name}': expected inputs of rank 4, {layout}; "
             f"received shape {tuple(input_shape)} (rank {len(input_shape)})"
+        )
+    check_sizes(layer, input_shape)
+
+
+def check_sizes(layer: Layer, input_shape) -> None:
+    """Refuse inputs with an axis of size zero (or less), which hold no values to work on."""
+    if any(size is not None and size <= 0 for size in input_shape[1:]):
+        raise ValueError(
+            f"{type(layer).__name__} layer '{layer.name}': expected inputs whose sizes (after the batch axis) "
+            f"are positive; received shape {tuple(input_shape)}"
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from kerasette.layers.image_inputs import check_sizes
 from kerasette.layers.layer import Layer
 
 
@@ -43,6 +44,7 @@ class Reshape(Layer):
         self.target_shape = _check_target_shape(target_shape)
 
     def compute_output_shape(self, input_shape):
+        check_sizes(self, input_shape)
         size = math.prod(input_shape[1:])
         known = math.prod(d for d in self.target_shape if d != -1)
         fits = size % known == 0 if -1 in self.target_shape else size == known
