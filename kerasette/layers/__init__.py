@@ -1,6 +1,7 @@
 """Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
-Normalization and Embedding.
+Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
+GlobalAveragePooling2D and GlobalMaxPooling2D.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -8,28 +9,35 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
+from kerasette.layers.batch_normalization import BatchNormalization
 from kerasette.layers.dense import Dense
 from kerasette.layers.dropout import Dropout
 from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
+from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.rescaling import Rescaling
+from kerasette.layers.reshape import Reshape
 from kerasette.layers.softmax import Softmax
+from kerasette.layers.zero_padding import ZeroPadding2D
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
 
 __all__ = [
     "Activation",
+    "BatchNormalization",
     "Dense",
     "Dropout",
     "ELU",
     "Embedding",
     "Flatten",
     "GaussianNoise",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
     "Layer",
@@ -38,25 +46,32 @@ __all__ = [
     "Normalization",
     "ReLU",
     "Rescaling",
+    "Reshape",
     "Softmax",
+    "ZeroPadding2D",
     "deserialize",
 ]
 
 _BUILTIN_LAYERS = (
     Activation,
+    BatchNormalization,
     Dense,
     Dropout,
     ELU,
     Embedding,
     Flatten,
     GaussianNoise,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
     InputLayer,
     LayerNormalization,
     LeakyReLU,
     Normalization,
     ReLU,
     Rescaling,
+    Reshape,
     Softmax,
+    ZeroPadding2D,
 )
 register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})
 

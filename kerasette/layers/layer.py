@@ -30,7 +30,9 @@ _name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
 
 def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """Keras's ``to_snake_case``: ``'ZeroPadding2D'`` -> ``'zero_padding2d'``, ``'ReLU'`` -> ``'re_lu'``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(prefix: str) -> str:

@@ -1,7 +1,8 @@
 """Files written by Keras: Keras 3 ``.weights.h5`` and legacy HDF5 models (``model.save('m.h5')``).
 
-Legacy models made of Dense, Dropout, Flatten, Activation and Softmax layers are rebuilt
-with their weights and, where kerasette has the same optimizer, loss and metrics, compiled.
+Legacy models made of Dense, Dropout, Flatten, Activation, Softmax, BatchNormalization,
+Reshape, ZeroPadding2D and global pooling layers are rebuilt with their weights and,
+where kerasette has the same optimizer, loss and metrics, compiled.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ import h5py
 from kerasette import losses, optimizers
 from kerasette.layers import Activation, Dense, Dropout, Flatten, InputLayer, Layer, Softmax
 from kerasette.layers.layer import snake_case
+from kerasette.registry import builtin_object
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
-_KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax")
+# Layers built from the Keras config keys that shape them (initializers do not matter: the
+# weights are set afterwards, BatchNormalization's moving statistics among them).
+_KERAS_CONFIG_LAYERS = {
+    "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale", "renorm"),
+    "Reshape": ("target_shape",),
+    "ZeroPadding2D": ("padding", "data_format"),
+    "GlobalAveragePooling2D": ("data_format", "keepdims"),
+    "GlobalMaxPooling2D": ("data_format", "keepdims"),
+}
+_KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax", *_KERAS_CONFIG_LAYERS)
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
 _KERAS_OPTIMIZER_EXTRAS = (
     "weight_decay",
@@ -119,6 +130,9 @@ def _keras_layer(entry: dict, path: str) -> Layer:
     if batch_shape and class_name != "InputLayer":
         common["input_shape"] = tuple(batch_shape[1:])
     try:
+        if class_name in _KERAS_CONFIG_LAYERS:
+            arguments = {key: config[key] for key in _KERAS_CONFIG_LAYERS[class_name] if key in config}
+            return builtin_object("layer", class_name)(**arguments, **common)
         if class_name == "InputLayer":
             return InputLayer(shape=tuple(batch_shape[1:]) if batch_shape else None, name=name)
         if class_name == "Dense":

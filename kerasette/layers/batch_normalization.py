@@ -1,0 +1,274 @@
+"""BatchNormalization: normalizes each channel with the batch's statistics while training,
+with moving averages of them at inference."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from kerasette import initializers
+from kerasette.backend import xp
+from kerasette.layers.image_inputs import check_sizes
+from kerasette.layers.layer import Layer
+from kerasette.validation import check_bool, check_number
+
+_WIDE_ROW = 512  # values per row of the channels_last view, at most (see _channel_view)
+
+
+class BatchNormalization(Layer):
+    """``gamma * (x - mean) / sqrt(variance + epsilon) + beta`` per position along ``axis``.
+
+    While training (``training=True`` and ``trainable``), the mean and the (biased)
+    variance are those of the batch over every axis but ``axis``, and the moving
+    statistics follow them: ``moving = moving * momentum + batch * (1 - momentum)``.
+    At inference, and always once ``trainable`` is False (as in Keras), the layer uses
+    ``moving_mean`` and ``moving_variance``. The weights are, in Keras's order,
+    ``gamma``, ``beta`` (trainable) and ``moving_mean``, ``moving_variance``
+    (non-trainable: saved and loaded, never changed by the optimizer).
+
+    Args:
+        axis: The channel axis, which keeps its own statistics: -1 for
+            ``channels_last`` and features, 1 after a ``channels_first`` convolution.
+        momentum: Weight of the old value in the moving averages, in [0, 1].
+        epsilon: Added to the variance, a positive number.
+        center: Whether to add the learned offset ``beta``.
+        scale: Whether to multiply by the learned ``gamma``.
+        beta_initializer, gamma_initializer: Initializers of ``beta`` and ``gamma``.
+        moving_mean_initializer, moving_variance_initializer: Initializers of the
+            moving statistics.
+        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: Only
+            None (kerasette has no regularizers or constraints yet).
+        renorm, synchronized: Only False (no batch renormalization, one device).
+        renorm_clipping, renorm_momentum: Accepted as in Keras's configs; unused
+            without ``renorm``.
+
+    Example:
+    >>> layer = BatchNormalization(momentum=0.5, epsilon=1e-12)
+    >>> layer(np.array([[1.0, 10.0], [3.0, 30.0]]), training=True).round(6).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> layer.get_weights()[2].tolist(), layer.get_weights()[3].tolist()
+    ([1.0, 10.0], [1.0, 50.5])
+
+    Reference: Keras ``keras.layers.BatchNormalization``; Ioffe and Szegedy, 2015.
+    """
+
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        renorm: bool = False,
+        renorm_clipping=None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for argument, value in [
+            ("beta_regularizer", beta_regularizer),
+            ("gamma_regularizer", gamma_regularizer),
+            ("beta_constraint", beta_constraint),
+            ("gamma_constraint", gamma_constraint),
+        ]:
+            if value is not None:
+                raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
+        for argument, value in [("renorm", renorm), ("synchronized", synchronized)]:
+            if check_bool(argument, value):
+                raise ValueError(f"{argument}: kerasette supports only False here; received True")
+        self.renorm_momentum = check_number("renorm_momentum", renorm_momentum, 0, 1)
+        if renorm_clipping is not None:
+            raise ValueError(
+                f"renorm_clipping: kerasette supports only None here (renorm=False); received {renorm_clipping!r}"
+            )
+        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+            raise TypeError(f"axis: expected an integer (the channel axis); received {axis!r}")
+        self.axis = int(axis)
+        self.momentum = check_number("momentum", momentum, 0, 1)
+        self.epsilon = check_number("epsilon", epsilon, 0, low_open=True)
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if ndim < 2 or not -ndim < self.axis < ndim or self.axis % ndim == 0:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}': axis {self.axis} must name a channel axis of "
+                f"inputs of shape {input_shape}, in [1, {ndim - 1}] or [{1 - ndim}, -1] (not the batch axis)"
+            )
+        check_sizes(self, input_shape)
+        channel_axis = self.axis % ndim
+        channels = input_shape[channel_axis]
+        # Inputs are viewed as (outer, channels) or (outer, channels, inner): one reduction
+        # whatever the rank, and a plain column reduction for channels_last.
+        self._channels = channels
+        self._inner = math.prod(input_shape[channel_axis + 1 :])
+        self._reduced_axes = (0,) if self._inner == 1 else (0, 2)
+        shape = (channels,)
+        if self.scale:
+            self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer)
+        if self.center:
+            self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer)
+        self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer)
+        self.add_weight(name="moving_variance", shape=shape, initializer=self.moving_variance_initializer)
+        # Statistics get no gradient: nothing would read one.
+        self.gradients.pop("moving_mean", None)
+        self.gradients.pop("moving_variance", None)
+        super().build(input_shape)
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return [self.params[name] for name in ("gamma", "beta") if name in self.params]
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return [self.params["moving_mean"], self.params["moving_variance"]]
+
+    # -- computation ------------------------------------------------------------------
+    def _channel_view(self, inputs):
+        expected = self.input_shape[1:]
+        if tuple(inputs.shape[1:]) != tuple(expected):
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}': built for inputs of shape {self.input_shape}; "
+                f"received {tuple(inputs.shape)}"
+            )
+        channels = self._channels
+        if self._inner > 1:
+            self._repeats = 1
+            return inputs.reshape(-1, channels, self._inner)
+        # NumPy broadcasts a row of a few channels slowly (one short inner loop per row), so
+        # rows are laid side by side, (outer / repeats, repeats * channels), and the
+        # per-channel vectors tiled to match: about 1.5x faster for 32 channels.
+        rows, self._repeats = inputs.size // channels, 1
+        while self._repeats * channels * 2 <= _WIDE_ROW and rows % (self._repeats * 2) == 0:
+            self._repeats *= 2
+        return inputs.reshape(-1, self._repeats * channels)
+
+    def _per_channel_sums(self, array):
+        sums = array.sum(axis=self._reduced_axes)
+        return sums if self._repeats == 1 else sums.reshape(self._repeats, self._channels).sum(axis=0)
+
+    def _spread(self, per_channel):
+        """A per-channel vector shaped to broadcast against the view of the inputs."""
+        if self._inner > 1:
+            return per_channel.reshape(self._channels, 1)
+        return per_channel if self._repeats == 1 else xp.tile(per_channel, self._repeats)
+
+    def forward(self, inputs, training=False):
+        values = self._channel_view(inputs)
+        self._batch_statistics = bool(training and self.trainable)
+        if self._batch_statistics:
+            outputs = self._normalize_with_batch_statistics(values)
+        else:
+            outputs = self._normalize_with_moving_statistics(values)
+        return outputs.reshape(inputs.shape)
+
+    def _normalize_with_batch_statistics(self, values):
+        count = values.size // self._channels
+        if count == 0:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}': training needs a batch of at least one sample; "
+                "received an empty batch"
+            )
+        mean = self._per_channel_sums(values) / count
+        normalized = self.buffer("normalized", values.shape, values.dtype)
+        xp.subtract(values, self._spread(mean), out=normalized)
+        squares = self.buffer("scratch", values.shape, values.dtype)
+        xp.multiply(normalized, normalized, out=squares)
+        variance = self._per_channel_sums(squares) / count
+        inverse_std = 1 / xp.sqrt(variance + self.epsilon)
+        normalized *= self._spread(inverse_std)
+        self._normalized, self._inverse_std, self._count = normalized, inverse_std, count
+        # Keras's update, term for term: moving * momentum + batch * (1 - momentum).
+        for name, statistic in (("moving_mean", mean), ("moving_variance", variance)):
+            moving = self.params[name]
+            moving[...] = moving * self.momentum + statistic * (1.0 - self.momentum)
+        outputs = self.buffer("outputs", values.shape, values.dtype)
+        if self.scale:
+            xp.multiply(normalized, self._spread(self.params["gamma"]), out=outputs)
+        else:
+            outputs[...] = normalized
+        if self.center:
+            outputs += self._spread(self.params["beta"])
+        return outputs
+
+    def _normalize_with_moving_statistics(self, values):
+        # One affine map per channel: x * factor + shift, two passes over the data.
+        inverse_std = 1 / xp.sqrt(self.params["moving_variance"] + self.epsilon)
+        factor = inverse_std * self.params["gamma"] if self.scale else inverse_std
+        shift = -self.params["moving_mean"] * factor
+        if self.center:
+            shift = shift + self.params["beta"]
+        outputs = self.buffer("outputs", values.shape, values.dtype)
+        xp.multiply(values, self._spread(factor), out=outputs)
+        outputs += self._spread(shift)
+        self._inputs, self._inverse_std = values, inverse_std
+        return outputs
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        grad = self._channel_view(grad_output)
+        if self._batch_statistics:
+            normalized = self._normalized
+        else:
+            normalized = self.buffer("normalized", grad.shape, grad.dtype)
+            xp.subtract(self._inputs, self._spread(self.params["moving_mean"]), out=normalized)
+            normalized *= self._spread(self._inverse_std)
+        scratch = self.buffer("scratch", grad.shape, grad.dtype)
+        xp.multiply(grad, normalized, out=scratch)
+        grad_sum = self._per_channel_sums(grad)
+        grad_normalized_sum = self._per_channel_sums(scratch)
+        if self.scale:
+            self.gradients["gamma"][...] = grad_normalized_sum
+        if self.center:
+            self.gradients["beta"][...] = grad_sum
+        if not need_input_grad:
+            return None
+        factor = self._inverse_std * self.params["gamma"] if self.scale else self._inverse_std
+        if self._batch_statistics:
+            # The mean and variance depend on every input of the channel:
+            # dx = gamma * inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
+            xp.multiply(normalized, self._spread(grad_normalized_sum / self._count), out=scratch)
+            grad -= scratch
+            grad -= self._spread(grad_sum / self._count)
+        grad *= self._spread(factor)
+        return grad.reshape(grad_output.shape)
+
+    # -- configuration ----------------------------------------------------------------
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": None,
+            "gamma_regularizer": None,
+            "beta_constraint": None,
+            "gamma_constraint": None,
+            "synchronized": False,
+            "renorm": False,
+            "renorm_clipping": None,
+            "renorm_momentum": self.renorm_momentum,
+        }

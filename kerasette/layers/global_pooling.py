@@ -1,0 +1,121 @@
+"""GlobalAveragePooling2D and GlobalMaxPooling2D: one value per channel of each image."""
+
+from __future__ import annotations
+
+from kerasette.backend import xp
+from kerasette.layers.image_inputs import check_data_format, check_image_input
+from kerasette.layers.layer import Layer
+from kerasette.validation import check_bool
+
+
+class GlobalPooling2D(Layer):
+    """The mean or maximum of every channel over the rows and columns of each image.
+
+    Images are viewed as ``(batch, rows * cols, channels)`` (channels_last) or
+    ``(batch, channels, rows * cols)`` (channels_first), and reduced over the positions.
+
+    Args:
+        data_format: ``'channels_last'`` (the default) or ``'channels_first'``.
+        keepdims: Whether to keep the rows and columns as axes of size 1.
+    """
+
+    def __init__(self, data_format=None, keepdims: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = check_data_format(data_format)
+        self.keepdims = check_bool("keepdims", keepdims)
+        self._positions_axis = 1 if self.data_format == "channels_last" else 2
+
+    def compute_output_shape(self, input_shape):
+        check_image_input(self, input_shape)
+        channels_last = self.data_format == "channels_last"
+        channels = input_shape[3] if channels_last else input_shape[1]
+        if not self.keepdims:
+            return (input_shape[0], channels)
+        return (input_shape[0], 1, 1, channels) if channels_last else (input_shape[0], channels, 1, 1)
+
+    def _positions_view(self, inputs):
+        if tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
+            raise ValueError(
+                f"{type(self).__name__} layer '{self.name}': built for inputs of shape {self.input_shape}; "
+                f"received {tuple(inputs.shape)}"
+            )
+        batch, first, second, third = inputs.shape
+        if self.data_format == "channels_last":
+            return inputs.reshape(batch, first * second, third)
+        return inputs.reshape(batch, first, second * third)
+
+    def _reduce(self, values, out):
+        raise NotImplementedError
+
+    def forward(self, inputs, training=False):
+        values = self._positions_view(inputs)
+        self._inputs_shape = inputs.shape
+        outputs = self.buffer("outputs", (inputs.shape[0],) + self.output_shape[1:], inputs.dtype)
+        self._reduce(values, outputs.reshape(values.shape[0], -1))
+        self._values, self._outputs = values, outputs
+        return outputs
+
+    def _expanded(self, array):
+        """A per-channel array of shape (batch, channels) broadcast against the positions view."""
+        return xp.expand_dims(array.reshape(array.shape[0], -1), self._positions_axis)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling2D(GlobalPooling2D):
+    """The mean of every channel over each image's rows and columns.
+
+    Args:
+        data_format: ``'channels_last'`` (the default) or ``'channels_first'``.
+        keepdims: Whether to keep the rows and columns as axes of size 1.
+
+    Example:
+    >>> images = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> GlobalAveragePooling2D()(images).tolist()
+    [[3.0, 4.0]]
+
+    Reference: Keras ``keras.layers.GlobalAveragePooling2D``.
+    """
+
+    def _reduce(self, values, out):
+        xp.mean(values, axis=self._positions_axis, out=out)
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        if not need_input_grad:
+            return None
+        positions = self._values.shape[self._positions_axis]
+        grad_inputs = self.buffer("grad_inputs", self._values.shape, grad_output.dtype)
+        xp.divide(self._expanded(grad_output), positions, out=grad_inputs)
+        return grad_inputs.reshape(self._inputs_shape)
+
+
+class GlobalMaxPooling2D(GlobalPooling2D):
+    """The maximum of every channel over each image's rows and columns.
+
+    The gradient goes to the position of the maximum; positions tied for it share it
+    equally.
+
+    Args:
+        data_format: ``'channels_last'`` (the default) or ``'channels_first'``.
+        keepdims: Whether to keep the rows and columns as axes of size 1.
+
+    Example:
+    >>> images = np.arange(8.0).reshape(1, 2, 2, 2)
+    >>> GlobalMaxPooling2D(data_format='channels_first', keepdims=True)(images).tolist()
+    [[[[3.0]], [[7.0]]]]
+
+    Reference: Keras ``keras.layers.GlobalMaxPooling2D``.
+    """
+
+    def _reduce(self, values, out):
+        xp.max(values, axis=self._positions_axis, out=out)
+
+    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+        if not need_input_grad:
+            return None
+        grad_inputs = self.buffer("grad_inputs", self._values.shape, grad_output.dtype)
+        xp.equal(self._values, self._expanded(self._outputs), out=grad_inputs)
+        ties = grad_inputs.sum(axis=self._positions_axis, keepdims=True)
+        grad_inputs *= self._expanded(grad_output) / ties
+        return grad_inputs.reshape(self._inputs_shape)
