@@ -44,3 +44,8 @@ def gather_rows(array, indices, out):
 def fused_kernels():
     """No one-pass optimizer kernels on the GPU yet: CuPy runs the array-by-array rules."""
     return None
+
+
+def window_kernels():
+    """No compiled window loops on the GPU: layers use their im2col/col2im formulation."""
+    return None

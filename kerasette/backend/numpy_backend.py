@@ -32,3 +32,13 @@ def fused_kernels():
     from kerasette.backend import numpy_fused
 
     return numpy_fused
+
+
+@cache
+def window_kernels():
+    """The numba-compiled convolution and max-pooling loops, or None without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from kerasette.backend import numpy_windows
+
+    return numpy_windows

@@ -1,6 +1,6 @@
 """Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
-Normalization and Embedding.
+Normalization, Embedding, Conv1D, Conv2D and the pooling layers.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -8,6 +8,8 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
+from kerasette.layers.conv1d import Conv1D
+from kerasette.layers.conv2d import Conv2D
 from kerasette.layers.dense import Dense
 from kerasette.layers.dropout import Dropout
 from kerasette.layers.embedding import Embedding
@@ -17,6 +19,8 @@ from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
 from kerasette.layers.normalization import Normalization
+from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
+from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.softmax import Softmax
 from kerasette.registry import deserialize as _deserialize
@@ -24,6 +28,10 @@ from kerasette.registry import register_builtins
 
 __all__ = [
     "Activation",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "Conv1D",
+    "Conv2D",
     "Dense",
     "Dropout",
     "ELU",
@@ -35,6 +43,8 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "Normalization",
     "ReLU",
     "Rescaling",
@@ -44,6 +54,10 @@ __all__ = [
 
 _BUILTIN_LAYERS = (
     Activation,
+    AveragePooling1D,
+    AveragePooling2D,
+    Conv1D,
+    Conv2D,
     Dense,
     Dropout,
     ELU,
@@ -53,6 +67,8 @@ _BUILTIN_LAYERS = (
     InputLayer,
     LayerNormalization,
     LeakyReLU,
+    MaxPooling1D,
+    MaxPooling2D,
     Normalization,
     ReLU,
     Rescaling,
