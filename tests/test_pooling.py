@@ -1,7 +1,7 @@
 """MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D: gradients, values
 against real Keras 3 and hand computations, ties, configs and refusals.
 
-Max pooling runs on both NumPy formulations (the ``window_path`` fixture): the compiled
+Max pooling runs on both NumPy formulations (the ``pooling_path`` fixture): the compiled
 window loops and the array operations.
 """
 
@@ -25,7 +25,7 @@ def distinct_values(rng, shape):
 
 
 @pytest.mark.parametrize("golden", keras_goldens(("MaxPooling2D", "AveragePooling2D", "MaxPooling1D")), ids=golden_id)
-def test_pooling_matches_keras(window_path, golden):
+def test_pooling_matches_keras(pooling_path, golden):
     case, inputs, _, expected = golden
     layer = getattr(layers, case["layer"])(**case["arguments"])
     outputs = layer(inputs)
@@ -38,7 +38,7 @@ def test_pooling_matches_keras(window_path, golden):
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("pool_size, strides", POOLS_2D)
-def test_pooling2d_gradients(window_path, float64, mode, data_format, padding, pool_size, strides):
+def test_pooling2d_gradients(pooling_path, float64, mode, data_format, padding, pool_size, strides):
     rng = np.random.default_rng(1)
     shape = (2, 7, 5, 2) if data_format == "channels_last" else (2, 2, 7, 5)
     layer = mode(pool_size, strides=strides, padding=padding, data_format=data_format)
@@ -50,7 +50,7 @@ def test_pooling2d_gradients(window_path, float64, mode, data_format, padding, p
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("pool_size, strides", POOLS_1D)
-def test_pooling1d_gradients(window_path, float64, mode, data_format, padding, pool_size, strides):
+def test_pooling1d_gradients(pooling_path, float64, mode, data_format, padding, pool_size, strides):
     rng = np.random.default_rng(2)
     shape = (2, 7, 3) if data_format == "channels_last" else (2, 3, 7)
     layer = mode(pool_size, strides=strides, padding=padding, data_format=data_format)
@@ -65,7 +65,7 @@ def test_average_pooling_with_same_padding_averages_real_inputs_only():
     np.testing.assert_array_equal(outputs, [[3.0, 4.5], [7.5, 9.0]])
 
 
-def test_max_pooling_gradient_goes_to_the_first_of_tied_maxima(window_path):
+def test_max_pooling_gradient_goes_to_the_first_of_tied_maxima(pooling_path):
     layer = MaxPooling2D(2)
     inputs = backend.to_device(np.array([[[[1.0], [3.0]], [[3.0], [2.0]]]], dtype="float32"))
     layer.forward(inputs, training=True)
@@ -74,7 +74,7 @@ def test_max_pooling_gradient_goes_to_the_first_of_tied_maxima(window_path):
     np.testing.assert_array_equal(backend.to_numpy(grad)[0, :, :, 0], [[0.0, 1.0], [0.0, 0.0]])
 
 
-def test_max_pooling_with_same_padding_never_picks_the_padding(window_path):
+def test_max_pooling_with_same_padding_never_picks_the_padding(pooling_path):
     inputs = -np.arange(1.0, 10.0).reshape(1, 3, 3, 1)  # all negative: zeros would win
     outputs = MaxPooling2D(2, padding="same")(inputs)[0, :, :, 0]
     np.testing.assert_array_equal(outputs, [[-1.0, -3.0], [-7.0, -9.0]])

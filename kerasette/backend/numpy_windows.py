@@ -14,6 +14,7 @@ convolution or pooling layer first runs, never at ``import kerasette``.
 """
 
 import numba
+import numpy as np
 
 
 @numba.njit(cache=True)
@@ -104,3 +105,77 @@ def max_pool_backward(grad_outputs, argmax, window, strides, pads, grad_inputs):
                     row = oh * strides[0] + index // window[1] - pads[0]
                     col = ow * strides[1] + index % window[1] - pads[1]
                     grad_inputs[n, row, col, c] += grad_outputs[n, oh, ow, c]
+
+
+@numba.njit(cache=True)
+def direct_conv(inputs, kernel, bias, window, strides, dilation, pads, relu, outputs):
+    """``outputs = conv(inputs, kernel) + bias`` (then relu if asked), tap by tap.
+
+    For kernels with few inputs per output (a first layer's ``3 x 3 x 1`` or ``3 x 3 x 3``)
+    im2col and a thin matrix product cost more passes over memory than the arithmetic:
+    this loop reads the input once and writes each output once.
+    """
+    batch, height, width, channels = inputs.shape
+    out_h, out_w, filters = outputs.shape[1], outputs.shape[2], outputs.shape[3]
+    for n in range(batch):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                total = outputs[n, oh, ow]
+                for f in range(filters):
+                    total[f] = bias[f]
+                for i in range(window[0]):
+                    row = oh * strides[0] + i * dilation[0] - pads[0]
+                    if row < 0 or row >= height:
+                        continue
+                    for j in range(window[1]):
+                        col = ow * strides[1] + j * dilation[1] - pads[1]
+                        if col < 0 or col >= width:
+                            continue
+                        for c in range(channels):
+                            value, taps = inputs[n, row, col, c], kernel[i, j, c]
+                            for f in range(filters):
+                                total[f] += value * taps[f]
+                if relu:
+                    for f in range(filters):
+                        total[f] = max(total[f], 0)
+
+
+@numba.njit(cache=True)
+def direct_conv_backward(inputs, grad, outputs, window, strides, dilation, pads, relu, grad_kernel, grad_bias):
+    """Kernel and bias gradients of :func:`direct_conv` in one pass over ``grad``, which
+    is first multiplied in place by relu's derivative when ``relu``. Sums are taken per
+    image in the arrays' dtype and across images in float64."""
+    batch, height, width, channels = inputs.shape
+    out_h, out_w, filters = grad.shape[1], grad.shape[2], grad.shape[3]
+    kernel_total = np.zeros(grad_kernel.shape)
+    bias_total = np.zeros(filters)
+    kernel_part = np.empty_like(grad_kernel)
+    bias_part = np.empty_like(grad_bias)
+    for n in range(batch):
+        kernel_part[...] = 0
+        bias_part[...] = 0
+        for oh in range(out_h):
+            for ow in range(out_w):
+                g = grad[n, oh, ow]
+                if relu:
+                    y = outputs[n, oh, ow]
+                    for f in range(filters):
+                        g[f] = g[f] if y[f] > 0 else 0
+                for f in range(filters):
+                    bias_part[f] += g[f]
+                for i in range(window[0]):
+                    row = oh * strides[0] + i * dilation[0] - pads[0]
+                    if row < 0 or row >= height:
+                        continue
+                    for j in range(window[1]):
+                        col = ow * strides[1] + j * dilation[1] - pads[1]
+                        if col < 0 or col >= width:
+                            continue
+                        for c in range(channels):
+                            value, taps = inputs[n, row, col, c], kernel_part[i, j, c]
+                            for f in range(filters):
+                                taps[f] += value * g[f]
+        kernel_total += kernel_part
+        bias_total += bias_part
+    grad_kernel[...] = kernel_total
+    grad_bias[...] = bias_total

@@ -20,6 +20,11 @@ from kerasette.layers.convolution import Geometry, col2im, im2col, normalize_cho
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
 
+# Up to this many inputs per output (``prod(kernel_size) * channels``: 9 for a 3x3 kernel
+# on grey images, 27 on RGB), a compiled direct loop replaces im2col and the matrix
+# product, whose thin shape leaves it bound by memory passes rather than arithmetic.
+DIRECT_PATCH_LIMIT = 32
+
 
 class BaseConv(Layer):
     """A convolution over ``rank`` spatial axes; see :class:`Conv2D` for the arguments."""
@@ -171,49 +176,94 @@ class BaseConv(Layer):
         grad_padded = self.buffer("grad_padded", geometry.padded_shape, grad_columns.dtype)
         return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
 
+    def _direct_inputs(self, inputs, geometry: Geometry) -> bool:
+        """Whether the compiled direct loop computes this layer: when each output reads
+        few inputs (``prod(kernel_size) * channels <= DIRECT_PATCH_LIMIT``)."""
+        patch = math.prod(self.kernel_size) * geometry.input_shape[-1]
+        return patch <= DIRECT_PATCH_LIMIT and backend.window_kernels() is not None
+
     def forward(self, inputs, training=False):
         geometry = self._geometry_for(self._channels_last_shape(tuple(inputs.shape)))
         batch, rows = inputs.shape[0], math.prod(geometry.output_spatial)
-        kernel = self.params["kernel"]
-        columns = self._columns(inputs, geometry)
+        kernel, activation = self.params["kernel"], self._activation
         linear = self.buffer("linear", (batch * rows, self.filters), inputs.dtype)
-        xp.matmul(columns, kernel.reshape(-1, self.filters), out=linear)
-        if self.use_bias:
-            linear += self.params["bias"]
+        direct = self._direct_inputs(inputs, geometry)
+        fused_relu = direct and activation is activations.relu
+        if direct:
+            if self.data_format == "channels_first":
+                inputs = convolution.to_channels_last(inputs, self.rank)
+            inputs = xp.ascontiguousarray(inputs)
+            output, window, *planar = geometry.planar
+            bias = self.params["bias"] if self.use_bias else self.buffer("zero_bias", (self.filters,), inputs.dtype)
+            if not self.use_bias:
+                bias.fill(0)
+            planar_kernel = kernel.reshape(*window, -1, self.filters)
+            planar_linear = linear.reshape(batch, *output, self.filters)
+            kernels = backend.window_kernels()
+            kernels.direct_conv(
+                convolution.as_planar(inputs), planar_kernel, bias, window, *planar, fused_relu, planar_linear
+            )
+            columns = inputs
+        else:
+            columns = self._columns(inputs, geometry)
+            xp.matmul(columns, kernel.reshape(-1, self.filters), out=linear)
+            if self.use_bias:
+                linear += self.params["bias"]
         outputs = linear.reshape(batch, *geometry.output_spatial, self.filters)
         if self.data_format == "channels_first":
             transposed = self.buffer("outputs", (batch, self.filters, *geometry.output_spatial), inputs.dtype)
             transposed[...] = convolution.to_channels_first(outputs, self.rank)
             outputs = transposed
-        activation = self._activation
         if training:
+            # ``columns``: the im2col matrix, or the channels-last inputs of the direct loop.
             self._trained_columns, self._outputs, self._trained_activation = columns, outputs, activation
+            self._direct, self._fused_relu, self._linear = direct, fused_relu, linear
             if activation.needs_inputs:
                 self._pre_activations = self.buffer("pre_activations", outputs.shape, outputs.dtype)
                 self._pre_activations[...] = outputs
-        activation.apply_inplace(outputs)
+        if not fused_relu:
+            activation.apply_inplace(outputs)
         return outputs
 
     def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
         grad = grad_output
-        if not grad_is_logits:
+        if not grad_is_logits and not self._fused_relu:
             activation = self._trained_activation
             if activation.needs_inputs:
                 grad = activation.grad_inplace(grad, self._outputs, self._pre_activations)
             else:
                 grad = activation.grad_inplace(grad, self._outputs)
         if self.data_format == "channels_first":
-            grad = xp.ascontiguousarray(convolution.to_channels_last(grad, self.rank))
-        grad = grad.reshape(-1, self.filters)
+            grad = convolution.to_channels_last(grad, self.rank)
+        grad = xp.ascontiguousarray(grad).reshape(-1, self.filters)
+        geometry = self._geometry
         kernel_gradient = self.gradients["kernel"]
-        xp.matmul(self._trained_columns.T, grad, out=kernel_gradient.reshape(-1, self.filters))
-        if self.use_bias:
-            grad.sum(axis=0, out=self.gradients["bias"])
+        if self._direct:
+            output, window, *planar = geometry.planar
+            planar_grad = grad.reshape(geometry.input_shape[0], *output, self.filters)
+            planar_outputs = self._linear.reshape(planar_grad.shape)
+            bias_gradient = self.gradients["bias"] if self.use_bias else self.buffer("unused_bias", (self.filters,))
+            relu = self._fused_relu and not grad_is_logits
+            backend.window_kernels().direct_conv_backward(
+                convolution.as_planar(self._trained_columns),
+                planar_grad,
+                planar_outputs,
+                window,
+                *planar,
+                relu,
+                kernel_gradient.reshape(*window, -1, self.filters),
+                bias_gradient,
+            )
+        else:
+            xp.matmul(self._trained_columns.T, grad, out=kernel_gradient.reshape(-1, self.filters))
+            if self.use_bias:
+                grad.sum(axis=0, out=self.gradients["bias"])
         if not need_input_grad:
             return None
-        grad_columns = self.buffer("grad_columns", self._trained_columns.shape, grad.dtype)
+        patch = math.prod(self.kernel_size) * geometry.input_shape[-1]
+        grad_columns = self.buffer("grad_columns", (grad.shape[0], patch), grad.dtype)
         xp.matmul(grad, self.params["kernel"].reshape(-1, self.filters).T, out=grad_columns)
-        grad_inputs = self._col2im(grad_columns, self._geometry)
+        grad_inputs = self._col2im(grad_columns, geometry)
         if self.data_format == "channels_first":
             return convolution.to_channels_first(grad_inputs, self.rank)
         return grad_inputs
