@@ -15,12 +15,13 @@ from kerasette.datasets import mnist
 from kerasette.utils import to_categorical
 
 
-def main(epochs: int = 5, train_samples: int | None = None, verbose: int = 1) -> float:
+def main(epochs: int = 5, train_samples: int | None = None, test_samples: int | None = None, verbose: int = 1) -> float:
     """Train the book's convnet and return its test accuracy.
 
     Args:
         epochs: Training epochs (the book's 5 by default).
         train_samples: Train on the first this many training images only (all when None).
+        test_samples: Evaluate on the first this many test images only (all when None).
         verbose: ``fit``'s verbosity.
     """
     model = models.Sequential()
@@ -36,8 +37,9 @@ def main(epochs: int = 5, train_samples: int | None = None, verbose: int = 1) ->
 
     (train_images, train_labels), (test_images, test_labels) = mnist.load_data()
     train_images, train_labels = train_images[:train_samples], train_labels[:train_samples]
+    test_images, test_labels = test_images[:test_samples], test_labels[:test_samples]
     train_images = train_images.reshape((len(train_images), 28, 28, 1)).astype("float32") / 255
-    test_images = test_images.reshape((10000, 28, 28, 1)).astype("float32") / 255
+    test_images = test_images.reshape((len(test_images), 28, 28, 1)).astype("float32") / 255
     train_labels = to_categorical(train_labels)
     test_labels = to_categorical(test_labels)
 

@@ -18,16 +18,20 @@ from kerasette.datasets import fashion_mnist
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def main(epochs: int = 10, train_samples: int | None = None, verbose: int = 1) -> float:
+def main(
+    epochs: int = 10, train_samples: int | None = None, test_samples: int | None = None, verbose: int = 1
+) -> float:
     """Train the network and return its test accuracy.
 
     Args:
         epochs: Training epochs.
         train_samples: Train on the first this many training images only (all when None).
+        test_samples: Evaluate on the first this many test images only (all when None).
         verbose: ``fit``'s verbosity.
     """
     (train_images, train_labels), (test_images, test_labels) = fashion_mnist.load_data()
     train_images, train_labels = train_images[:train_samples], train_labels[:train_samples]
+    test_images, test_labels = test_images[:test_samples], test_labels[:test_samples]
     train_images = np.expand_dims(train_images.astype("float32") / 255, -1)
     test_images = np.expand_dims(test_images.astype("float32") / 255, -1)
 

@@ -15,13 +15,16 @@ import kerasette as keras
 from kerasette import layers
 
 
-def main(epochs: int = 15, train_samples: int | None = None, verbose: int = 1) -> float:
+def main(
+    epochs: int = 15, train_samples: int | None = None, test_samples: int | None = None, verbose: int = 1
+) -> float:
     """Train the convnet and return its test accuracy.
 
     Args:
         epochs: Training epochs (the example's 15 by default).
         train_samples: Train on the first this many training images only (all when None),
             for quick runs.
+        test_samples: Evaluate on the first this many test images only (all when None).
         verbose: ``fit``'s verbosity.
     """
     num_classes = 10
@@ -29,6 +32,7 @@ def main(epochs: int = 15, train_samples: int | None = None, verbose: int = 1) -
 
     (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+    x_test, y_test = x_test[:test_samples], y_test[:test_samples]
     # Scale images to the [0, 1] range and give them a channel axis.
     x_train = np.expand_dims(x_train.astype("float32") / 255, -1)
     x_test = np.expand_dims(x_test.astype("float32") / 255, -1)
