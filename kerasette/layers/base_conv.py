@@ -7,6 +7,11 @@ gradient another, whose window gradients col2im adds back in ``prod(kernel_size)
 strided additions. The first layer of a model skips that last part (its input gradient
 is never used). Computation runs channels-last; channels-first inputs and outputs are
 transposed on the way in and out.
+
+On the NumPy backend with numba, im2col and col2im are compiled loops that read the
+unpadded input, and kernels with few inputs per output (a first layer's 3x3 on grey or
+RGB images) skip im2col altogether: a direct loop computes the convolution with its
+bias and relu, and the kernel and bias gradients in one pass backward.
 """
 
 from __future__ import annotations
@@ -176,7 +181,7 @@ class BaseConv(Layer):
         grad_padded = self.buffer("grad_padded", geometry.padded_shape, grad_columns.dtype)
         return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
 
-    def _direct_inputs(self, inputs, geometry: Geometry) -> bool:
+    def _uses_direct_loop(self, inputs, geometry: Geometry) -> bool:
         """Whether the compiled direct loop computes this layer: when each output reads
         few inputs (``prod(kernel_size) * channels <= DIRECT_PATCH_LIMIT``)."""
         patch = math.prod(self.kernel_size) * geometry.input_shape[-1]
@@ -187,7 +192,7 @@ class BaseConv(Layer):
         batch, rows = inputs.shape[0], math.prod(geometry.output_spatial)
         kernel, activation = self.params["kernel"], self._activation
         linear = self.buffer("linear", (batch * rows, self.filters), inputs.dtype)
-        direct = self._direct_inputs(inputs, geometry)
+        direct = self._uses_direct_loop(inputs, geometry)
         fused_relu = direct and activation is activations.relu
         if direct:
             if self.data_format == "channels_first":
