@@ -116,3 +116,9 @@ def fused_update(name: str, arrays: tuple, scalars: tuple) -> bool:
         return False
     kernels = _impl.fused_kernels()
     return kernels is not None and kernels.run(name, arrays, scalars)
+
+
+def window_kernels():
+    """The compiled convolution and max-pooling loops of this backend (``numpy_windows``),
+    or None where it has none or ``KERASETTE_FUSED=0``; layers then use array operations."""
+    return _impl.window_kernels() if use_fused_kernels else None

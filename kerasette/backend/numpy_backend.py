@@ -37,3 +37,13 @@ def fused_kernels():
 def scatter_add(target, key, values):
     """``target[key] += values``, adding once per repeated index (the gradient of indexing)."""
     xp.add.at(target, key, values)
+
+
+@cache
+def window_kernels():
+    """The numba-compiled convolution and max-pooling loops, or None without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from kerasette.backend import numpy_windows
+
+    return numpy_windows

@@ -1,7 +1,7 @@
 """Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
 Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D and GlobalMaxPooling2D.
+GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -10,6 +10,8 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
 from kerasette.layers.batch_normalization import BatchNormalization
+from kerasette.layers.conv1d import Conv1D
+from kerasette.layers.conv2d import Conv2D
 from kerasette.layers.dense import Dense
 from kerasette.layers.dropout import Dropout
 from kerasette.layers.embedding import Embedding
@@ -20,6 +22,8 @@ from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
 from kerasette.layers.normalization import Normalization
+from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
+from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
 from kerasette.layers.softmax import Softmax
@@ -29,7 +33,11 @@ from kerasette.registry import register_builtins
 
 __all__ = [
     "Activation",
+    "AveragePooling1D",
+    "AveragePooling2D",
     "BatchNormalization",
+    "Conv1D",
+    "Conv2D",
     "Dense",
     "Dropout",
     "ELU",
@@ -43,6 +51,8 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPooling1D",
+    "MaxPooling2D",
     "Normalization",
     "ReLU",
     "Rescaling",
@@ -54,7 +64,11 @@ __all__ = [
 
 _BUILTIN_LAYERS = (
     Activation,
+    AveragePooling1D,
+    AveragePooling2D,
     BatchNormalization,
+    Conv1D,
+    Conv2D,
     Dense,
     Dropout,
     ELU,
@@ -66,6 +80,8 @@ _BUILTIN_LAYERS = (
     InputLayer,
     LayerNormalization,
     LeakyReLU,
+    MaxPooling1D,
+    MaxPooling2D,
     Normalization,
     ReLU,
     Rescaling,

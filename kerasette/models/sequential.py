@@ -82,11 +82,15 @@ class Sequential(Trainer, Layer):
                 f"add: model '{self.name}' already has a layer named '{layer.name}'; layer names must be unique"
             )
         self._layers.append(layer)
-        if self.built:
-            self._build_layer(layer, self.output_shape)
-            self.output_shape = layer.output_shape
-        elif self.layers and _known_input_shape(self._layers[0]) is not None:
-            self.build((None,) + _known_input_shape(self._layers[0]))
+        try:
+            if self.built:
+                self._build_layer(layer, self.output_shape)
+                self.output_shape = layer.output_shape
+            elif self.layers and _known_input_shape(self._layers[0]) is not None:
+                self.build((None,) + _known_input_shape(self._layers[0]))
+        except Exception:
+            self._layers.pop()  # a layer that does not fit leaves the model as it was
+            raise
         self.invalidate_training_plan()
 
     def pop(self) -> Layer:
