@@ -134,7 +134,11 @@ class Layer:
         self.built = True
         # A ``call`` layer's output shape is found by running ``call``, once its own build has made the weights.
         if not self.__dict__.get("_in_user_build"):
-            self.output_shape = self.compute_output_shape(self.input_shape)
+            try:
+                self.output_shape = self.compute_output_shape(self.input_shape)
+            except Exception:
+                self.built = False  # a refused input shape leaves the layer unbuilt, as it found it
+                raise
             if self.runs_call:
                 # Running call built the layers nested in this one; their weights become its own.
                 traced_call.adopt_nested_weights(self)
