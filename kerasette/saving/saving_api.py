@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import os
+
 import h5py
 
 from kerasette.registry import CustomObjectScope
-from kerasette.saving import keras_format, kerasette_format
+from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
 from kerasette.saving.hdf5_file import open_for_reading
 from kerasette.saving.restore import assign, match_weights, model_class
@@ -41,7 +43,10 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     _check_model(model, "save_model")
     path = check_path("filepath", filepath)
     check_suffix(path, MODEL_SUFFIXES, "save_model")
-    kerasette_format.write_model(model, path, overwrite)
+    if path.endswith(".keras"):
+        keras_archive.write_archive(model, path, overwrite)
+    else:
+        kerasette_format.write_model(model, path, overwrite)
 
 
 def load_model(filepath, custom_objects: dict | None = None, compile: bool = True):
@@ -76,6 +81,9 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     True
     """
     path = check_path("filepath", filepath)
+    if _is_archive(path):
+        with CustomObjectScope(custom_objects or {}):
+            return keras_archive.load_archive(path, compile)
     with open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette" and "model_config" in file.attrs:
@@ -160,6 +168,9 @@ def load_weights(model, filepath) -> None:
             f"load_weights: model '{model.name}' has not been built yet, so it has no weights to "
             "load into; give the first layer an input_shape or call model.build(...) first"
         )
+    if _is_archive(path):
+        assign(match_weights(path, keras_archive.archive_weights(path, model), model))
+        return
     with open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette":
@@ -179,6 +190,11 @@ def load_weights(model, filepath) -> None:
 def _check_model(model, function: str) -> None:
     if not isinstance(model, model_class()):
         raise TypeError(f"{function}: model must be a kerasette Sequential; received {type(model).__name__}")
+
+
+def _is_archive(path: str) -> bool:
+    """A zip archive (Keras 3's ``.keras`` format) whatever its name; anything else is read as HDF5."""
+    return os.path.isfile(path) and keras_archive.is_zip_archive(path)
 
 
 def _layout(file: h5py.File) -> str:
