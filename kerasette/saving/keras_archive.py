@@ -32,7 +32,13 @@ from kerasette import losses, metrics, optimizers
 from kerasette.atomic_write import atomic_write
 from kerasette.saving.hdf5_file import check_target, read_dataset
 from kerasette.saving.keras_layers import _keras_object, _plain, keras_sequential_config, kerasette_sequential_config
-from kerasette.saving.keras_weights import layer_groups, restore_optimizer, write_model_weights, write_optimizer
+from kerasette.saving.keras_weights import (
+    layer_groups,
+    model_weight_entries,
+    optimizer_entries,
+    restore_optimizer,
+    write_entries,
+)
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
 METADATA, CONFIG, WEIGHTS = "metadata.json", "config.json", "model.weights.h5"
@@ -52,7 +58,7 @@ def is_zip_archive(path: str) -> bool:
 
 
 # -- writing -----------------------------------------------------------------------------------
-def _keras_loss(loss):
+def keras_loss(loss):
     """A loss by its Keras name when it has its defaults (as a Keras user compiles), else its config."""
     try:
         if losses.serialize(losses.get(loss.name)) == losses.serialize(loss):
@@ -78,7 +84,7 @@ def compile_config(model) -> dict:
     identifiers = [metrics.compile_identifier(metric) for metric in model.compiled_metrics]
     return {
         "optimizer": _keras_optimizer(model.optimizer),
-        "loss": _keras_loss(model.loss),
+        "loss": keras_loss(model.loss),
         "loss_weights": None,
         "metrics": [_keras_object(item, "keras.metrics") if isinstance(item, dict) else item for item in identifiers],
         "weighted_metrics": None,
@@ -107,9 +113,11 @@ def weights_file(model) -> bytes:
     """``model.weights.h5``: weights, and for a compiled model the optimizer's variables."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as file:
-        write_model_weights(file, model)
+        datasets, groups, _ = model_weight_entries(model)
         if model.optimizer is not None:
-            write_optimizer(file, model)
+            optimizer_datasets, optimizer_groups = optimizer_entries(model)
+            datasets, groups = {**datasets, **optimizer_datasets}, {**groups, **optimizer_groups}
+        write_entries(file, datasets, groups)
     return buffer.getvalue()
 
 

@@ -12,8 +12,8 @@ import h5py
 
 from kerasette import losses, optimizers
 from kerasette.layers import Activation, Dense, Dropout, Flatten, InputLayer, Layer, Softmax
-from kerasette.layers.layer import snake_case
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
+from kerasette.saving.keras_layers import keras_snake_case
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
 _KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax")
@@ -57,7 +57,7 @@ def _keras3_layer_groups(model: Layer, prefix: str = "layers") -> list[str]:
     for layer in model.sublayers:
         if isinstance(layer, InputLayer):  # Keras keeps no group for it
             continue
-        base = snake_case(type(layer).__name__)
+        base = keras_snake_case(type(layer).__name__)
         used[base] = used.get(base, -1) + 1
         name = base if used[base] == 0 else f"{base}_{used[base]}"
         if layer.sublayers:

@@ -41,6 +41,14 @@ KERAS_SLOT_ORDER = {
 _KERAS_SCALARS = {("Normalization", "count"): "int64"}
 
 
+def keras_array(layer, name: str, value) -> np.ndarray:
+    """A weight as a host array in the shape and dtype Keras keeps it."""
+    array = np.ascontiguousarray(backend.to_numpy(value))
+    if (type(layer).__name__, name) in _KERAS_SCALARS:
+        array = array.reshape(()).astype(_KERAS_SCALARS[type(layer).__name__, name])
+    return array
+
+
 def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
     """``(group path, layer)`` for every layer as Keras 3 stores it, nested models expanded."""
     groups, used = [], {}
@@ -56,27 +64,33 @@ def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
     return groups
 
 
-def write_model_weights(file: h5py.File, model) -> list[tuple[str, str]]:
-    """Write ``model``'s weights in Keras's layout; returns ``(weight path, dataset)`` pairs.
+def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
+    """``model``'s weights in Keras's layout, ready to write.
 
-    The weight paths are kerasette's (``<layer path>/<weight name>``), so that kerasette
-    can still match layers by name when it reads the file back.
+    Returns ``(datasets, groups, pairs)``: ``{dataset path: array}``, ``{vars group path:
+    layer name}`` (every layer has one, as Keras writes it, weights or not) and
+    ``(weight path, dataset path)`` pairs whose weight paths are kerasette's
+    (``<layer path>/<weight name>``), so that kerasette can still match layers by name.
     """
-    file.create_group("vars").attrs["name"] = model.name
     layer_paths = {id(layer): layer_path for layer_path, layer in weighted_layers(model)}
-    written = []
+    datasets, groups, pairs = {}, {"vars": model.name}, []
     for group, layer in layer_groups(model):
-        variables = file.create_group(f"{group}/vars")
-        variables.attrs["name"] = layer.name
+        groups[f"{group}/vars"] = layer.name
         if layer.sublayers:
             continue
         for index, (name, value) in enumerate(layer.params.items()):
-            array = np.ascontiguousarray(backend.to_numpy(value))
-            if (type(layer).__name__, name) in _KERAS_SCALARS:
-                array = array.reshape(()).astype(_KERAS_SCALARS[type(layer).__name__, name])
-            variables.create_dataset(str(index), data=array)
-            written.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))
-    return written
+            array = keras_array(layer, name, value)
+            datasets[f"{group}/vars/{index}"] = array
+            pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))
+    return datasets, groups, pairs
+
+
+def write_entries(file: h5py.File, datasets: dict, groups: dict) -> None:
+    """Create the named groups (with their ``name`` attribute), then the datasets."""
+    for group, name in groups.items():
+        file.require_group(group).attrs["name"] = name
+    for dataset, array in datasets.items():
+        file.create_dataset(dataset, data=array)
 
 
 def _slot_order(optimizer, count: int) -> list[tuple[int, str]]:
@@ -96,45 +110,39 @@ def _has_schedule(optimizer) -> bool:
     return isinstance(getattr(optimizer, "_learning_rate", None), LearningRateSchedule)
 
 
-def optimizer_values(model) -> list[np.ndarray]:
-    """Keras's ``optimizer.variables`` of ``model``'s optimizer, as host arrays.
+def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
+    """Keras's ``optimizer.variables`` of ``model``'s optimizer, as ``(key, host array)``.
 
-    Slots that are not built for the variables the model trains now are left out, as
-    Keras leaves them out of an optimizer that has not taken a step.
+    The key is ``'iterations'``, ``'learning_rate'`` (absent with a schedule, as in Keras),
+    ``(trained variable index, slot name)``, or Nadam's ``'u_product'``. Slots that are
+    not built for the variables the model trains now are left out, as Keras leaves them
+    out of an optimizer that has not taken a step.
     """
     optimizer = model.optimizer
-    values = [np.array(optimizer.iterations, dtype=np.int64)]
+    found = [("iterations", np.array(optimizer.iterations, dtype=np.int64))]
     if not _has_schedule(optimizer):
-        values.append(np.array(optimizer.learning_rate, dtype=np.float32))
+        found.append(("learning_rate", np.array(optimizer.learning_rate, dtype=np.float32)))
     variables = model.training_plan().variables
     if len(optimizer.slots) != len(variables) or any(
         tuple(value.shape) != tuple(variable.shape)
         for slot, variable in zip(optimizer.slots, variables)
         for value in slot.values()
     ):
-        return values
+        return found
     for index, name in _slot_order(optimizer, len(variables)):
-        values.append(np.ascontiguousarray(backend.to_numpy(optimizer.slots[index][name])))
+        found.append(((index, name), np.ascontiguousarray(backend.to_numpy(optimizer.slots[index][name]))))
     if type(optimizer).__name__ == "Nadam":
-        values.append(np.array(optimizer._momentum_product_at(optimizer.iterations), dtype=np.float32))
-    return values
+        product = optimizer._momentum_product_at(optimizer.iterations)
+        found.append(("u_product", np.array(product, dtype=np.float32)))
+    return found
 
 
-def write_optimizer(file: h5py.File, model) -> None:
-    variables = file.create_group("optimizer/vars")
-    variables.attrs["name"] = model.optimizer.name
-    for index, value in enumerate(optimizer_values(model)):
-        variables.create_dataset(str(index), data=value)
-
-
-def read_indexed(group: h5py.Group, path: str, where: str) -> list[np.ndarray]:
-    """The datasets ``0, 1, ...`` of a ``vars`` group, in order."""
-    from kerasette.saving.hdf5_file import read_dataset
-
-    names = sorted(group, key=lambda key: int(key) if key.isdigit() else -1)
-    if names != [str(index) for index in range(len(names))]:
-        raise ValueError(f"filepath {path!r}: {where} should hold datasets 0, 1, ...; received {sorted(group)}")
-    return [read_dataset(group[name], path) for name in names]
+def optimizer_entries(model) -> tuple[dict, dict]:
+    """``(datasets, groups)`` of ``optimizer/vars``, for :func:`write_entries`."""
+    values = [array for _, array in optimizer_variables(model)]
+    return {f"optimizer/vars/{index}": array for index, array in enumerate(values)}, {
+        "optimizer/vars": model.optimizer.name
+    }
 
 
 def restore_optimizer(model, values: list, path: str) -> None:
