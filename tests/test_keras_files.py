@@ -90,6 +90,14 @@ def test_training_resumed_from_a_keras_archive_matches_keras():
     assert np.abs(fresh.predict(arrays["inputs"], verbose=0) - arrays["resumed_predictions"]).max() > 1e-4
 
 
+def test_load_model_reads_the_same_model_from_a_legacy_keras_h5_file():
+    arrays = fixture_arrays("keras_archive.npz")
+    model = load_model(FIXTURES / "keras_archive_legacy.h5")
+    assert [type(layer).__name__ for layer in model.layers][:3] == ["Rescaling", "Dense", "LayerNormalization"]
+    np.testing.assert_allclose(model.predict(arrays["inputs"], verbose=0), arrays["predictions"], rtol=0, atol=1e-5)
+    assert isinstance(model.optimizer, optimizers.Adam) and model.metrics_names == ["loss", "accuracy"]
+
+
 def test_load_weights_reads_a_keras_3_archive():
     arrays = fixture_arrays("keras_archive.npz")
     model = load_model(FIXTURES / "keras_archive.keras", compile=False)
@@ -174,8 +182,13 @@ def test_the_keras_fixtures_stay_small():
         *WRITTEN,
         "kerasette_written.npz",
         "keras_archive.keras",
+        "keras_archive_legacy.h5",
         "keras_archive.npz",
         "keras_resumed_optimizers.npz",
+        "old_kerasette_model.h5",
+        "old_kerasette_model.keras",
+        "old_kerasette.weights.h5",
+        "old_kerasette.npz",
     ]
     for name in names:
         assert (FIXTURES / name).stat().st_size < 64_000, name

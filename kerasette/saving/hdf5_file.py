@@ -79,17 +79,8 @@ def open_for_reading(path: str):
         raise ValueError(f"filepath {path!r}: is a directory; expected an HDF5 file")
     _verify_file_digest(path)
     if not h5py.is_hdf5(path):
-        with open(path, "rb") as handle:
-            zipped = handle.read(4) == b"PK\x03\x04"
-        hint = (
-            (
-                " (it is a zip archive, such as Keras 3's native .keras format; kerasette reads HDF5: in Keras, "
-                "save with model.save('model.h5') or model.save_weights('model.weights.h5'))"
-            )
-            if zipped
-            else ""
-        )
-        raise ValueError(f"filepath {path!r}: not an HDF5 file{hint}")
+        # Zip archives (.keras) are read by kerasette.saving.keras_archive before this.
+        raise ValueError(f"filepath {path!r}: not an HDF5 file (nor a zip archive, as a .keras file is)")
     try:
         file = h5py.File(path, "r")
     except OSError as error:
