@@ -95,7 +95,13 @@ def compile_config(model) -> dict:
 
 
 def model_config(model, path: str) -> dict:
-    """``config.json``: the model as Keras 3 serializes a ``Sequential``."""
+    """``config.json``: the model as Keras 3 serializes a ``Sequential``.
+
+    >>> from kerasette import Sequential, layers
+    >>> config = model_config(Sequential([layers.Dense(2, input_shape=(3,))]), 'doc.keras')
+    >>> [layer['class_name'] for layer in config['config']['layers']], config['build_config']
+    (['InputLayer', 'Dense'], {'input_shape': [None, 3]})
+    """
     config = {
         "module": "keras",
         "class_name": "Sequential",

@@ -78,7 +78,11 @@ SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
 
 
 def keras_snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``: ``'LeakyReLU'`` -> ``'leaky_re_lu'``, as Keras names weight groups."""
+    """Keras's ``to_snake_case``, by which Keras names the weight group of a layer class.
+
+    >>> keras_snake_case('LeakyReLU'), keras_snake_case('Conv2D'), keras_snake_case('ELU')
+    ('leaky_re_lu', 'conv2d', 'elu')
+    """
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
@@ -105,7 +109,15 @@ def dtype_policy(dtype: str | None) -> dict:
 
 
 def to_keras_layer(layer, path: str) -> dict:
-    """Keras 3's serialized form of one kerasette layer (``'Sequential'`` recursively)."""
+    """Keras 3's serialized form of one kerasette layer (``'Sequential'`` recursively).
+
+    >>> from kerasette import layers
+    >>> entry = to_keras_layer(layers.Dense(2, activation='relu', input_shape=(3,)), 'doc.keras')
+    >>> entry['module'], entry['config']['activation'], 'input_shape' in entry['config']
+    ('keras.layers', 'relu', False)
+    >>> from_keras_layer(entry, 'doc.keras')['config']['units']
+    2
+    """
     class_name = type(layer).__name__
     if class_name == "Sequential":
         return {

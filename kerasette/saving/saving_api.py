@@ -16,12 +16,13 @@ from kerasette.validation import check_path
 
 
 def save_model(model, filepath, overwrite: bool = True) -> None:
-    """Save a model's architecture, weights and optimizer state to one HDF5 file.
+    """Save a model's architecture, weights and optimizer state to one file that Keras 3 loads too.
 
     Args:
         model: The ``Sequential`` model to save.
-        filepath: Path ending in ``.keras``, ``.h5`` or ``.hdf5`` (the content is
-            kerasette's HDF5 layout whatever the suffix).
+        filepath: Path ending in ``.keras`` (Keras 3's zip archive) or ``.h5`` / ``.hdf5``
+            (HDF5 in Keras's legacy layout). Either is written atomically and carries
+            SHA-256 digests that every read checks.
         overwrite: Whether to replace an existing file; if False and the file exists,
             a ``FileExistsError`` is raised.
 
@@ -50,7 +51,11 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
 
 
 def load_model(filepath, custom_objects: dict | None = None, compile: bool = True):
-    """Rebuild a model saved by :func:`save_model` (or a legacy Keras ``.h5`` model).
+    """Rebuild a model saved by :func:`save_model`, or by Keras 3 (``.keras`` or legacy ``.h5``).
+
+    Files are recognised by their content (zip archive or HDF5), not their names, so
+    files kerasette wrote before it followed Keras's layouts still load. A Keras model
+    must be a ``Sequential`` of layers kerasette has (the error names any other).
 
     The restored model predicts bit-identically, and with ``compile=True`` it is
     compiled with the saved optimizer, loss and metrics and carries on training from the
@@ -67,8 +72,9 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
     Raises:
         FileNotFoundError: No file at ``filepath``.
-        ValueError: The file is not HDF5, is truncated or corrupted (checksum mismatch),
-            or does not describe a model kerasette can build.
+        ValueError: The file is neither a ``.keras`` archive nor HDF5, is truncated or
+            corrupted (checksum mismatch), declares absurd sizes, or does not describe
+            a model kerasette can build.
 
     Example:
     >>> import os, tempfile
@@ -103,7 +109,8 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """Save a model's weights (nothing else) to an HDF5 file ending in ``.weights.h5``.
+    """Save a model's weights (nothing else) to an HDF5 file ending in ``.weights.h5``,
+    in Keras 3's layout, so that ``keras_model.load_weights`` reads every layer.
 
     Args:
         model: The ``Sequential`` model whose weights to save.
@@ -135,8 +142,8 @@ def load_weights(model, filepath) -> None:
     written, so a refused file leaves the model unchanged.
 
     Reads files from :func:`save_weights` and :func:`save_model`, Keras 3
-    ``.weights.h5`` files (layers matched by position, as Keras does) and legacy Keras
-    ``.h5`` files.
+    ``.weights.h5`` files and ``.keras`` archives (layers matched by position, as Keras
+    does) and legacy Keras ``.h5`` files.
 
     Args:
         model: A built ``Sequential`` model with the same layers as the saved one.
