@@ -98,6 +98,27 @@ def test_load_model_reads_the_same_model_from_a_legacy_keras_h5_file():
     assert isinstance(model.optimizer, optimizers.Adam) and model.metrics_names == ["loss", "accuracy"]
 
 
+def test_a_legacy_keras_h5_model_with_weight_decay_and_a_schedule_compiles_as_saved(tmp_path):
+    path = tmp_path / "adamw.h5"
+    shutil.copyfile(FIXTURES / "keras_archive_legacy.h5", path)
+    schedule = {
+        "class_name": "ExponentialDecay",
+        "config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+    }
+    with h5py.File(path, "r+") as file:  # a Keras file carries no kerasette digest to break
+        training_config = json.loads(file.attrs["training_config"])
+        training_config["optimizer_config"] = {
+            "class_name": "AdamW",
+            "config": {"learning_rate": schedule, "weight_decay": 0.004, "clipnorm": 1.0, "use_ema": False},
+        }
+        file.attrs["training_config"] = json.dumps(training_config)
+    model = load_model(path)
+    assert isinstance(model.optimizer, optimizers.AdamW)
+    assert model.optimizer.weight_decay == pytest.approx(0.004) and model.optimizer.clipnorm == 1.0
+    assert isinstance(model.optimizer.get_config()["learning_rate"], dict)
+    assert model.optimizer.learning_rate == pytest.approx(0.1)
+
+
 def test_load_weights_reads_a_keras_3_archive():
     arrays = fixture_arrays("keras_archive.npz")
     model = load_model(FIXTURES / "keras_archive.keras", compile=False)

@@ -31,7 +31,12 @@ import kerasette
 from kerasette import losses, metrics, optimizers
 from kerasette.atomic_write import atomic_write
 from kerasette.saving.hdf5_file import check_target, read_dataset
-from kerasette.saving.keras_layers import _keras_object, _plain, keras_sequential_config, kerasette_sequential_config
+from kerasette.saving.keras_layers import (
+    keras_object,
+    keras_sequential_config,
+    kerasette_sequential_config,
+    plain_object,
+)
 from kerasette.saving.keras_weights import (
     layer_groups,
     model_weight_entries,
@@ -65,16 +70,16 @@ def keras_loss(loss):
             return loss.name
     except (ValueError, TypeError):
         pass
-    return _keras_object(losses.serialize(loss), "keras.losses")
+    return keras_object(losses.serialize(loss), "keras.losses")
 
 
 def _keras_optimizer(optimizer) -> dict:
-    serialized = _keras_object(optimizers.serialize(optimizer), "keras.optimizers")
+    serialized = keras_object(optimizers.serialize(optimizer), "keras.optimizers")
     rate = serialized["config"].get("learning_rate")
     if isinstance(rate, dict):
         serialized["config"] = {
             **serialized["config"],
-            "learning_rate": _keras_object(rate, "keras.optimizers.schedules"),
+            "learning_rate": keras_object(rate, "keras.optimizers.schedules"),
         }
     return serialized
 
@@ -86,7 +91,7 @@ def compile_config(model) -> dict:
         "optimizer": _keras_optimizer(model.optimizer),
         "loss": keras_loss(model.loss),
         "loss_weights": None,
-        "metrics": [_keras_object(item, "keras.metrics") if isinstance(item, dict) else item for item in identifiers],
+        "metrics": [keras_object(item, "keras.metrics") if isinstance(item, dict) else item for item in identifiers],
         "weighted_metrics": None,
         "run_eagerly": False,
         "steps_per_execution": 1,
@@ -190,7 +195,8 @@ def read_archive(path: str) -> tuple[dict, dict]:
                     f"{', '.join(missing)} (its members are {sorted(names)[:10]})"
                 )
             members = {name: _read_member(archive, name, path) for name in (METADATA, CONFIG, WEIGHTS) if name in names}
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+    # NotImplementedError and RuntimeError: compression methods and encryption zipfile lacks.
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
         raise ValueError(f"filepath {path!r}: truncated or damaged .keras archive ({error})") from None
     metadata = _json_member(members[METADATA], METADATA, path) if METADATA in members else {}
     _verify_digests(metadata.get("kerasette"), members, path)
@@ -292,4 +298,10 @@ def _compile(model, path: str, settings: dict) -> None:
             f"filepath {path!r}: compile_config holds loss={loss!r} and metrics={metrics_list!r}; kerasette "
             "compiles one loss and a list of metrics; pass compile=False to load the model uncompiled"
         )
-    compile_as_saved(model, path, _plain(settings.get("optimizer")), _plain(loss), [_plain(m) for m in metrics_list])
+    compile_as_saved(
+        model,
+        path,
+        plain_object(settings.get("optimizer")),
+        plain_object(loss),
+        [plain_object(m) for m in metrics_list],
+    )

@@ -15,20 +15,11 @@ import numpy as np
 from kerasette import losses, optimizers
 from kerasette.layers import InputLayer, Layer
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
-from kerasette.saving.keras_layers import keras_snake_case, kerasette_sequential_config
+from kerasette.saving.keras_layers import keras_snake_case, kerasette_sequential_config, plain_object
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
-_KERAS_OPTIMIZER_EXTRAS = (
-    "weight_decay",
-    "decay",
-    "clipnorm",
-    "global_clipnorm",
-    "clipvalue",
-    "use_ema",
-    "loss_scale_factor",
-    "gradient_accumulation_steps",
-)
+_KERAS_OPTIMIZER_EXTRAS = ("decay", "use_ema", "loss_scale_factor", "gradient_accumulation_steps")
 
 
 def legacy_weights(file: h5py.File, path: str) -> list:
@@ -148,13 +139,21 @@ def _keras_optimizer(optimizer_config, path: str) -> optimizers.Optimizer:
             "pass compile=False to load the model uncompiled"
         ) from None
     extras = [key for key in _KERAS_OPTIMIZER_EXTRAS if config.get(key)]
-    if extras or isinstance(config.get("learning_rate"), dict):
-        unsupported = extras or ["a learning-rate schedule"]
+    if extras:
         raise ValueError(
-            f"filepath {path!r}: the Keras optimizer uses {', '.join(unsupported)}, which kerasette's "
+            f"filepath {path!r}: the Keras optimizer uses {', '.join(extras)}, which kerasette's "
             f"{cls.__name__} lacks; pass compile=False to load the model uncompiled"
         )
-    return cls(**_constructor_arguments(cls, config))
+    arguments = _constructor_arguments(cls, config)
+    if isinstance(arguments.get("learning_rate"), dict):  # a schedule
+        arguments["learning_rate"] = plain_object(arguments["learning_rate"])
+    try:
+        return cls.from_config(arguments)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"filepath {path!r}: cannot rebuild the Keras optimizer {class_name!r} ({error}); "
+            "pass compile=False to load the model uncompiled"
+        ) from None
 
 
 def _keras_loss(loss, path: str) -> losses.Loss:

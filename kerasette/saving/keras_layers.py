@@ -87,7 +87,7 @@ def keras_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-def _keras_object(serialized: dict, module: str) -> dict:
+def keras_object(serialized: dict, module: str) -> dict:
     """kerasette's ``{'class_name', 'config'}`` in Keras 3's form, with module and registered name."""
     class_name = serialized["class_name"]
     package, _, plain = class_name.rpartition(">")
@@ -132,7 +132,7 @@ def to_keras_layer(layer, path: str) -> dict:
     if entry is None or registry.get_registered_name(type(layer)) != class_name:
         # A user layer: its own config, under its registered name, as Keras saves one.
         config.pop("input_shape", None)
-        return _keras_object(
+        return keras_object(
             {"class_name": registry.get_registered_name(type(layer)), "config": config}, type(layer).__module__
         )
     keras_config = {
@@ -143,7 +143,7 @@ def to_keras_layer(layer, path: str) -> dict:
     for argument in entry.arguments:
         keras_config[argument] = config[argument]
     for argument in entry.initializers:
-        keras_config[argument] = _keras_object(config[argument], "keras.initializers")
+        keras_config[argument] = keras_object(config[argument], "keras.initializers")
     keras_config.update(entry.keras_only)
     serialized = {"module": "keras.layers", "class_name": class_name, "config": keras_config, "registered_name": None}
     if layer.built:
@@ -183,20 +183,20 @@ def keras_sequential_config(model, path: str) -> dict:
     return config
 
 
-def _plain(value):
+def plain_object(value):
     """A Keras object dict reduced to kerasette's ``{'class_name', 'config'}`` (nested ones too)."""
     if isinstance(value, dict) and "class_name" in value:
         name = value.get("registered_name") or value["class_name"]
         config = value.get("config")
         if isinstance(config, dict):
-            config = {key: _plain(item) for key, item in config.items()}
+            config = {key: plain_object(item) for key, item in config.items()}
         return {"class_name": name, "config": config if config is not None else {}}
     return value
 
 
 def _initializer(value, path: str, layer_name: str, argument: str):
     if isinstance(value, dict):
-        plain = _plain(value)
+        plain = plain_object(value)
         # Keras 3.15 writes GlorotUniform(seed=None, input_axes=None, ...): unset means default.
         plain["config"] = {key: item for key, item in plain["config"].items() if item is not None}
         return plain
