@@ -369,6 +369,29 @@ def test_an_archive_without_kerasette_digests_is_read_as_keras_wrote_it(archive,
     np.testing.assert_array_equal(load_model(plain).predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_random_bit_flips_are_refused_or_change_nothing(archive, tmp_path):
+    """Every damaged copy is refused with a ValueError, or (a flip in bytes nothing reads,
+    such as a header's modification time) loads exactly the saved model."""
+    model, path = archive
+    data, x = path.read_bytes(), make_data(samples=4)[0]
+    expected = model.predict(x, verbose=0)
+    rng = np.random.default_rng(0)
+    outcomes = set()
+    for _ in range(100):
+        damaged = bytearray(data)
+        for position in rng.integers(0, len(data), size=int(rng.integers(1, 4))):
+            damaged[position] ^= 1 << int(rng.integers(0, 8))
+        (tmp_path / "fuzzed.keras").write_bytes(bytes(damaged))
+        try:
+            loaded = load_model(tmp_path / "fuzzed.keras")
+        except ValueError as error:
+            assert "fuzzed.keras" in str(error)
+            outcomes.add("refused")
+        else:
+            np.testing.assert_array_equal(loaded.predict(x, verbose=0), expected)
+    assert "refused" in outcomes
+
+
 def test_a_zip_bomb_is_refused_before_decompressing(tmp_path):
     bomb = tmp_path / "bomb.keras"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
