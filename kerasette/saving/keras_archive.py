@@ -99,18 +99,18 @@ def compile_config(model) -> dict:
     }
 
 
-def model_config(model, path: str) -> dict:
+def model_config(model) -> dict:
     """``config.json``: the model as Keras 3 serializes a ``Sequential``.
 
     >>> from kerasette import Sequential, layers
-    >>> config = model_config(Sequential([layers.Dense(2, input_shape=(3,))]), 'doc.keras')
+    >>> config = model_config(Sequential([layers.Dense(2, input_shape=(3,))]))
     >>> [layer['class_name'] for layer in config['config']['layers']], config['build_config']
     (['InputLayer', 'Dense'], {'input_shape': [None, 3]})
     """
     config = {
         "module": "keras",
         "class_name": "Sequential",
-        "config": keras_sequential_config(model, path),
+        "config": keras_sequential_config(model),
         "registered_name": None,
     }
     if model.built:
@@ -136,7 +136,7 @@ def write_archive(model, path: str, overwrite: bool) -> None:
     """Write ``model`` as a ``.keras`` archive, atomically."""
     check_target(path, overwrite)
     members = {
-        CONFIG: json.dumps(model_config(model, path)).encode(),
+        CONFIG: json.dumps(model_config(model)).encode(),
         WEIGHTS: weights_file(model),
     }
     metadata = {

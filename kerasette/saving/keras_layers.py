@@ -100,6 +100,7 @@ def keras_object(serialized: dict, module: str) -> dict:
 
 
 def dtype_policy(dtype: str | None) -> dict:
+    """Keras 3's serialized ``DTypePolicy`` for a layer of ``dtype`` (the float type when None)."""
     return {
         "module": "keras",
         "class_name": "DTypePolicy",
@@ -108,11 +109,11 @@ def dtype_policy(dtype: str | None) -> dict:
     }
 
 
-def to_keras_layer(layer, path: str) -> dict:
+def to_keras_layer(layer) -> dict:
     """Keras 3's serialized form of one kerasette layer (``'Sequential'`` recursively).
 
     >>> from kerasette import layers
-    >>> entry = to_keras_layer(layers.Dense(2, activation='relu', input_shape=(3,)), 'doc.keras')
+    >>> entry = to_keras_layer(layers.Dense(2, activation='relu', input_shape=(3,)))
     >>> entry['module'], entry['config']['activation'], 'input_shape' in entry['config']
     ('keras.layers', 'relu', False)
     >>> from_keras_layer(entry, 'doc.keras')['config']['units']
@@ -123,7 +124,7 @@ def to_keras_layer(layer, path: str) -> dict:
         return {
             "module": "keras",
             "class_name": "Sequential",
-            "config": keras_sequential_config(layer, path),
+            "config": keras_sequential_config(layer),
             "registered_name": None,
             **({"build_config": {"input_shape": list(layer.input_shape)}} if layer.built else {}),
         }
@@ -157,7 +158,7 @@ def _input_layer(shape, name: str) -> dict:
     return {"module": "keras.layers", "class_name": "InputLayer", "config": config, "registered_name": None}
 
 
-def keras_sequential_config(model, path: str) -> dict:
+def keras_sequential_config(model) -> dict:
     """The ``config`` of a Keras 3 ``Sequential`` equivalent to ``model``.
 
     A first layer declaring ``input_shape`` becomes an ``InputLayer`` entry, as Keras 3
@@ -170,13 +171,10 @@ def keras_sequential_config(model, path: str) -> dict:
             continue
         if index == 0 and layer.declared_input_shape is not None:
             names = {other.name for other in layers}
-            name = next(
-                f"input_layer{suffix}"
-                for suffix in ["", *range(1, len(names) + 2)]
-                if f"input_layer{suffix}" not in names
-            )
+            candidates = ["input_layer", *(f"input_layer_{number}" for number in range(1, len(names) + 2))]
+            name = next(candidate for candidate in candidates if candidate not in names)
             entries.append(_input_layer(layer.declared_input_shape, name))
-        entries.append(to_keras_layer(layer, path))
+        entries.append(to_keras_layer(layer))
     config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy(None), "layers": entries}
     if model.built:
         config["build_input_shape"] = list(model.input_shape)
