@@ -253,11 +253,12 @@ class Sequential(Trainer, Layer):
         return model
 
     def save(self, filepath, overwrite: bool = True) -> None:
-        """Save architecture, weights and optimizer state to an HDF5 file (atomically)."""
+        """Save architecture, weights and optimizer state (atomically): a Keras 3 ``.keras``
+        archive, or HDF5 for ``.h5``; see :func:`kerasette.saving.save_model`."""
         saving.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
-        """Save the weights alone to an HDF5 file (atomically)."""
+        """Save the weights alone to a ``.weights.h5`` file in Keras 3's layout (atomically)."""
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath) -> None:

@@ -1,10 +1,13 @@
-"""Saving and loading: kerasette's HDF5 files (atomic, checksummed), Keras's files, and
-the registry of serializable objects. Never pickle.
+"""Saving and loading in Keras 3's formats, both ways (atomic, checksummed), and the
+registry of serializable objects. Never pickle.
 
 - :mod:`~kerasette.saving.saving_api`: ``save_model``, ``load_model``, ``save_weights``,
   ``load_weights``;
+- :mod:`~kerasette.saving.keras_archive`: ``.keras`` zip archives;
+  :mod:`~kerasette.saving.keras_layers`: layer configs, one table entry per layer class;
+  :mod:`~kerasette.saving.keras_weights`: Keras 3's weights and optimizer layout;
 - :mod:`~kerasette.saving.kerasette_format` and :mod:`~kerasette.saving.keras_format`:
-  what each kind of file holds;
+  the HDF5 files kerasette writes, and reading those Keras writes;
 - :mod:`~kerasette.saving.hdf5_file`: writing atomically and reading defensively;
 - :mod:`~kerasette.saving.restore`: matching stored weights to a model;
 - :mod:`~kerasette.saving.file_names`: which suffix means what.

@@ -27,6 +27,17 @@ _FILE_DIGEST_MARKER = b"kerasette-file-sha256:"
 @contextlib.contextmanager
 def atomic_hdf5(path: str, overwrite: bool):
     """An HDF5 file open for writing that replaces ``path`` only once fully written."""
+    check_target(path, overwrite)
+    with atomic_write(path, ".tmp") as temporary:
+        with h5py.File(temporary, "w", userblock_size=_USER_BLOCK_SIZE) as file:
+            yield file
+        with open(temporary, "r+b") as handle:
+            handle.write(_FILE_DIGEST_MARKER + _file_digest(temporary).encode())
+
+
+def check_target(path: str, overwrite: bool) -> None:
+    """Refuse, before anything is written, a target that exists (unless ``overwrite``), is a
+    directory, or lies in a directory that does not exist."""
     check_bool("overwrite", overwrite)
     if not overwrite and os.path.lexists(path):
         raise FileExistsError(f"filepath {path!r}: the file exists and overwrite=False")
@@ -35,11 +46,6 @@ def atomic_hdf5(path: str, overwrite: bool):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"filepath {path!r}: the directory {directory!r} does not exist")
-    with atomic_write(path, ".tmp") as temporary:
-        with h5py.File(temporary, "w", userblock_size=_USER_BLOCK_SIZE) as file:
-            yield file
-        with open(temporary, "r+b") as handle:
-            handle.write(_FILE_DIGEST_MARKER + _file_digest(temporary).encode())
 
 
 def _file_digest(path: str) -> str:
@@ -73,17 +79,8 @@ def open_for_reading(path: str):
         raise ValueError(f"filepath {path!r}: is a directory; expected an HDF5 file")
     _verify_file_digest(path)
     if not h5py.is_hdf5(path):
-        with open(path, "rb") as handle:
-            zipped = handle.read(4) == b"PK\x03\x04"
-        hint = (
-            (
-                " (it is a zip archive, such as Keras 3's native .keras format; kerasette reads HDF5: in Keras, "
-                "save with model.save('model.h5') or model.save_weights('model.weights.h5'))"
-            )
-            if zipped
-            else ""
-        )
-        raise ValueError(f"filepath {path!r}: not an HDF5 file{hint}")
+        # Zip archives (.keras) are read by kerasette.saving.keras_archive before this.
+        raise ValueError(f"filepath {path!r}: not an HDF5 file (nor a zip archive, as a .keras file is)")
     try:
         file = h5py.File(path, "r")
     except OSError as error:

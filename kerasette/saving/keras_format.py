@@ -1,8 +1,8 @@
 """Files written by Keras: Keras 3 ``.weights.h5`` and legacy HDF5 models (``model.save('m.h5')``).
 
-Legacy models made of Dense, Dropout, Flatten, Activation, Softmax, BatchNormalization,
-Reshape, ZeroPadding2D and global pooling layers are rebuilt with their weights and,
-where kerasette has the same optimizer, loss and metrics, compiled.
+Legacy Sequential models of the layers :mod:`~kerasette.saving.keras_layers` translates
+are rebuilt with their weights and, where kerasette has the same optimizer, loss and
+metrics, compiled.
 """
 
 from __future__ import annotations
@@ -10,35 +10,16 @@ from __future__ import annotations
 import inspect
 
 import h5py
+import numpy as np
 
 from kerasette import losses, optimizers
-from kerasette.layers import Activation, Dense, Dropout, Flatten, InputLayer, Layer, Softmax
-from kerasette.layers.layer import snake_case
-from kerasette.registry import builtin_object
+from kerasette.layers import InputLayer, Layer
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
+from kerasette.saving.keras_layers import keras_snake_case, kerasette_sequential_config, plain_object
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
-# Layers built from the Keras config keys that shape them (initializers do not matter: the
-# weights are set afterwards, BatchNormalization's moving statistics among them).
-_KERAS_CONFIG_LAYERS = {
-    "BatchNormalization": ("axis", "momentum", "epsilon", "center", "scale", "renorm"),
-    "Reshape": ("target_shape",),
-    "ZeroPadding2D": ("padding", "data_format"),
-    "GlobalAveragePooling2D": ("data_format", "keepdims"),
-    "GlobalMaxPooling2D": ("data_format", "keepdims"),
-}
-_KERAS_LAYERS = ("InputLayer", "Dense", "Dropout", "Flatten", "Activation", "Softmax", *_KERAS_CONFIG_LAYERS)
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
-_KERAS_OPTIMIZER_EXTRAS = (
-    "weight_decay",
-    "decay",
-    "clipnorm",
-    "global_clipnorm",
-    "clipvalue",
-    "use_ema",
-    "loss_scale_factor",
-    "gradient_accumulation_steps",
-)
+_KERAS_OPTIMIZER_EXTRAS = ("decay", "use_ema", "loss_scale_factor", "gradient_accumulation_steps")
 
 
 def legacy_weights(file: h5py.File, path: str) -> list:
@@ -68,7 +49,7 @@ def _keras3_layer_groups(model: Layer, prefix: str = "layers") -> list[str]:
     for layer in model.sublayers:
         if isinstance(layer, InputLayer):  # Keras keeps no group for it
             continue
-        base = snake_case(type(layer).__name__)
+        base = keras_snake_case(type(layer).__name__)
         used[base] = used.get(base, -1) + 1
         name = base if used[base] == 0 else f"{base}_{used[base]}"
         if layer.sublayers:
@@ -102,55 +83,9 @@ def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
             raise ValueError(
                 f"filepath {path!r}: {group_path}/vars should hold datasets 0, 1, ...; received {sorted(variables)}"
             )
-        stored.append((group_path, [read_dataset(variables[index], path) for index in indices]))
+        # Keras keeps some weights as scalars (Normalization's count) that kerasette keeps as (1,).
+        stored.append((group_path, [np.atleast_1d(read_dataset(variables[index], path)) for index in indices]))
     return stored
-
-
-def _keras_activation(value, path: str, layer_name: str):
-    # Keras writes activations as names, or as {'class_name': 'function', 'config': name}.
-    if isinstance(value, dict):
-        value = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"filepath {path!r}: layer '{layer_name}' has activation {value!r}; expected a name")
-    return value
-
-
-def _keras_layer(entry: dict, path: str) -> Layer:
-    """The kerasette layer for one Keras layer config (weights are set afterwards)."""
-    class_name = entry.get("class_name")
-    config = entry.get("config") or {}
-    name = config.get("name")
-    if class_name not in _KERAS_LAYERS:
-        raise ValueError(
-            f"filepath {path!r}: layer {name!r} is a Keras {class_name!r}; kerasette reads Keras "
-            f"models made of {', '.join(_KERAS_LAYERS)}"
-        )
-    batch_shape = config.get("batch_shape") or config.get("batch_input_shape")
-    common = {"name": name, "trainable": config.get("trainable", True)}
-    if batch_shape and class_name != "InputLayer":
-        common["input_shape"] = tuple(batch_shape[1:])
-    try:
-        if class_name in _KERAS_CONFIG_LAYERS:
-            arguments = {key: config[key] for key in _KERAS_CONFIG_LAYERS[class_name] if key in config}
-            return builtin_object("layer", class_name)(**arguments, **common)
-        if class_name == "InputLayer":
-            return InputLayer(shape=tuple(batch_shape[1:]) if batch_shape else None, name=name)
-        if class_name == "Dense":
-            return Dense(
-                config["units"],
-                activation=_keras_activation(config.get("activation"), path, name),
-                use_bias=config.get("use_bias", True),
-                **common,
-            )
-        if class_name == "Dropout":
-            return Dropout(config["rate"], seed=config.get("seed"), **common)
-        if class_name == "Flatten":
-            return Flatten(**common)
-        if class_name == "Activation":
-            return Activation(_keras_activation(config.get("activation"), path, name), **common)
-        return Softmax(axis=config.get("axis", -1), **common)
-    except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"filepath {path!r}: cannot translate Keras layer {name!r} ({class_name}): {error}") from None
 
 
 def load_legacy_model(file: h5py.File, path: str, compile: bool):
@@ -162,12 +97,10 @@ def load_legacy_model(file: h5py.File, path: str, compile: bool):
             f"filepath {path!r}: the Keras model is a {config.get('class_name')!r}; kerasette reads "
             "Sequential models only"
         )
-    entries = model_config.get("layers") or []
+    translated = kerasette_sequential_config({"layers": [], **model_config}, path)
     try:
-        model = model_class()([_keras_layer(entry, path) for entry in entries], name=model_config.get("name"))
-        if not model.built and model_config.get("build_input_shape"):
-            model.build(tuple(model_config["build_input_shape"]))
-    except (ValueError, TypeError) as error:
+        model = model_class().from_config(translated)
+    except (ValueError, TypeError, KeyError) as error:
         raise ValueError(f"filepath {path!r}: cannot rebuild the Keras model ({error})") from None
     assign(match_weights(path, legacy_weights(file, path), model))
     if compile and "training_config" in file.attrs:
@@ -206,13 +139,21 @@ def _keras_optimizer(optimizer_config, path: str) -> optimizers.Optimizer:
             "pass compile=False to load the model uncompiled"
         ) from None
     extras = [key for key in _KERAS_OPTIMIZER_EXTRAS if config.get(key)]
-    if extras or isinstance(config.get("learning_rate"), dict):
-        unsupported = extras or ["a learning-rate schedule"]
+    if extras:
         raise ValueError(
-            f"filepath {path!r}: the Keras optimizer uses {', '.join(unsupported)}, which kerasette's "
+            f"filepath {path!r}: the Keras optimizer uses {', '.join(extras)}, which kerasette's "
             f"{cls.__name__} lacks; pass compile=False to load the model uncompiled"
         )
-    return cls(**_constructor_arguments(cls, config))
+    arguments = _constructor_arguments(cls, config)
+    if isinstance(arguments.get("learning_rate"), dict):  # a schedule
+        arguments["learning_rate"] = plain_object(arguments["learning_rate"])
+    try:
+        return cls.from_config(arguments)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"filepath {path!r}: cannot rebuild the Keras optimizer {class_name!r} ({error}); "
+            "pass compile=False to load the model uncompiled"
+        ) from None
 
 
 def _keras_loss(loss, path: str) -> losses.Loss:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import os
+
 import h5py
 
 from kerasette.registry import CustomObjectScope
-from kerasette.saving import keras_format, kerasette_format
+from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
 from kerasette.saving.hdf5_file import open_for_reading
 from kerasette.saving.restore import assign, match_weights, model_class
@@ -14,12 +16,13 @@ from kerasette.validation import check_path
 
 
 def save_model(model, filepath, overwrite: bool = True) -> None:
-    """Save a model's architecture, weights and optimizer state to one HDF5 file.
+    """Save a model's architecture, weights and optimizer state to one file that Keras 3 loads too.
 
     Args:
         model: The ``Sequential`` model to save.
-        filepath: Path ending in ``.keras``, ``.h5`` or ``.hdf5`` (the content is
-            kerasette's HDF5 layout whatever the suffix).
+        filepath: Path ending in ``.keras`` (Keras 3's zip archive) or ``.h5`` / ``.hdf5``
+            (HDF5 in Keras's legacy layout). Either is written atomically and carries
+            SHA-256 digests that every read checks.
         overwrite: Whether to replace an existing file; if False and the file exists,
             a ``FileExistsError`` is raised.
 
@@ -41,11 +44,18 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     _check_model(model, "save_model")
     path = check_path("filepath", filepath)
     check_suffix(path, MODEL_SUFFIXES, "save_model")
-    kerasette_format.write_model(model, path, overwrite)
+    if path.endswith(".keras"):
+        keras_archive.write_archive(model, path, overwrite)
+    else:
+        kerasette_format.write_model(model, path, overwrite)
 
 
 def load_model(filepath, custom_objects: dict | None = None, compile: bool = True):
-    """Rebuild a model saved by :func:`save_model` (or a legacy Keras ``.h5`` model).
+    """Rebuild a model saved by :func:`save_model`, or by Keras 3 (``.keras`` or legacy ``.h5``).
+
+    Files are recognised by their content (zip archive or HDF5), not their names, so
+    files kerasette wrote before it followed Keras's layouts still load. A Keras model
+    must be a ``Sequential`` of layers kerasette has (the error names any other).
 
     The restored model predicts bit-identically, and with ``compile=True`` it is
     compiled with the saved optimizer, loss and metrics and carries on training from the
@@ -62,8 +72,9 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
     Raises:
         FileNotFoundError: No file at ``filepath``.
-        ValueError: The file is not HDF5, is truncated or corrupted (checksum mismatch),
-            or does not describe a model kerasette can build.
+        ValueError: The file is neither a ``.keras`` archive nor HDF5, is truncated or
+            corrupted (checksum mismatch), declares absurd sizes, or does not describe
+            a model kerasette can build.
 
     Example:
     >>> import os, tempfile
@@ -76,6 +87,9 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     True
     """
     path = check_path("filepath", filepath)
+    if _is_archive(path):
+        with CustomObjectScope(custom_objects or {}):
+            return keras_archive.load_archive(path, compile)
     with open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette" and "model_config" in file.attrs:
@@ -95,7 +109,8 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """Save a model's weights (nothing else) to an HDF5 file ending in ``.weights.h5``.
+    """Save a model's weights (nothing else) to an HDF5 file ending in ``.weights.h5``,
+    in Keras 3's layout, so that ``keras_model.load_weights`` reads every layer.
 
     Args:
         model: The ``Sequential`` model whose weights to save.
@@ -127,8 +142,8 @@ def load_weights(model, filepath) -> None:
     written, so a refused file leaves the model unchanged.
 
     Reads files from :func:`save_weights` and :func:`save_model`, Keras 3
-    ``.weights.h5`` files (layers matched by position, as Keras does) and legacy Keras
-    ``.h5`` files.
+    ``.weights.h5`` files and ``.keras`` archives (layers matched by position, as Keras
+    does) and legacy Keras ``.h5`` files.
 
     Args:
         model: A built ``Sequential`` model with the same layers as the saved one.
@@ -160,6 +175,9 @@ def load_weights(model, filepath) -> None:
             f"load_weights: model '{model.name}' has not been built yet, so it has no weights to "
             "load into; give the first layer an input_shape or call model.build(...) first"
         )
+    if _is_archive(path):
+        assign(match_weights(path, keras_archive.archive_weights(path, model), model))
+        return
     with open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette":
@@ -179,6 +197,11 @@ def load_weights(model, filepath) -> None:
 def _check_model(model, function: str) -> None:
     if not isinstance(model, model_class()):
         raise TypeError(f"{function}: model must be a kerasette Sequential; received {type(model).__name__}")
+
+
+def _is_archive(path: str) -> bool:
+    """A zip archive (Keras 3's ``.keras`` format) whatever its name; anything else is read as HDF5."""
+    return os.path.isfile(path) and keras_archive.is_zip_archive(path)
 
 
 def _layout(file: h5py.File) -> str:

@@ -1,0 +1,307 @@
+"""Keras 3's native ``.keras`` format: a zip archive that Keras 3 and kerasette both load.
+
+Members, as Keras 3 writes them (stored, not compressed):
+
+- ``metadata.json``: ``keras_version`` and ``date_saved``; kerasette adds a ``kerasette``
+  entry (Keras ignores it) with a SHA-256 of each other member, checked on every read, so
+  that a damaged archive is refused instead of loaded;
+- ``config.json``: the model in Keras's serialization format (``module``, ``class_name``,
+  ``config``, ``build_config``, ``compile_config``), layers translated by
+  :mod:`~kerasette.saving.keras_layers`;
+- ``model.weights.h5``: weights and optimizer state in Keras's layout
+  (:mod:`~kerasette.saving.keras_weights`).
+
+Members are read without pickle, each with a size limit, so that an archive declaring
+absurd sizes (a "zip bomb") is refused before anything is decompressed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import zipfile
+import zlib
+
+import h5py
+import numpy as np
+
+import kerasette
+from kerasette import losses, metrics, optimizers
+from kerasette.atomic_write import atomic_write
+from kerasette.saving.hdf5_file import check_target, read_dataset
+from kerasette.saving.keras_layers import (
+    keras_object,
+    keras_sequential_config,
+    kerasette_sequential_config,
+    plain_object,
+)
+from kerasette.saving.keras_weights import (
+    layer_groups,
+    model_weight_entries,
+    optimizer_entries,
+    restore_optimizer,
+    write_entries,
+)
+from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
+
+METADATA, CONFIG, WEIGHTS = "metadata.json", "config.json", "model.weights.h5"
+# The Keras release whose .keras layout this follows (written as metadata's keras_version).
+KERAS_VERSION = "3.15.1"
+ZIP_MAGIC = b"PK\x03\x04"
+_MAX_JSON_BYTES = 64 << 20
+_MAX_WEIGHTS_BYTES = 16 << 30
+# A compressed member may expand this much at most (Keras's own guard uses the same idea).
+_MAX_EXPANSION = 100
+
+
+def is_zip_archive(path: str) -> bool:
+    """Whether the file starts like a zip archive (a ``.keras`` file, even a truncated one)."""
+    with open(path, "rb") as handle:
+        return handle.read(4) == ZIP_MAGIC
+
+
+# -- writing -----------------------------------------------------------------------------------
+def keras_loss(loss):
+    """A loss by its Keras name when it has its defaults (as a Keras user compiles), else its config."""
+    try:
+        if losses.serialize(losses.get(loss.name)) == losses.serialize(loss):
+            return loss.name
+    except (ValueError, TypeError):
+        pass
+    return keras_object(losses.serialize(loss), "keras.losses")
+
+
+def _keras_optimizer(optimizer) -> dict:
+    serialized = keras_object(optimizers.serialize(optimizer), "keras.optimizers")
+    rate = serialized["config"].get("learning_rate")
+    if isinstance(rate, dict):
+        serialized["config"] = {
+            **serialized["config"],
+            "learning_rate": keras_object(rate, "keras.optimizers.schedules"),
+        }
+    return serialized
+
+
+def compile_config(model) -> dict:
+    """Keras 3's ``compile_config`` for a compiled model."""
+    identifiers = [metrics.compile_identifier(metric) for metric in model.compiled_metrics]
+    return {
+        "optimizer": _keras_optimizer(model.optimizer),
+        "loss": keras_loss(model.loss),
+        "loss_weights": None,
+        "metrics": [keras_object(item, "keras.metrics") if isinstance(item, dict) else item for item in identifiers],
+        "weighted_metrics": None,
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
+
+
+def model_config(model) -> dict:
+    """``config.json``: the model as Keras 3 serializes a ``Sequential``.
+
+    >>> from kerasette import Sequential, layers
+    >>> config = model_config(Sequential([layers.Dense(2, input_shape=(3,))]))
+    >>> [layer['class_name'] for layer in config['config']['layers']], config['build_config']
+    (['InputLayer', 'Dense'], {'input_shape': [None, 3]})
+    """
+    config = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": keras_sequential_config(model),
+        "registered_name": None,
+    }
+    if model.built:
+        config["build_config"] = {"input_shape": list(model.input_shape)}
+    if model.loss is not None:
+        config["compile_config"] = compile_config(model)
+    return config
+
+
+def weights_file(model) -> bytes:
+    """``model.weights.h5``: weights, and for a compiled model the optimizer's variables."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as file:
+        datasets, groups, _ = model_weight_entries(model)
+        if model.optimizer is not None:
+            optimizer_datasets, optimizer_groups = optimizer_entries(model)
+            datasets, groups = {**datasets, **optimizer_datasets}, {**groups, **optimizer_groups}
+        write_entries(file, datasets, groups)
+    return buffer.getvalue()
+
+
+def write_archive(model, path: str, overwrite: bool) -> None:
+    """Write ``model`` as a ``.keras`` archive, atomically."""
+    check_target(path, overwrite)
+    members = {
+        CONFIG: json.dumps(model_config(model)).encode(),
+        WEIGHTS: weights_file(model),
+    }
+    metadata = {
+        "keras_version": KERAS_VERSION,
+        "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        "kerasette": {
+            "version": kerasette.__version__,
+            "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in members.items()},
+        },
+    }
+    with atomic_write(path, ".tmp") as temporary:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr(METADATA, json.dumps(metadata))
+            for name, data in members.items():
+                archive.writestr(name, data)
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _read_member(archive: zipfile.ZipFile, name: str, path: str) -> bytes:
+    info = archive.getinfo(name)
+    limit = _MAX_WEIGHTS_BYTES if name == WEIGHTS else _MAX_JSON_BYTES
+    if info.file_size > limit or (
+        info.file_size > (1 << 20) and info.file_size > _MAX_EXPANSION * max(info.compress_size, 1)
+    ):
+        raise ValueError(
+            f"filepath {path!r}: archive member {name!r} declares {info.file_size} bytes from "
+            f"{info.compress_size} stored (at most {limit} bytes and {_MAX_EXPANSION}x expansion are "
+            "accepted); refusing a possible zip bomb"
+        )
+    with archive.open(name) as member:
+        data = member.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise ValueError(f"filepath {path!r}: archive member {name!r} is not the size its header declares")
+    return data
+
+
+def _json_member(data: bytes, name: str, path: str) -> dict:
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"filepath {path!r}: {name} is not valid JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"filepath {path!r}: {name} should hold a JSON object; received {str(value)[:80]!r}")
+    return value
+
+
+def read_archive(path: str) -> tuple[dict, dict]:
+    """``(config, {vars group path: [array, ...]})`` of a ``.keras`` archive, all checks done."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            missing = [name for name in (CONFIG, WEIGHTS) if name not in names]
+            if missing:
+                raise ValueError(
+                    f"filepath {path!r}: not an HDF5 file nor a complete Keras 3 .keras zip archive: it lacks "
+                    f"{', '.join(missing)} (its members are {sorted(names)[:10]})"
+                )
+            members = {name: _read_member(archive, name, path) for name in (METADATA, CONFIG, WEIGHTS) if name in names}
+    # NotImplementedError and RuntimeError: compression methods and encryption zipfile lacks.
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
+        raise ValueError(f"filepath {path!r}: truncated or damaged .keras archive ({error})") from None
+    metadata = _json_member(members[METADATA], METADATA, path) if METADATA in members else {}
+    _verify_digests(metadata.get("kerasette"), members, path)
+    return _json_member(members[CONFIG], CONFIG, path), _read_variables(members[WEIGHTS], path)
+
+
+def _verify_digests(record, members: dict, path: str) -> None:
+    if record is None:
+        return  # written by Keras, which records no digest; the zip's CRC-32 still guards it
+    digests = record.get("sha256") if isinstance(record, dict) else None
+    if not isinstance(digests, dict) or set(digests) != {CONFIG, WEIGHTS}:
+        raise ValueError(f"filepath {path!r}: metadata.json's kerasette entry lacks the SHA-256 of each member")
+    for name in (CONFIG, WEIGHTS):
+        if hashlib.sha256(members[name]).hexdigest() != digests[name]:
+            raise ValueError(
+                f"filepath {path!r}: checksum mismatch: {name} differs from the SHA-256 stored when the "
+                "archive was saved, so the file is corrupted"
+            )
+
+
+def _read_variables(data: bytes, path: str) -> dict:
+    """Every ``.../vars`` group of ``model.weights.h5``, as lists of host arrays."""
+    found = {}
+    try:
+        with h5py.File(io.BytesIO(data), "r") as file:
+            groups = []
+            file.visititems(
+                lambda name, item: (
+                    groups.append(name) if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" else None
+                )
+            )
+            for name in groups:
+                variables = file[name]
+                indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
+                if indices != [str(index) for index in range(len(indices))]:
+                    raise ValueError(
+                        f"filepath {path!r}: {name} should hold datasets 0, 1, ...; received {sorted(variables)}"
+                    )
+                found[name] = [read_dataset(variables[index], path) for index in indices]
+    except (OSError, KeyError, RuntimeError, TypeError) as error:
+        raise ValueError(f"filepath {path!r}: damaged {WEIGHTS} in the archive ({error})") from None
+    return found
+
+
+def layer_weights(variables: dict, model, path: str) -> list:
+    """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure."""
+    expected = [(group, layer) for group, layer in layer_groups(model) if layer.params and not layer.sublayers]
+    held = sorted(name[: -len("/vars")] for name, arrays in variables.items() if arrays and name.startswith("layers/"))
+    if held != sorted(group for group, _ in expected):
+        raise ValueError(
+            f"filepath {path!r}: the archive holds weights for {held}, but an equivalent Keras model of this "
+            f"model's layers would hold {sorted(group for group, _ in expected)}"
+        )
+    # Keras keeps some weights as scalars that kerasette keeps as one-element arrays.
+    return [(group, [np.atleast_1d(array) for array in variables[f"{group}/vars"]]) for group, _ in expected]
+
+
+def archive_weights(path: str, model) -> list:
+    """What ``load_weights`` takes from a ``.keras`` archive."""
+    _, variables = read_archive(path)
+    return layer_weights(variables, model, path)
+
+
+def load_archive(path: str, compile: bool):
+    """The ``Sequential`` model a ``.keras`` archive describes, with its weights and optimizer state."""
+    config, variables = read_archive(path)
+    if config.get("class_name") != "Sequential" or not isinstance(config.get("config"), dict):
+        raise ValueError(
+            f"filepath {path!r}: config.json describes a {config.get('class_name')!r}; kerasette reads "
+            "Sequential models"
+        )
+    translated = kerasette_sequential_config(config["config"], path)
+    try:
+        model = model_class().from_config(translated)
+        input_shape = (config.get("build_config") or {}).get("input_shape")
+        if not model.built and input_shape:
+            model.build(tuple(input_shape))
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"filepath {path!r}: cannot build the model config.json describes ({error})") from None
+    assign(match_weights(path, layer_weights(variables, model, path), model))
+    settings = config.get("compile_config")
+    if compile and isinstance(settings, dict) and settings.get("loss") is not None:
+        _compile(model, path, settings)
+        if variables.get("optimizer/vars"):
+            restore_optimizer(model, variables["optimizer/vars"], path)
+    return model
+
+
+def _compile(model, path: str, settings: dict) -> None:
+    for unsupported in ("loss_weights", "weighted_metrics"):
+        if settings.get(unsupported):
+            raise ValueError(
+                f"filepath {path!r}: the model was compiled with {unsupported}={settings[unsupported]!r}, which "
+                "kerasette's compile lacks; pass compile=False to load it uncompiled"
+            )
+    loss, metrics_list = settings["loss"], settings.get("metrics") or []
+    if not isinstance(loss, (str, dict)) or not isinstance(metrics_list, list):
+        raise ValueError(
+            f"filepath {path!r}: compile_config holds loss={loss!r} and metrics={metrics_list!r}; kerasette "
+            "compiles one loss and a list of metrics; pass compile=False to load the model uncompiled"
+        )
+    compile_as_saved(
+        model,
+        path,
+        plain_object(settings.get("optimizer")),
+        plain_object(loss),
+        [plain_object(m) for m in metrics_list],
+    )

@@ -1,0 +1,329 @@
+"""Layer configs translated between kerasette and Keras 3, one table entry per layer class.
+
+Keras 3's ``config.json`` (inside a ``.keras`` archive) describes each layer as
+``{'module': 'keras.layers', 'class_name': ..., 'config': {...}, 'registered_name': None}``.
+kerasette's layers take Keras's argument names, so most of a translation is copying the
+arguments an entry lists; what an entry adds is which Keras-only arguments kerasette
+lacks (written with Keras's defaults, and refused when a Keras file sets them otherwise).
+A new layer class is supported with one more entry in :data:`KERAS_LAYERS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from kerasette import backend, registry
+
+# Arguments every Keras layer config holds, translated by the code below, not by an entry.
+_COMMON = ("name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_shape")
+
+
+@dataclasses.dataclass(frozen=True)
+class KerasLayer:
+    """How one layer class translates.
+
+    Args:
+        arguments: Constructor arguments copied as they are (same name and meaning in
+            kerasette and Keras).
+        initializers: Arguments holding initializers (serialized differently).
+        keras_only: Keras arguments kerasette lacks, with the value that means "not used".
+        regularizers: Arguments holding regularizers or constraints (serialized as objects,
+            None when unset).
+    """
+
+    arguments: tuple[str, ...] = ()
+    initializers: tuple[str, ...] = ()
+    keras_only: dict = dataclasses.field(default_factory=dict)
+    regularizers: tuple[str, ...] = ()
+
+
+# The Keras module each kind of serialized object argument lives in.
+_OBJECT_MODULES = {"regularizer": "keras.regularizers", "constraint": "keras.constraints"}
+
+
+_REGULARIZED = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None}
+_CONSTRAINED = {"kernel_constraint": None, "bias_constraint": None}
+_CONVOLUTION = KerasLayer(
+    ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias"),
+    ("kernel_initializer", "bias_initializer"),
+    {**_REGULARIZED, **_CONSTRAINED, "groups": 1},
+)
+_POOLING = KerasLayer(("pool_size", "strides", "padding", "data_format"))
+_GLOBAL_POOLING = KerasLayer(("data_format", "keepdims"))
+KERAS_LAYERS: dict[str, KerasLayer] = {
+    "Dense": KerasLayer(
+        ("units", "activation", "use_bias"),
+        ("kernel_initializer", "bias_initializer"),
+        {"quantization_config": None},
+        (*_REGULARIZED, *_CONSTRAINED),
+    ),
+    "Conv1D": _CONVOLUTION,
+    "Conv2D": _CONVOLUTION,
+    "MaxPooling1D": _POOLING,
+    "MaxPooling2D": _POOLING,
+    "AveragePooling1D": _POOLING,
+    "AveragePooling2D": _POOLING,
+    "GlobalAveragePooling2D": _GLOBAL_POOLING,
+    "GlobalMaxPooling2D": _GLOBAL_POOLING,
+    "BatchNormalization": KerasLayer(
+        ("axis", "momentum", "epsilon", "center", "scale"),
+        ("beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"),
+        {
+            "beta_regularizer": None,
+            "gamma_regularizer": None,
+            "beta_constraint": None,
+            "gamma_constraint": None,
+            "synchronized": False,
+            "renorm": False,
+            "renorm_clipping": None,
+            "renorm_momentum": 0.99,
+        },
+    ),
+    "Reshape": KerasLayer(("target_shape",)),
+    "ZeroPadding2D": KerasLayer(("padding", "data_format")),
+    "Activation": KerasLayer(("activation",)),
+    "Dropout": KerasLayer(("rate", "seed"), keras_only={"noise_shape": None}),
+    "Flatten": KerasLayer(keras_only={"data_format": "channels_last"}),
+    "Softmax": KerasLayer(("axis",)),
+    "ReLU": KerasLayer(("max_value", "negative_slope", "threshold")),
+    "LeakyReLU": KerasLayer(("negative_slope",)),
+    "ELU": KerasLayer(("alpha",)),
+    "Rescaling": KerasLayer(("scale", "offset")),
+    "GaussianNoise": KerasLayer(("stddev", "seed")),
+    "LayerNormalization": KerasLayer(
+        ("axis", "epsilon", "center", "scale"),
+        ("beta_initializer", "gamma_initializer"),
+        {
+            "rms_scaling": False,
+            "beta_regularizer": None,
+            "gamma_regularizer": None,
+            "beta_constraint": None,
+            "gamma_constraint": None,
+        },
+    ),
+    "Normalization": KerasLayer(("axis", "invert", "mean", "variance")),
+    "Embedding": KerasLayer(
+        ("input_dim", "output_dim", "mask_zero"),
+        ("embeddings_initializer",),
+        {
+            "embeddings_regularizer": None,
+            "activity_regularizer": None,
+            "embeddings_constraint": None,
+            "quantization_config": None,
+        },
+    ),
+}
+SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
+
+
+def keras_snake_case(name: str) -> str:
+    """Keras's ``to_snake_case``, by which Keras names the weight group of a layer class.
+
+    >>> keras_snake_case('LeakyReLU'), keras_snake_case('Conv2D'), keras_snake_case('ELU')
+    ('leaky_re_lu', 'conv2d', 'elu')
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def keras_object(serialized: dict, module: str) -> dict:
+    """kerasette's ``{'class_name', 'config'}`` in Keras 3's form, with module and registered name."""
+    class_name = serialized["class_name"]
+    package, _, plain = class_name.rpartition(">")
+    return {
+        "module": module,
+        "class_name": plain,
+        "config": serialized["config"],
+        "registered_name": class_name if package else None,
+    }
+
+
+def dtype_policy(dtype: str | None) -> dict:
+    """Keras 3's serialized ``DTypePolicy`` for a layer of ``dtype`` (the float type when None)."""
+    return {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": dtype or backend.floatx()},
+        "registered_name": None,
+    }
+
+
+def to_keras_layer(layer) -> dict:
+    """Keras 3's serialized form of one kerasette layer (``'Sequential'`` recursively).
+
+    >>> from kerasette import layers
+    >>> entry = to_keras_layer(layers.Dense(2, activation='relu', input_shape=(3,)))
+    >>> entry['module'], entry['config']['activation'], 'input_shape' in entry['config']
+    ('keras.layers', 'relu', False)
+    >>> from_keras_layer(entry, 'doc.keras')['config']['units']
+    2
+    """
+    class_name = type(layer).__name__
+    if class_name == "Sequential":
+        return {
+            "module": "keras",
+            "class_name": "Sequential",
+            "config": keras_sequential_config(layer),
+            "registered_name": None,
+            **({"build_config": {"input_shape": list(layer.input_shape)}} if layer.built else {}),
+        }
+    config = layer.get_config()
+    entry = KERAS_LAYERS.get(class_name)
+    if entry is None or registry.get_registered_name(type(layer)) != class_name:
+        # A user layer: its own config, under its registered name, as Keras saves one.
+        config.pop("input_shape", None)
+        return keras_object(
+            {"class_name": registry.get_registered_name(type(layer)), "config": config}, type(layer).__module__
+        )
+    keras_config = {
+        "name": config["name"],
+        "trainable": config["trainable"],
+        "dtype": dtype_policy(config.get("dtype")),
+    }
+    for argument in entry.arguments:
+        keras_config[argument] = config[argument]
+    for argument in entry.initializers:
+        keras_config[argument] = keras_object(config[argument], "keras.initializers")
+    for argument in entry.regularizers:
+        value = config.get(argument)
+        module = _OBJECT_MODULES[argument.rpartition("_")[2]]
+        keras_config[argument] = None if value is None else keras_object(value, module)
+    keras_config.update(entry.keras_only)
+    serialized = {"module": "keras.layers", "class_name": class_name, "config": keras_config, "registered_name": None}
+    if layer.built:
+        serialized["build_config"] = {"input_shape": list(layer.input_shape)}
+    return serialized
+
+
+def _input_layer(shape, name: str) -> dict:
+    config = {"batch_shape": [None, *shape], "dtype": backend.floatx(), "sparse": False, "ragged": False}
+    config.update({"name": name, "optional": False})
+    return {"module": "keras.layers", "class_name": "InputLayer", "config": config, "registered_name": None}
+
+
+def keras_sequential_config(model) -> dict:
+    """The ``config`` of a Keras 3 ``Sequential`` equivalent to ``model``.
+
+    A first layer declaring ``input_shape`` becomes an ``InputLayer`` entry, as Keras 3
+    itself records such a model.
+    """
+    layers, entries = model.sublayers, []
+    for index, layer in enumerate(layers):
+        if type(layer).__name__ == "InputLayer":
+            entries.append(_input_layer(layer.declared_input_shape, layer.name))
+            continue
+        if index == 0 and layer.declared_input_shape is not None:
+            names = {other.name for other in layers}
+            candidates = ["input_layer", *(f"input_layer_{number}" for number in range(1, len(names) + 2))]
+            name = next(candidate for candidate in candidates if candidate not in names)
+            entries.append(_input_layer(layer.declared_input_shape, name))
+        entries.append(to_keras_layer(layer))
+    config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy(None), "layers": entries}
+    if model.built:
+        config["build_input_shape"] = list(model.input_shape)
+    return config
+
+
+def plain_object(value):
+    """A Keras object dict reduced to kerasette's ``{'class_name', 'config'}`` (nested ones too)."""
+    if isinstance(value, dict) and "class_name" in value:
+        name = value.get("registered_name") or value["class_name"]
+        config = value.get("config")
+        if isinstance(config, dict):
+            config = {key: plain_object(item) for key, item in config.items()}
+        return {"class_name": name, "config": config if config is not None else {}}
+    return value
+
+
+def _initializer(value, path: str, layer_name: str, argument: str):
+    if isinstance(value, dict):
+        plain = plain_object(value)
+        # Keras 3.15 writes GlorotUniform(seed=None, input_axes=None, ...): unset means default.
+        plain["config"] = {key: item for key, item in plain["config"].items() if item is not None}
+        return plain
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"filepath {path!r}: layer {layer_name!r} has {argument}={value!r}; expected an initializer")
+
+
+def _activation(value, path: str, layer_name: str):
+    # Keras writes activations as names, or as {'class_name': 'function', 'config': name}.
+    if isinstance(value, dict):
+        value = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"filepath {path!r}: layer '{layer_name}' has activation {value!r}; expected a name")
+    return value
+
+
+def _dtype(value):
+    if isinstance(value, dict):
+        value = (value.get("config") or {}).get("name")
+    return None if value in (None, backend.floatx()) else value
+
+
+def from_keras_layer(serialized: dict, path: str) -> dict:
+    """kerasette's ``{'class_name', 'config'}`` for one Keras 3 layer entry of ``config.json``."""
+    if not isinstance(serialized, dict) or not isinstance(serialized.get("config"), dict):
+        raise ValueError(
+            f"filepath {path!r}: a layer entry should be a dict with a 'config' dict; received {serialized!r}"
+        )
+    class_name, config = serialized.get("class_name"), serialized["config"]
+    name = config.get("name")
+    if class_name == "Sequential":
+        return {"class_name": "Sequential", "config": kerasette_sequential_config(config, path)}
+    if class_name == "InputLayer":
+        shape = config.get("batch_shape") or config.get("batch_input_shape")
+        if not isinstance(shape, list) or len(shape) < 2:
+            raise ValueError(f"filepath {path!r}: InputLayer {name!r} has batch_shape {shape!r}; expected [None, ...]")
+        return {"class_name": "InputLayer", "config": {"name": name, "shape": shape[1:]}}
+    entry = KERAS_LAYERS.get(class_name)
+    if entry is None:
+        for registered in (serialized.get("registered_name"), class_name):
+            if isinstance(registered, str) and registry.get_registered_object(registered) is not None:
+                return {"class_name": registered, "config": config}
+        raise ValueError(
+            f"filepath {path!r}: layer {name!r} is a Keras {class_name!r}, which kerasette cannot build; "
+            f"kerasette reads {', '.join(SUPPORTED)} and classes registered with register_keras_serializable "
+            "or passed as custom_objects"
+        )
+    known = {*_COMMON, *entry.arguments, *entry.initializers, *entry.regularizers}
+    for argument, value in config.items():
+        if argument not in known and value != entry.keras_only.get(argument) and value not in (None, False):
+            raise ValueError(
+                f"filepath {path!r}: Keras layer {name!r} ({class_name}) sets {argument}={value!r}, which "
+                f"kerasette's {class_name} does not support"
+            )
+    translated = {"name": name, "trainable": config.get("trainable", True)}
+    dtype = _dtype(config.get("dtype"))
+    if dtype is not None:
+        translated["dtype"] = dtype
+    shape = config.get("batch_input_shape") or config.get("batch_shape")
+    if shape:
+        translated["input_shape"] = list(shape[1:])
+    for argument in entry.arguments:
+        if argument in config:
+            value = config[argument]
+            translated[argument] = _activation(value, path, name) if argument == "activation" else value
+    for argument in entry.initializers:
+        if argument in config:
+            translated[argument] = _initializer(config[argument], path, name, argument)
+    for argument in entry.regularizers:
+        if config.get(argument) is not None:
+            translated[argument] = plain_object(config[argument])
+    return {"class_name": class_name, "config": translated}
+
+
+def kerasette_sequential_config(config: dict, path: str) -> dict:
+    """kerasette's ``Sequential`` config for the ``config`` of a Keras 3 ``Sequential``."""
+    layers = config.get("layers")
+    if not isinstance(layers, list):
+        raise ValueError(f"filepath {path!r}: the Sequential config has no list of layers")
+    translated = {
+        "name": config.get("name"),
+        "trainable": config.get("trainable", True),
+        "layers": [from_keras_layer(entry, path) for entry in layers],
+    }
+    if config.get("build_input_shape"):
+        translated["build_input_shape"] = config["build_input_shape"]
+    return translated

@@ -1,0 +1,180 @@
+"""Weights and optimizer state in Keras 3's HDF5 layout, as ``model.save_weights`` and the
+``model.weights.h5`` of a ``.keras`` archive hold them.
+
+- ``layers/<group>/vars/<i>``: the ``i``-th weight of a layer, where Keras names the group
+  by the layer's class and its position among the layers of that class (``dense``,
+  ``dense_1``, ...), never by the layer's name; a nested model's layers sit under
+  ``layers/<group>/layers/...``; every group's ``vars`` carries the layer's name;
+- ``optimizer/vars/<i>``: Keras's ``optimizer.variables``: the step count, the learning
+  rate (unless it is a schedule), then the slots in the order Keras creates them, which
+  :data:`KERAS_SLOT_ORDER` records per optimizer.
+"""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+
+from kerasette import backend
+from kerasette.layers import InputLayer
+from kerasette.optimizers.schedules import LearningRateSchedule
+from kerasette.saving.keras_layers import keras_snake_case
+from kerasette.saving.restore import assign, weighted_layers
+
+# Keras creates slots named together in one call interleaved per variable (Adam: m0, v0,
+# m1, v1, ...) and slots created by separate calls one after the other (RMSprop).
+KERAS_SLOT_ORDER = {
+    "Adam": (("momentum", "velocity"), ("velocity_hat",)),
+    "AdamW": (("momentum", "velocity"), ("velocity_hat",)),
+    "Nadam": (("momentum", "velocity"),),
+    "Adamax": (("momentum", "norm"),),
+    "SGD": (("momentum",),),
+    "RMSprop": (("velocity",), ("momentum",), ("average_gradient",)),
+    "Adagrad": (("accumulator",),),
+    "Adadelta": (("accumulated_grad", "accumulated_delta_var"),),
+    "Ftrl": (("accumulator", "linear"),),
+    "Lion": (("momentum",),),
+}
+
+# Weights Keras keeps as scalars, kerasette as one-element arrays (HDF5 round trips of
+# kerasette's own layout keep arrays of ndim >= 1); read back with np.atleast_1d.
+_KERAS_SCALARS = {("Normalization", "count"): "int64"}
+
+
+def keras_array(layer, name: str, value) -> np.ndarray:
+    """A weight as a host array in the shape and dtype Keras keeps it."""
+    array = np.ascontiguousarray(backend.to_numpy(value))
+    if (type(layer).__name__, name) in _KERAS_SCALARS:
+        array = array.reshape(()).astype(_KERAS_SCALARS[type(layer).__name__, name])
+    return array
+
+
+def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
+    """``(group path, layer)`` for every layer as Keras 3 stores it, nested models expanded."""
+    groups, used = [], {}
+    for layer in model.sublayers:
+        if isinstance(layer, InputLayer):  # Keras keeps no group for it
+            continue
+        base = keras_snake_case(type(layer).__name__)
+        used[base] = used.get(base, -1) + 1
+        group = f"{prefix}/{base}" if used[base] == 0 else f"{prefix}/{base}_{used[base]}"
+        groups.append((group, layer))
+        if layer.sublayers:
+            groups.extend(layer_groups(layer, f"{group}/layers"))
+    return groups
+
+
+def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
+    """``model``'s weights in Keras's layout, ready to write.
+
+    Returns ``(datasets, groups, pairs)``: ``{dataset path: array}``, ``{vars group path:
+    layer name}`` (every layer has one, as Keras writes it, weights or not) and
+    ``(weight path, dataset path)`` pairs whose weight paths are kerasette's
+    (``<layer path>/<weight name>``), so that kerasette can still match layers by name.
+    """
+    layer_paths = {id(layer): layer_path for layer_path, layer in weighted_layers(model)}
+    datasets, groups, pairs = {}, {"vars": model.name}, []
+    for group, layer in layer_groups(model):
+        groups[f"{group}/vars"] = layer.name
+        if layer.sublayers:
+            continue
+        for index, (name, value) in enumerate(layer.params.items()):
+            array = keras_array(layer, name, value)
+            datasets[f"{group}/vars/{index}"] = array
+            pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))
+    return datasets, groups, pairs
+
+
+def write_entries(file: h5py.File, datasets: dict, groups: dict) -> None:
+    """Create the named groups (with their ``name`` attribute), then the datasets."""
+    for group, name in groups.items():
+        file.require_group(group).attrs["name"] = name
+    for dataset, array in datasets.items():
+        file.create_dataset(dataset, data=array)
+
+
+def _slot_order(optimizer, count: int) -> list[tuple[int, str]]:
+    """``(variable index, slot name)`` in the order of Keras's ``optimizer.variables``."""
+    active = optimizer.active_slots()
+    groups = KERAS_SLOT_ORDER.get(type(optimizer).__name__, (active,))
+    listed = {name for group in groups for name in group}
+    groups = (*groups, tuple(name for name in active if name not in listed))
+    order = []
+    for group in groups:
+        names = [name for name in group if name in active]
+        order.extend((index, name) for index in range(count) for name in names)
+    return order
+
+
+def _has_schedule(optimizer) -> bool:
+    return isinstance(getattr(optimizer, "_learning_rate", None), LearningRateSchedule)
+
+
+def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
+    """Keras's ``optimizer.variables`` of ``model``'s optimizer, as ``(key, host array)``.
+
+    The key is ``'iterations'``, ``'learning_rate'`` (absent with a schedule, as in Keras),
+    ``(trained variable index, slot name)``, or Nadam's ``'u_product'``. Slots that are
+    not built for the variables the model trains now are left out, as Keras leaves them
+    out of an optimizer that has not taken a step.
+    """
+    optimizer = model.optimizer
+    found = [("iterations", np.array(optimizer.iterations, dtype=np.int64))]
+    if not _has_schedule(optimizer):
+        found.append(("learning_rate", np.array(optimizer.learning_rate, dtype=np.float32)))
+    variables = model.training_plan().variables
+    if len(optimizer.slots) != len(variables) or any(
+        tuple(value.shape) != tuple(variable.shape)
+        for slot, variable in zip(optimizer.slots, variables)
+        for value in slot.values()
+    ):
+        return found
+    for index, name in _slot_order(optimizer, len(variables)):
+        found.append(((index, name), np.ascontiguousarray(backend.to_numpy(optimizer.slots[index][name]))))
+    if type(optimizer).__name__ == "Nadam":
+        product = optimizer._momentum_product_at(optimizer.iterations)
+        found.append(("u_product", np.array(product, dtype=np.float32)))
+    return found
+
+
+def optimizer_entries(model) -> tuple[dict, dict]:
+    """``(datasets, groups)`` of ``optimizer/vars``, for :func:`write_entries`."""
+    values = [array for _, array in optimizer_variables(model)]
+    return {f"optimizer/vars/{index}": array for index, array in enumerate(values)}, {
+        "optimizer/vars": model.optimizer.name
+    }
+
+
+def restore_optimizer(model, values: list, path: str) -> None:
+    """Put Keras's ``optimizer.variables`` back into ``model.optimizer`` (all checked first)."""
+    optimizer = model.optimizer
+    iterations = values[0] if values else None
+    if iterations is None or iterations.shape != () or iterations.dtype.kind not in "iu" or iterations < 0:
+        raise ValueError(
+            f"filepath {path!r}: optimizer/vars/0 should be the step count, a non-negative integer; "
+            f"received {iterations!r}"
+        )
+    slots = values[1 if _has_schedule(optimizer) else 2 :]
+    if not slots:  # saved before its first step: Keras had built no slots
+        optimizer.iterations = int(iterations)
+        return
+    variables = model.training_plan().variables
+    order = _slot_order(optimizer, len(variables))
+    extra = 1 if type(optimizer).__name__ == "Nadam" else 0
+    if len(slots) != len(order) + extra:
+        raise ValueError(
+            f"filepath {path!r}: the file holds {len(slots)} optimizer slot variables; {type(optimizer).__name__} "
+            f"with this model's {len(variables)} trained variables uses {len(order) + extra}"
+        )
+    optimizer.build(variables)
+    staged = []
+    for (index, name), array in zip(order, slots):
+        target = optimizer.slots[index][name]
+        if tuple(array.shape) != tuple(target.shape):
+            raise ValueError(
+                f"filepath {path!r}: optimizer slot {name!r} of trained variable {index} should have shape "
+                f"{tuple(target.shape)}; the file holds shape {tuple(array.shape)}"
+            )
+        staged.append((target, array))
+    assign(staged)
+    optimizer.iterations = int(iterations)
