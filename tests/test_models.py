@@ -206,8 +206,17 @@ def test_summary_lists_layers_shapes_and_parameter_counts():
     assert f'Model: "{model.name}"' in text
     assert "(None, 512)" in text and "401,920" in text and "5,130" in text
     assert "Total params: 407,050" in text and "Non-trainable params: 0" in text
-    with pytest.raises(ValueError, match="not been built"):
-        keras.Sequential([layers.Dense(3)]).summary()
+
+
+def test_summary_of_an_unbuilt_model_shows_unknown_shapes_as_keras_3_does():
+    # Keras 3 prints '?' and '0 (unbuilt)' for each layer of an unbuilt model, and zero totals.
+    model = keras.Sequential([layers.Dense(4, activation="relu", name="hidden"), layers.Dense(2, name="out")])
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [line.split() for line in lines if line.startswith(" hidden") or line.startswith(" out")]
+    assert rows == [["hidden", "(Dense)", "?", "0", "(unbuilt)"], ["out", "(Dense)", "?", "0", "(unbuilt)"]]
+    assert "Total params: 0" in lines and "Trainable params: 0" in lines
+    assert not model.built
 
 
 def test_progress_bar_on_a_log_file_prints_one_line_per_epoch():
