@@ -73,7 +73,7 @@ class EarlyStopping(MonitorCallback):
         self._known_directions = None
         compiled_metrics = getattr(self.model, "compiled_metrics", None)
         if compiled_metrics is not None:
-            self._set_direction_from_model(compiled_metrics)
+            self._set_direction_from_model(compiled_metrics + getattr(self.model, "compiled_weighted_metrics", []))
 
     def _set_direction_from_model(self, compiled_metrics) -> None:
         known = {"loss": "down", **{metric.name: metric_direction(metric) for metric in compiled_metrics}}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
-from kerasette.trainers import data, data_adapters
+from kerasette.trainers import compiled_metrics, data, data_adapters
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.trainers.interrupts import interrupts_between_steps
 from kerasette.trainers.training_plan import TrainingPlan
@@ -39,13 +39,14 @@ class Trainer:
         self.optimizer = None
         self.loss = None
         self.compiled_metrics: list = []
+        self.compiled_weighted_metrics: list = []
         self.stop_training = False
         self.history: History | None = None
         self._metric_identifiers = None
         self._plan: TrainingPlan | None = None
 
     # -- compile ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None) -> None:
         """Choose the optimizer, loss and metrics for training.
 
         Args:
@@ -54,6 +55,8 @@ class Trainer:
                 function (``losses.binary_crossentropy``); required. A loss must reduce to one
                 number: ``reduction=None`` is refused.
             metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
+            weighted_metrics: Metrics that weigh each sample by its ``sample_weight`` (and
+                ``class_weight``); logged as ``weighted_<name>`` where a metric has the name.
         """
         if loss is None:
             raise ValueError("compile: loss is required, e.g. loss='categorical_crossentropy'; received None")
@@ -65,19 +68,13 @@ class Trainer:
                 f"loss: {type(resolved_loss).__name__} with reduction={resolved_loss.reduction!r} gives one value "
                 "per sample, and training needs one number; use reduction='sum_over_batch_size' (the mean) or 'sum'"
             )
-        if metrics is None:
-            metrics = []
-        if isinstance(metrics, (str, metrics_module.Metric)) or not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"metrics: expected a list such as ['accuracy']; received {metrics!r}")
         output_shape = self.output_shape if self.built else None
-        resolved_metrics = [metrics_module.get(m, resolved_loss, output_shape) for m in metrics]
-        names = [m.name for m in resolved_metrics]
-        if len(set(names)) != len(names) or "loss" in names:
-            raise ValueError(f"metrics: names must be unique and not 'loss'; received {names}")
-        self.optimizer, self.loss, self.compiled_metrics = resolved_optimizer, resolved_loss, resolved_metrics
+        resolved = compiled_metrics.resolve(metrics, weighted_metrics, resolved_loss, output_shape)
+        self.optimizer, self.loss = resolved_optimizer, resolved_loss
+        self.compiled_metrics, self.compiled_weighted_metrics = resolved
         # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
         # resolved again once an unbuilt model learns its shape.
-        self._metric_identifiers = None if self.built else list(metrics)
+        self._metric_identifiers = None if self.built else (metrics, weighted_metrics)
         # As in Keras, changes to ``trainable`` take effect at the next compile.
         self.invalidate_training_plan()
         self._loss_tracker = metrics_module.Mean(name="loss")
@@ -91,7 +88,7 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
-        return ["loss"] + [metric.name for metric in self.compiled_metrics]
+        return ["loss"] + [metric.name for metric in self.compiled_metrics + self.compiled_weighted_metrics]
 
     def training_plan(self) -> TrainingPlan:
         """The plan of the training step, made at the first step after compile or a change of layers."""
@@ -108,9 +105,8 @@ class Trainer:
         arrays = data.prepare(self, self.loss, x, y, sample_weight, prefix)
         self.ensure_built(arrays.features.shape)
         if y is not None and self._metric_identifiers is not None:
-            self.compiled_metrics = [
-                metrics_module.get(m, self.loss, self.output_shape) for m in self._metric_identifiers
-            ]
+            resolved = compiled_metrics.resolve(*self._metric_identifiers, self.loss, self.output_shape)
+            self.compiled_metrics, self.compiled_weighted_metrics = resolved
             self._metric_identifiers = None
         return arrays
 
@@ -130,7 +126,7 @@ class Trainer:
     # -- one step and its metrics ---------------------------------------------------------
     def _reset_metrics(self) -> None:
         self._loss_tracker.reset_state()
-        for metric in self.compiled_metrics:
+        for metric in self.compiled_metrics + self.compiled_weighted_metrics:
             metric.reset_state()
 
     def _train_step(self, batch: data.Arrays) -> None:
@@ -139,7 +135,7 @@ class Trainer:
         loss_value, grad = self.loss.value_and_gradient(
             batch.targets, outputs, batch.weights, through_softmax=plan.fused_softmax
         )
-        self._update_metrics(loss_value, batch.targets, outputs)
+        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
         plan.backward(grad)
         # The plan's gradient buffers are rewritten every step, so the update may use them as work space.
         self.optimizer.apply_consuming_gradients(plan.gradients, plan.variables)
@@ -147,15 +143,17 @@ class Trainer:
     def _test_step(self, batch: data.Arrays) -> None:
         outputs = self.forward(batch.features, training=False)
         loss_value = self.loss.value(batch.targets, outputs, batch.weights)
-        self._update_metrics(loss_value, batch.targets, outputs)
+        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
 
-    def _update_metrics(self, loss_value, targets, outputs) -> None:
+    def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
         self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
         for metric in self.compiled_metrics:
             metric.update_state(targets, outputs)
+        for metric in self.compiled_weighted_metrics:
+            metric.update_state(targets, outputs, sample_weight=weights)
 
     def _trackers(self) -> list:
-        return [self._loss_tracker, *self.compiled_metrics]
+        return [self._loss_tracker, *self.compiled_metrics, *self.compiled_weighted_metrics]
 
     def _logs(self) -> dict:
         return {tracker.name: tracker.result() for tracker in self._trackers()}
