@@ -275,3 +275,29 @@ def test_an_unbuilt_model_is_built_from_the_first_batch_and_class_weight_applies
     weighted = model.evaluate(x, y, sample_weight=np.array([3.0, 1.0, 1.0, 1.0]), verbose=0)
     model2_loss = model.evaluate(iter([(x, y, np.array([3.0, 1.0, 1.0, 1.0]))]), verbose=0)
     assert weighted[0] == pytest.approx(model2_loss[0])
+
+
+@pytest.mark.gpu
+def test_batches_from_python_code_train_on_the_device_and_predict_returns_host_arrays():
+    # Run with KERASETTE_BACKEND=cupy: host batches from a generator and a PyDataset are
+    # copied to the device, training matches the same arrays, predictions come back as NumPy.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = (x.sum(axis=1) > 0).astype("int64")
+    results = []
+    for source in ("arrays", "generator", "PyDataset"):
+        keras.utils.set_random_seed(2)
+        model = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+        if source == "arrays":
+            model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        elif source == "generator":
+            batches = ((x[i : i + 8], y[i : i + 8]) for _ in range(2) for i in range(0, 32, 8))
+            model.fit(batches, steps_per_epoch=4, epochs=2, verbose=0)
+        else:
+            model.fit(Pairs(x, y, batch_size=8), epochs=2, shuffle=False, verbose=0)
+        predictions = model.predict(Pairs(x, y, batch_size=8), verbose=0)
+        assert isinstance(predictions, np.ndarray) and predictions.shape == (32, 2)
+        results.append(predictions)
+    for other in results[1:]:
+        np.testing.assert_allclose(other, results[0], rtol=1e-5, atol=1e-6)
