@@ -197,6 +197,18 @@ def test_normalization_with_given_mean_and_variance_matches_keras(float64):
     assert layer.weights == [] and layer.get_config()["mean"] == [1.0, 2.0, 3.0]
 
 
+def test_normalization_with_keras_s_adapted_weights_runs():
+    """Keras's adapt leaves ``count`` at 0, so its saved weights are (mean, variance, 0).
+
+    Loaded as they are (set_weights here, load_weights from a Keras file), they must be
+    used, not refused as "not adapted". Keras's output for the same weights: [[1, 0, -4]].
+    """
+    layer = Normalization()
+    layer.build((None, 3))
+    layer.set_weights([np.array([1.0, 2.0, 3.0]), np.array([4.0, 1.0, 0.25]), np.array([0.0])])
+    np.testing.assert_allclose(host(layer(np.array([[3.0, 2.0, 1.0]]))), [[1.0, 0.0, -4.0]])
+
+
 def test_normalization_adapts_over_batches_as_over_the_whole(float64):
     data = np.random.default_rng(0).normal(3.0, 2.0, size=(50, 4))
     whole, batched = Normalization(), Normalization()

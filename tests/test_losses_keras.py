@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from test_gradients import assert_gradient_close, device, numeric_gradient
 
-from kerasette import backend, layers, losses, optimizers, utils
+from kerasette import backend, layers, losses, metrics, optimizers, utils
 from kerasette.layers import Softmax
 from kerasette.models import Sequential
 
@@ -715,15 +715,15 @@ def test_compile_takes_keras_names_functions_and_classes(identifier, cls):
     assert model.metrics_names == ["loss"]
 
 
-def test_a_loss_function_of_your_own_is_refused_until_autodiff_exists():
+def test_a_loss_function_of_your_own_is_wrapped_and_differentiated():
     def my_loss(y_true, y_pred):
         return ((y_true - y_pred) ** 2).mean(axis=-1)
 
     model = Sequential([layers.Input((3,)), layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(TypeError, match="loss: received the function 'my_loss'.*automatic differentiation"):
-        model.compile(optimizer="sgd", loss=my_loss)
-    assert type(model.loss) is losses.MeanSquaredError
+    model.compile(optimizer="sgd", loss=my_loss)
+    assert type(model.loss) is losses.LossFunctionWrapper and model.loss.name == "my_loss"
+    value, grad = model.loss.value_and_gradient(np.zeros((2, 1), "float32"), np.array([[1.0], [3.0]], "float32"))
+    assert float(value) == 5.0 and grad.tolist() == [[1.0], [3.0]]
 
 
 def test_compile_refuses_a_loss_without_reduction():
@@ -805,3 +805,43 @@ def test_fit_with_a_new_loss_learns_and_agrees_with_evaluate(loss):
     assert history.history["val_loss"][-1] == pytest.approx(evaluated, rel=1e-6)
     by_hand = losses.get(loss)(y, model.predict(x, verbose=0))
     assert evaluated == pytest.approx(float(by_hand), rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "loss, keras_value",
+    [(losses.MeanSquaredError(), 0.125), (losses.BinaryCrossentropy(), 0.40037), (losses.Hinge(), 0.8)],
+    ids=["mse", "bce", "hinge"],
+)
+def test_targets_with_a_trailing_axis_of_1_more_than_the_predictions(loss, keras_value):
+    """Keras squeezes targets of shape (n, 1) against predictions of shape (n,) (values printed by Keras 3.15)."""
+    targets, predictions = np.array([[0.0], [1.0], [1.0], [0.0]]), np.array([0.2, 0.7, 0.4, 0.1])
+    assert float(loss(targets, predictions)) == pytest.approx(keras_value, abs=1e-5)
+    with pytest.raises(ValueError, match=r"y: expected shape \('n',\).*received shape \(4, 3\)"):
+        loss(np.zeros((4, 3)), predictions)
+
+
+def test_hinge_losses_leave_0_1_targets_as_given_for_the_metrics():
+    """Keras turns 0/1 labels into -1/1 inside the hinge math; metrics still see 0/1.
+
+    Keras 3.15 on this model and data: loss 0.53810, accuracy 0.83333, AUC 1.0
+    (kerasette gave the metrics the -1/1 targets: accuracy 0.33333, AUC 0.0).
+    """
+    x = np.array(
+        [
+            [0.5, -1.0, 0.3, 2.0],
+            [1.5, 0.2, -0.7, 0.1],
+            [-0.4, 0.9, 1.1, -1.2],
+            [0.0, -0.3, 0.8, 0.6],
+            [-1.3, 0.4, -0.2, 0.9],
+            [0.7, 1.2, -1.5, -0.4],
+        ]
+    )
+    y = np.array([[1], [1], [0], [1], [0], [0]])
+    model = Sequential([layers.Input((4,)), layers.Dense(1, activation="tanh")])
+    model.set_weights([np.array([[0.5], [-0.3], [0.2], [0.1]]), np.array([0.05])])
+    for loss in ("hinge", losses.SquaredHinge()):
+        model.compile(loss=loss, metrics=["accuracy", metrics.AUC(name="auc")])
+        logs = model.evaluate(x, y, verbose=0, return_dict=True)
+        assert (logs["accuracy"], logs["auc"]) == (pytest.approx(5 / 6), pytest.approx(1.0))
+    model.compile(loss="hinge")
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(0.5381003022193909, rel=1e-6)

@@ -355,6 +355,44 @@ def test_value_matches_keras(name):
     np.testing.assert_allclose(metric.result(), KERAS[name], rtol=1e-5, atol=1e-6)
 
 
+def test_cross_entropy_metrics_take_keras_s_axis_and_ignore_class():
+    """Values printed by Keras 3.15 (torch backend) for the same arguments and inputs."""
+    probabilities = np.array([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])
+    ignoring = metrics.SparseCategoricalCrossentropy(ignore_class=-1)
+    ignoring.update_state(np.array([1, -1, 2]), probabilities, sample_weight=np.array([1.0, 2.0, 0.5]))
+    assert ignoring.result() == pytest.approx(0.7675283551216125, rel=1e-6)
+    with_time_axis = np.array(
+        [[[0.637, 0.2698, 0.041], [0.0165, 0.8133, 0.9128]], [[0.6066, 0.7295, 0.5436], [0.9351, 0.8159, 0.0027]]]
+    )
+    ignoring = metrics.SparseCategoricalCrossentropy(ignore_class=-1)
+    ignoring.update_state(np.array([[1, -1], [2, 0]]), with_time_axis, sample_weight=np.array([[1.0, 0.5], [2.0, 1.0]]))
+    assert ignoring.result() == pytest.approx(1.0916500091552734, rel=1e-6)
+    np.testing.assert_allclose(
+        metrics.sparse_categorical_crossentropy(np.array([1, -1, 2]), probabilities, ignore_class=-1),
+        [-np.log(0.5), 0.0, -np.log(0.4)],
+        rtol=1e-6,
+    )
+    classes_on_axis_1 = np.array([[[0.5, 0.2], [0.3, 0.3], [0.2, 0.5]], [[0.1, 0.6], [0.3, 0.3], [0.6, 0.1]]])
+    one_hot = np.array([[[1, 0], [0, 0], [0, 1]], [[0, 0], [0, 1], [1, 0]]])
+    categorical = metrics.CategoricalCrossentropy(axis=1)
+    categorical.update_state(one_hot, classes_on_axis_1)
+    sparse = metrics.SparseCategoricalCrossentropy(axis=1)
+    sparse.update_state(np.array([[0, 2], [2, 1]]), classes_on_axis_1)
+    assert categorical.result() == pytest.approx(0.7752732038497925, rel=1e-6)
+    assert sparse.result() == pytest.approx(0.7752732038497925, rel=1e-6)
+    np.testing.assert_allclose(
+        metrics.binary_crossentropy(np.array([[[1, 0], [0, 1]]]), np.array([[[0.8, 0.3], [0.4, 0.6]]]), axis=1),
+        [[0.3670, 0.4338]],
+        atol=1e-4,
+    )
+    config = metrics.SparseCategoricalCrossentropy(ignore_class=255, axis=1).get_config()
+    assert (config["ignore_class"], config["axis"]) == (255, 1)
+    assert metrics.SparseCategoricalCrossentropy.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match=r"sample_weight: expected .* received shape \(3,\)"):
+        ignoring.update_state(np.array([1, -1]), probabilities[:2], sample_weight=np.ones(3))
+    assert ignoring.result() == pytest.approx(1.0916500091552734, rel=1e-6)  # unchanged
+
+
 def test_k_beyond_the_number_of_classes_counts_every_sample():
     """k=5 (the default) with 3 classes: every class is in the top 5, as Keras's TensorFlow
     backend answers (its torch backend fails inside torch.topk instead)."""
@@ -373,6 +411,21 @@ def test_mean_matches_keras_docstring():
     mean.reset_state()
     mean.update_state([[1, 2], [3, 5]], sample_weight=[[1, 0], [1, 1]])
     assert mean.result() == pytest.approx(KERAS["mean_2d_sw"])
+
+
+@pytest.mark.parametrize(
+    "sample_weight, keras_value",
+    [(None, 10.0), ([1.0, 0.5], 6.5), ([[1.0, 0.0], [1.0, 1.0]], 8.0), (2.0, 20.0)],
+    ids=["unweighted", "per_sample", "per_value", "scalar"],
+)
+def test_sum_adds_every_value_of_each_sample_as_keras(sample_weight, keras_value):
+    """Keras's Sum reduces a sample's extra axes with a sum (reduce_fn=ops.sum), not a mean.
+
+    Values printed by keras.metrics.Sum (Keras 3.15, torch backend).
+    """
+    total = metrics.Sum()
+    total.update_state(np.array([[1.0, 2.0], [3.0, 4.0]]), sample_weight=sample_weight)
+    assert total.result() == pytest.approx(keras_value)
 
 
 # -- state: reset, variables, dtype -------------------------------------------------------------

@@ -627,11 +627,27 @@ def test_variables_list_the_step_count_then_each_variables_slots():
     variables = [backend.to_device(w.copy(), "float64") for w in WEIGHTS]
     optimizer.apply([backend.to_device(g, "float64") for g in GRADIENTS[0]], variables)
     state = optimizer.variables
-    # Keras 3 orders them iteration, then momentum and velocity of each variable in turn.
-    assert int(state[0]) == 1 and len(state) == 5
-    assert state[1] is optimizer.slots[0]["momentum"] and state[2] is optimizer.slots[0]["velocity"]
-    assert state[3] is optimizer.slots[1]["momentum"] and state[4] is optimizer.slots[1]["velocity"]
-    assert [v.shape for v in Ftrl().variables] == [()]
+    # Keras 3.15 orders them iteration, learning_rate, then momentum and velocity of each variable.
+    assert int(state[0]) == 1 and float(state[1]) == pytest.approx(0.001) and len(state) == 6
+    assert state[2] is optimizer.slots[0]["momentum"] and state[3] is optimizer.slots[0]["velocity"]
+    assert state[4] is optimizer.slots[1]["momentum"] and state[5] is optimizer.slots[1]["velocity"]
+    assert [v.shape for v in Ftrl().variables] == [(), ()]
+
+
+def test_variables_as_keras_lists_them_with_a_schedule_and_for_nadam():
+    """Printed by Keras 3.15 after three steps: a schedule's rate is no variable; Nadam
+    ends with its momentum product (0.11398 for beta_1=0.9)."""
+    scheduled = Adam(schedules.ExponentialDecay(0.1, 2, 0.5))
+    nadam = Nadam(0.01)
+    for optimizer in (scheduled, nadam):
+        variable = backend.to_device(np.ones(2), "float64")
+        for _ in range(3):
+            optimizer.apply([backend.to_device(np.ones(2), "float64")], [variable])
+    assert [v.shape for v in scheduled.variables] == [(), (2,), (2,)]
+    state = nadam.variables
+    assert [v.shape for v in state] == [(), (), (2,), (2,), ()]
+    assert (int(state[0]), float(state[1])) == (3, pytest.approx(0.01))
+    assert float(state[-1]) == pytest.approx(0.1139800027012825, rel=1e-6)
 
 
 # -- bad arguments ------------------------------------------------------------------------------
@@ -779,3 +795,19 @@ def test_saved_optimizer_resumes_bit_identically(tmp_path, name):
         np.testing.assert_array_equal(got, want)
     for got, want in zip(resumed.optimizer.variables, uninterrupted.optimizer.variables, strict=True):
         np.testing.assert_array_equal(backend.to_numpy(got), backend.to_numpy(want))
+
+
+def test_slots_outlive_a_change_of_the_trainable_set_as_in_keras():
+    """Freeze a variable for two steps, then train it again: its slots are those it had.
+
+    Keras 3.15 (torch backend, float64 variables) ends at [0.71461040, 2.28539030] and
+    [2.50000050] (its learning rate is a float32 variable, hence rtol 1e-7); starting
+    the moments of ``a`` again from zero gave 0.74545 instead.
+    """
+    optimizer = Adam(0.1)
+    a, b = np.array([1.0, 2.0]), np.array([3.0])
+    for variables in ([a, b], [a, b], [b], [b], [a, b]):
+        gradients = {id(a): np.array([0.5, -1.0]), id(b): np.array([2.0])}
+        optimizer.apply([gradients[id(v)] for v in variables], variables)
+    np.testing.assert_allclose(a, [0.7146103985470128, 2.2853902973180147], rtol=1e-7)
+    np.testing.assert_allclose(b, [2.500000503724542], rtol=1e-7)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from kerasette import backend
 from kerasette.backend import xp
+from kerasette.ops import nn, tape
 
 
 class ActivationFunction:
@@ -102,6 +103,9 @@ class ActivationFunction:
         params = self.__signature__.bind(x, *args, **kwargs).arguments
         del params["x"]
         activation = self.with_params(**params) if params else self
+        if type(x) is tape.Tensor:
+            # Inside a recorded ``call``: an op with this activation's own gradient.
+            return nn.activation(activation, x)
         x = xp.asarray(x)
         # Integer and boolean inputs compute in floatx, as in Keras; the in-place rules need floats.
         dtype = x.dtype if x.dtype.kind == "f" else backend.floatx()

@@ -102,6 +102,11 @@ def gather_rows(array, indices, out):
     return _impl.gather_rows(array, indices, out)
 
 
+def scatter_add(target, key, values) -> None:
+    """``target[key] += values`` in place, where a repeated index adds once per occurrence."""
+    _impl.scatter_add(target, key, values)
+
+
 use_fused_kernels: bool = os.environ.get("KERASETTE_FUSED", "1").strip() != "0"
 """Whether optimizers may use one-pass kernels (NumPy backend with numba installed).
 

@@ -32,3 +32,8 @@ def fused_kernels():
     from kerasette.backend import numpy_fused
 
     return numpy_fused
+
+
+def scatter_add(target, key, values):
+    """``target[key] += values``, adding once per repeated index (the gradient of indexing)."""
+    xp.add.at(target, key, values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasette import activations, initializers
+from kerasette import activations, constraints, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
@@ -18,6 +18,11 @@ class Dense(Layer):
         use_bias: Whether to add a bias vector.
         kernel_initializer: Initializer of the ``(input_dim, units)`` kernel.
         bias_initializer: Initializer of the ``(units,)`` bias.
+        kernel_regularizer: Penalty on the kernel added to the loss (``'l2'``, ``L1L2(...)``).
+        bias_regularizer: Penalty on the bias.
+        activity_regularizer: Penalty on the outputs, divided by the batch size.
+        kernel_constraint: Projection of the kernel after each update (``'max_norm'``, ...).
+        bias_constraint: Projection of the bias after each update.
         **kwargs: Base layer arguments (``name``, ``input_shape``, ...).
 
     Example:
@@ -35,14 +40,23 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = check_number("units", units, 1, integer=True)
         self.activation = activation
         self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     def build(self, input_shape):
         if len(input_shape) < 2:
@@ -50,9 +64,21 @@ class Dense(Layer):
                 f"Dense layer '{self.name}': expected inputs with a feature axis, "
                 f"shape (batch, ..., features); received {input_shape}"
             )
-        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        self.add_weight(
+            name="kernel",
+            shape=(input_shape[-1], self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.add_weight(
+                name="bias",
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -116,4 +142,9 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }

@@ -58,7 +58,9 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.get(embeddings_initializer)
 
     def build(self, input_shape):
-        self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer)
+        self.add_weight(
+            name="embeddings", shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer
+        )
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):

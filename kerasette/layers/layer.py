@@ -4,6 +4,10 @@ A layer computes ``forward(inputs, training)`` and, for training, ``backward(gra
 the gradient of the loss with respect to its inputs, after storing the gradients of its
 own weights in ``layer.gradients``. Layers know nothing of models, optimizers or files.
 
+A layer of the user's own defines Keras's ``call(inputs, training=None)`` instead, with
+weights from ``add_weight``: its forward runs ``call``, and its backward differentiates
+what ``call`` recorded on the tape (:mod:`kerasette.layers.traced_call`).
+
 Outputs are written into buffers the layer reuses from one batch to the next, so a
 training step allocates almost nothing; whoever keeps an output beyond the next call
 copies it (``Layer.__call__`` and ``Sequential.predict`` do).
@@ -11,10 +15,13 @@ copies it (``Layer.__call__`` and ``Sequential.predict`` do).
 
 from __future__ import annotations
 
+import functools
 import re
 
-from kerasette import backend
+from kerasette import backend, constraints, initializers, regularizers
 from kerasette.backend import xp
+from kerasette.layers import activity_regularization, traced_call
+from kerasette.ops import tape
 from kerasette.validation import check_bool, check_choice, check_finite_as, check_shape, host_array
 
 
@@ -39,8 +46,24 @@ class Layer:
         batch_input_shape: Keras 2 spelling, ``(batch, *input_shape)``; the batch size is ignored.
         dtype: Keras's layer dtype: None (the backend floatx when built), 'float32' or
             'float64'; the dtype of the layer's weights.
+        activity_regularizer: Regularizer of the layer's outputs (name, object or
+            function); its penalty, divided by the batch size, joins ``layer.losses``.
 
-    Example:
+    Example, a layer of one's own as in Keras:
+    >>> from kerasette import ops
+    >>> class Linear(Layer):
+    ...     def __init__(self, units=2, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.units = units
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer='ones')
+    ...         self.b = self.add_weight(shape=(self.units,), initializer='zeros')
+    ...     def call(self, inputs):
+    ...         return ops.matmul(inputs, self.w) + self.b
+    >>> Linear()(np.array([[1.0, 2.0]])).tolist()
+    [[3.0, 3.0]]
+
+    Built-in layers define ``forward`` and ``backward`` by hand instead:
     >>> class Double(Layer):
     ...     def forward(self, inputs, training=False):
     ...         return inputs * 2
@@ -50,6 +73,20 @@ class Layer:
     [[2.0, 4.0]]
     """
 
+    #: whether the layer computes with ``call`` (set for each subclass)
+    runs_call = False
+    call_takes_training = False
+    #: whether a recorded ``call`` differentiates its inputs (the training plan turns it
+    #: off for a first layer, whose input gradient nobody uses)
+    watches_inputs = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.runs_call = traced_call.defines_call(cls)
+        cls.call_takes_training = cls.runs_call and traced_call.takes_training(cls)
+        if cls.runs_call and "build" in cls.__dict__:
+            cls.build = traced_call.completing_build(cls.__dict__["build"], Layer.build)
+
     def __init__(
         self,
         name: str | None = None,
@@ -58,6 +95,7 @@ class Layer:
         input_dim: int | None = None,
         batch_input_shape=None,
         dtype=None,
+        activity_regularizer=None,
     ):
         if name is not None and (not isinstance(name, str) or not name):
             raise ValueError(f"name: expected a non-empty string; received {name!r}")
@@ -75,26 +113,128 @@ class Layer:
         self.params: dict[str, object] = {}
         self.gradients: dict[str, object] = {}
         self._buffers: dict[str, object] = {}
+        self._non_trainable_names: set[str] = set()
+        self.weight_regularizers: dict[str, object] = {}
+        self.weight_constraints: dict[str, object] = {}
+        self._added_losses: list = []
+        self._activity_losses: list = []
+        self._trace = self._recording_leaves = None
+        self.activity_regularizer = activity_regularizer
 
     # -- building ---------------------------------------------------------------------
     def build(self, input_shape: tuple) -> None:
         """Create weights for inputs of ``input_shape`` (batch axis first, as ``None``)."""
         self.input_shape = tuple(input_shape)
-        self.output_shape = self.compute_output_shape(self.input_shape)
         self.built = True
+        # A ``call`` layer's output shape is found by running ``call``, once its own build has made the weights.
+        if not self.__dict__.get("_in_user_build"):
+            self.output_shape = self.compute_output_shape(self.input_shape)
+            if self.runs_call:
+                # Running call built the layers nested in this one; their weights become its own.
+                traced_call.adopt_nested_weights(self)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
+        if self.runs_call:
+            return traced_call.infer_output_shape(self, input_shape)
         return tuple(input_shape)
 
-    def add_weight(self, name: str, shape: tuple, initializer) -> None:
-        """Create a weight (of the layer's dtype, else floatx) and its gradient buffer."""
-        value = initializer(shape, self.dtype or backend.floatx())
-        self.params[name] = value
-        self.gradients[name] = xp.zeros_like(value)
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable: bool = True,
+        regularizer=None,
+        constraint=None,
+        name: str | None = None,
+    ):
+        """Create a weight and its gradient buffer, and return the weight (a device array).
+
+        Args:
+            shape: Shape of the weight (``()`` for a scalar).
+            initializer: Name or object; ``'glorot_uniform'`` when None, as in Keras.
+            dtype: Float dtype; the layer's dtype, else floatx, when None.
+            trainable: False for a weight no optimizer changes (saved all the same).
+            regularizer: Penalty on the weight added to the training loss (name, object or function).
+            constraint: Projection applied to the weight after each optimizer update.
+            name: Name of the weight, unique in the layer (``variable``, ``variable_1``... when None).
+        """
+        if isinstance(shape, str):
+            # The earlier positional form add_weight(name, shape, initializer).
+            shape, initializer, name = initializer, dtype, shape
+            dtype = None
+        shape = () if shape is None else (shape,) if isinstance(shape, int) else tuple(int(d) for d in shape)
+        initializer = initializers.get("glorot_uniform" if initializer is None else initializer)
+        name = name or "variable"
+        if not isinstance(name, str):
+            raise TypeError(f"add_weight of layer '{self.name}': name must be a string; received {name!r}")
+        unique, index = name, 0
+        while unique in self.params:
+            index += 1
+            unique = f"{name}_{index}"
+        value = initializer(shape, dtype or self.dtype or backend.floatx())
+        self.params[unique] = value
+        self.gradients[unique] = xp.zeros_like(value)
+        if not check_bool("trainable", trainable):
+            self._non_trainable_names.add(unique)
+        if regularizer is not None:
+            self.weight_regularizers[unique] = regularizers.get(regularizer)
+        if constraint is not None:
+            self.weight_constraints[unique] = constraints.get(constraint)
+        return value
+
+    def __getattr__(self, name: str):
+        # Only reached when normal lookup fails: ``dense.kernel`` is the weight named 'kernel'
+        # (its tape leaf while ``call`` is being recorded).
+        leaves = self.__dict__.get("_recording_leaves")
+        if leaves and name in leaves:
+            return leaves[name]
+        params = self.__dict__.get("params")
+        if params is not None and name in params:
+            return params[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    # -- losses -------------------------------------------------------------------------
+    @property
+    def activity_regularizer(self):
+        return self._activity_regularizer
+
+    @activity_regularizer.setter
+    def activity_regularizer(self, value) -> None:
+        self._activity_regularizer = regularizers.get(value)
+        # Only a regularized layer pays for the wrapping, through attributes of its own.
+        for method in ("forward", "backward"):
+            self.__dict__.pop(method, None)
+        if self._activity_regularizer is not None:
+            self.forward = functools.partial(activity_regularization.forward, self)
+            self.backward = functools.partial(activity_regularization.backward, self)
+
+    def add_loss(self, loss) -> None:
+        """Add a loss (a scalar computed with ops in ``call``) to the training loss of this step."""
+        self._added_losses.append(loss)
+
+    def step_losses(self) -> list:
+        """The losses of the last forward pass: ``add_loss`` values and the activity penalty."""
+        return [tape.unwrap(loss) for loss in self._added_losses] + self._activity_losses
+
+    @property
+    def losses(self) -> list:
+        """The losses of the last call (``add_loss``, activity penalty) and the weight penalties now."""
+        found = self.step_losses()
+        for name, regularizer in self.weight_regularizers.items():
+            if name not in self._non_trainable_names and self.trainable:
+                found.append(tape.unwrap(regularizer(self.params[name])))
+        return found
 
     # -- computation ------------------------------------------------------------------
     def forward(self, inputs, training: bool = False):
         """Outputs for a batch; keeps what :meth:`backward` needs when ``training``."""
+        if self.runs_call:
+            return traced_call.run_call(self, inputs, training)
+        return inputs
+
+    def call(self, inputs, training=None):
+        """What a layer of the user's own computes, written with ``kerasette.ops`` (Keras's ``call``)."""
         return inputs
 
     def backward(self, grad_output, need_input_grad: bool = True, grad_is_logits: bool = False):
@@ -106,6 +246,8 @@ class Layer:
             grad_is_logits: ``grad_output`` is already the gradient with respect to the
                 input of this layer's final softmax (the fused cross-entropy path).
         """
+        if self.runs_call:
+            return traced_call.backward_call(self, grad_output, need_input_grad)
         return grad_output
 
     @property
@@ -133,13 +275,19 @@ class Layer:
             self._buffers[key] = array
         return array
 
-    def __call__(self, inputs, training: bool = False):
+    def __call__(self, inputs, training: bool | None = None):
         """Apply the layer to an array, building it first if needed; returns a fresh array.
+
+        Inside another layer's ``call`` that is being recorded, the layer records onto
+        the same tape instead (and ``training`` defaults to the outer call's).
 
         >>> from kerasette.layers import Dense
         >>> Dense(3, kernel_initializer='ones')(np.ones((2, 4))).tolist()
         [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]
         """
+        if tape.is_recording():
+            return traced_call.call_nested(self, inputs, training)
+        training = bool(training)
         inputs = backend.to_device(inputs, backend.floatx())
         if not self.built:
             self.build((None,) + tuple(inputs.shape[1:]))
@@ -153,11 +301,15 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list:
-        return self.weights if self.trainable else []
+        if not self.trainable:
+            return []
+        return [value for name, value in self.params.items() if name not in self._non_trainable_names]
 
     @property
     def non_trainable_weights(self) -> list:
-        return [] if self.trainable else self.weights
+        if not self.trainable:
+            return self.weights
+        return [value for name, value in self.params.items() if name in self._non_trainable_names]
 
     def count_params(self) -> int:
         return int(sum(weight.size for weight in self.weights))
@@ -204,6 +356,8 @@ class Layer:
             config["input_shape"] = list(self.declared_input_shape)
         if self.dtype is not None:
             config["dtype"] = self.dtype
+        if self._activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self._activity_regularizer)
         return config
 
     @classmethod

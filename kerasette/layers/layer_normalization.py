@@ -82,9 +82,9 @@ class LayerNormalization(Layer):
         self._broadcast_shape = tuple(input_shape[d] if d in self._axes else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in self._axes)
         if self.scale:
-            self.add_weight("gamma", shape, self.gamma_initializer)
+            self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer)
         if self.center:
-            self.add_weight("beta", shape, self.beta_initializer)
+            self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer)
         super().build(input_shape)
 
     def forward(self, inputs, training=False):

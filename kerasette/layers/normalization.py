@@ -80,10 +80,10 @@ class Normalization(Layer):
         self._broadcast_shape = tuple(input_shape[d] if d in kept else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in kept)
         if self.input_mean is None:
-            self.add_weight("mean", shape, initializers.Zeros())
-            self.add_weight("variance", shape, initializers.Ones())
+            self.add_weight(name="mean", shape=shape, initializer=initializers.Zeros(), trainable=False)
+            self.add_weight(name="variance", shape=shape, initializer=initializers.Ones(), trainable=False)
             # Keras holds a scalar; one element keeps HDF5 round trips (which store arrays of ndim >= 1) exact.
-            self.add_weight("count", (1,), initializers.Zeros())
+            self.add_weight(name="count", shape=(1,), initializer=initializers.Zeros(), trainable=False)
         else:
             dtype = self.dtype or backend.floatx()
             self._mean = self._fixed_statistic(self.input_mean, shape, dtype)
@@ -149,9 +149,15 @@ class Normalization(Layer):
     def _statistics(self):
         if self.input_mean is not None:
             return self._mean, self._variance
-        # Weights written by load_model or set_weights count as adapted too.
+        # Weights written by load_model or set_weights count as adapted too. Keras's adapt
+        # never updates count (it stays 0 in Keras's files), so statistics other than the
+        # initial mean 0 and variance 1 count as adapted as well.
         if not self._adapted:
-            self._adapted = bool(float(self.params["count"][0]) > 0)
+            self._adapted = bool(
+                float(self.params["count"][0]) > 0
+                or (self.params["mean"] != 0).any()
+                or (self.params["variance"] != 1).any()
+            )
             if not self._adapted:
                 raise ValueError(
                     f"Normalization layer '{self.name}' has neither been adapted nor given mean and "

@@ -39,6 +39,7 @@ from kerasette.losses.regression import (
     mean_squared_logarithmic_error,
 )
 from kerasette.losses.sample_weight import prepare_sample_weight
+from kerasette.losses.traced_loss import LossFunctionWrapper
 from kerasette.registry import deserialize, register_builtins
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "KLDivergence",
     "LogCosh",
     "Loss",
+    "LossFunctionWrapper",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
     "MeanSquaredError",
@@ -109,15 +111,22 @@ for _short, _cls in {
 }.items():
     _BY_NAME[_short] = _BY_NAME[_short.upper()] = _cls
 register_builtins("loss", _BY_NAME)
+register_builtins("loss", {"LossFunctionWrapper": LossFunctionWrapper})
 
 
 def get(identifier) -> Loss:
-    """A loss from a Keras name (``'mse'``, ``'huber'``), a class, a ``keras.losses`` function or an object.
+    """A loss from a Keras name (``'mse'``, ``'huber'``), a class, a ``keras.losses`` function,
+    an object, or a function ``fn(y_true, y_pred)`` of one's own written with ``kerasette.ops``.
 
     >>> get('mse').name
     'mean_squared_error'
     >>> type(get(mean_absolute_error)).__name__
     'MeanAbsoluteError'
+    >>> from kerasette import ops
+    >>> def doubled_mse(y_true, y_pred):
+    ...     return 2 * ops.mean(ops.square(y_pred - y_true), axis=-1)
+    >>> get(doubled_mse).name
+    'doubled_mse'
     """
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
@@ -125,12 +134,12 @@ def get(identifier) -> Loss:
         try:
             return CLASS_OF_FUNCTION[identifier]()
         except (KeyError, TypeError):
-            raise TypeError(
-                f"loss: received the function {getattr(identifier, '__name__', identifier)!r}; a loss function "
-                "of your own needs automatic differentiation, which kerasette does not have yet. Use a built-in "
-                "loss (a name such as 'huber', or a keras.losses function or class), or subclass "
-                "kerasette.losses.Loss with per_sample and per_sample_gradient"
-            ) from None
+            # A function of the user's own: differentiated on the tape.
+            return LossFunctionWrapper(identifier)
+    if isinstance(identifier, str):
+        found = registry.get_registered_object(identifier)
+        if callable(found) and not isinstance(found, type):
+            return LossFunctionWrapper(found)
     return deserialize("loss", "loss", identifier, Loss)
 
 

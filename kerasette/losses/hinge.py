@@ -1,9 +1,9 @@
 """Hinge losses: hinge, squared hinge and categorical hinge, for maximum-margin classifiers.
 
 ``Hinge`` and ``SquaredHinge`` expect targets of -1 or 1; targets that are all 0 or 1 are
-turned into -1 and 1, as Keras does. Keras decides this per batch; a loss object here
-decides it once for all the targets it is given (the same for -1/1 and 0/1 labels), so
-no batch ever sees a different encoding.
+turned into -1 and 1 inside the math, per batch, as Keras does (for -1/1 and for 0/1
+labels every batch gets the same answer). The prepared targets stay as given, so that
+metrics (accuracy, AUC) see the user's labels, as in Keras.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from kerasette.validation import check_finite, host_array
 
 
 def _signed_labels(y_true):
-    """0/1 targets as -1/1; any other targets unchanged."""
-    if bool(((y_true == 0) | (y_true == 1)).all()):
-        return 2.0 * y_true - 1.0
-    return y_true
+    """0/1 targets as -1/1; any other targets unchanged (decided on the device, no sync)."""
+    binary = ((y_true == 0) | (y_true == 1)).all()
+    return xp.where(binary, 2.0 * y_true - 1.0, y_true)
 
 
 def hinge(y_true, y_pred):
@@ -58,10 +57,7 @@ class _SignedTargetsLoss(Loss):
     def prepare_targets(self, y_true, output_shape, argument="y"):
         targets = check_same_shape(host_array(y_true, argument), output_shape, argument)
         check_finite(targets, argument)
-        targets = targets.astype(backend.floatx())
-        if targets.size and ((targets == 0) | (targets == 1)).all():
-            targets = 2 * targets - 1
-        return backend.to_device(targets)
+        return backend.to_device(targets.astype(backend.floatx()))
 
 
 class Hinge(_SignedTargetsLoss):
@@ -80,9 +76,10 @@ class Hinge(_SignedTargetsLoss):
         super().__init__(name, reduction)
 
     def per_sample(self, y_true, y_pred):
-        return xp.maximum(1.0 - y_true * y_pred, 0.0).mean(axis=-1)
+        return xp.maximum(1.0 - _signed_labels(y_true) * y_pred, 0.0).mean(axis=-1)
 
     def per_sample_gradient(self, y_true, y_pred):
+        y_true = _signed_labels(y_true)
         return -y_true * (1.0 - y_true * y_pred > 0) / y_pred.shape[-1]
 
 
@@ -102,10 +99,11 @@ class SquaredHinge(_SignedTargetsLoss):
         super().__init__(name, reduction)
 
     def per_sample(self, y_true, y_pred):
-        margin = xp.maximum(1.0 - y_true * y_pred, 0.0)
+        margin = xp.maximum(1.0 - _signed_labels(y_true) * y_pred, 0.0)
         return (margin * margin).mean(axis=-1)
 
     def per_sample_gradient(self, y_true, y_pred):
+        y_true = _signed_labels(y_true)
         margin = xp.maximum(1.0 - y_true * y_pred, 0.0)
         return -2.0 * y_true * margin / y_pred.shape[-1]
 

@@ -9,11 +9,12 @@ together.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+import re
 
 from kerasette import backend
 from kerasette.backend import xp
 from kerasette.losses.sample_weight import prepare_sample_weight
+from kerasette.ops import tape
 from kerasette.validation import check_finite, host_array
 
 #: Keras 3's reductions; 'mean' is 'sum_over_batch_size', 'none' is None.
@@ -41,14 +42,17 @@ def check_axis(axis) -> int:
     return axis
 
 
-class Loss(ABC):
+class Loss:
     """Base class of losses.
 
-    Subclasses define :meth:`per_sample` and :meth:`per_sample_gradient` over the last
-    axis; a loss with ``axis`` other than -1 is computed with that axis moved last.
+    Built-in subclasses define :meth:`per_sample` and :meth:`per_sample_gradient` over
+    the last axis; a loss with ``axis`` other than -1 is computed with that axis moved
+    last. A loss of the user's own defines Keras's ``call(y_true, y_pred)`` with
+    ``kerasette.ops`` instead, and its gradient comes from the tape
+    (:mod:`kerasette.losses.traced_loss`).
 
     Args:
-        name: Name used in logs.
+        name: Name used in logs; the class name in snake case when omitted.
         reduction: ``'sum_over_batch_size'`` (Keras's default: the mean of the values,
             weighted by ``sample_weight``), ``'sum'``, ``None`` (one value per sample, not
             reduced; such a loss cannot be trained with) or Keras's other names
@@ -72,20 +76,33 @@ class Loss(ABC):
     #: whether targets have the axis the loss reduces (integer labels do not)
     targets_have_loss_axis = True
 
-    def __init__(self, name: str, reduction="sum_over_batch_size"):
+    #: whether the class computes with ``call`` (set for each subclass)
+    uses_call = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.uses_call = cls.call is not Loss.call
+
+    def __init__(self, name: str | None = None, reduction="sum_over_batch_size", dtype=None):
+        if name is None:
+            name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(self).__name__).lower()
         if not isinstance(name, str) or not name:
             raise TypeError(f"name: expected a non-empty string; received {name!r}")
         self.name = name
         self.reduction = check_reduction(reduction)
 
     # -- what each loss defines ------------------------------------------------------
-    @abstractmethod
+    def call(self, y_true, y_pred):
+        """The loss of each sample, written with ``kerasette.ops`` (Keras's ``Loss.call``)."""
+        raise NotImplementedError(f"{type(self).__name__} must define call(y_true, y_pred)")
+
     def per_sample(self, y_true, y_pred):
         """Loss of each sample, shape ``y_pred.shape[:-1]``."""
+        return xp.asarray(tape.unwrap(self.call(y_true, y_pred)))
 
-    @abstractmethod
     def per_sample_gradient(self, y_true, y_pred):
         """``d per_sample / d y_pred``, shape of ``y_pred``."""
+        raise NotImplementedError(f"{type(self).__name__} must define per_sample_gradient")
 
     def prepare_targets(self, y_true, output_shape: tuple, argument: str = "y"):
         """Validated targets on the device, in the dtype the loss computes with.
@@ -97,6 +114,8 @@ class Loss(ABC):
             output_shape: Shape of the model output, batch axis included.
             argument: Name of the argument in messages.
         """
+        if self.uses_call:
+            return traced_loss.prepare_targets(y_true, output_shape, argument)
         targets = check_same_shape(host_array(y_true, argument), output_shape, argument)
         check_finite(targets, argument)
         return backend.to_device(targets.astype(backend.floatx()))
@@ -168,6 +187,8 @@ class Loss(ABC):
 
     def value(self, y_true, y_pred, sample_weight=None):
         """The reduced loss (or the per-sample values) for targets and weights already prepared."""
+        if self.uses_call:
+            return traced_loss.value(self, y_true, y_pred, sample_weight)
         return self._reduce(self.values(y_true, y_pred), sample_weight, self.sample_mask(y_true))
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -200,6 +221,8 @@ class Loss(ABC):
                 f"reduction: {self.name} with reduction={self.reduction!r} gives one value per sample, "
                 "and a gradient needs one number; use 'sum_over_batch_size' or 'sum'"
             )
+        if self.uses_call:
+            return traced_loss.value_and_gradient(self, y_true, y_pred, sample_weight)
         values = self.values(y_true, y_pred)
         if through_softmax:
             grad = self.logits_gradient(y_true, y_pred)
@@ -239,7 +262,9 @@ class Loss(ABC):
 
 def check_same_shape(targets, output_shape: tuple, argument: str, hint: str = ""):
     expected = tuple(output_shape)
-    if targets.shape != expected and targets.shape + (1,) == expected:
+    # A trailing axis of 1 more or less is squeezed or added, as Keras's squeeze_or_expand_to_same_rank.
+    squeezable = targets.ndim > 0 and targets.shape[-1] == 1 and targets.shape[:-1] == expected
+    if targets.shape != expected and (targets.shape + (1,) == expected or squeezable):
         targets = targets.reshape(expected)
     if targets.shape[1:] != expected[1:]:
         shown = ("n",) + expected[1:]
@@ -247,3 +272,6 @@ def check_same_shape(targets, output_shape: tuple, argument: str, hint: str = ""
             f"{argument}: expected shape {shown} to match the model output; received shape {targets.shape}{hint}"
         )
     return targets
+
+
+from kerasette.losses import traced_loss  # noqa: E402 - it builds on Loss above

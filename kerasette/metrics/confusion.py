@@ -41,7 +41,8 @@ def _top_k_only(y_pred, k: int):
     """Predictions outside each row's ``k`` largest set to ``NEG_INF``."""
     if k >= y_pred.shape[-1]:
         return y_pred
-    # stable: among ties the first columns win, as in Keras (torch.topk)
+    # stable: among ties the first columns win, as tf.math.top_k and jax.lax.top_k order
+    # them (Keras on torch follows torch.topk, whose order among ties is unspecified)
     order = xp.argsort(-y_pred, axis=-1, kind="stable")[..., :k]
     in_top_k = xp.zeros(y_pred.shape, dtype=bool)
     xp.put_along_axis(in_top_k, order, True, axis=-1)

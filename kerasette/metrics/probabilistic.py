@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import partial
 
 from kerasette import backend, losses
+from kerasette.backend import xp
 from kerasette.metrics.accuracy import integer_labels
-from kerasette.metrics.reduction import MeanMetricWrapper, matched
+from kerasette.metrics.metric import to_array
+from kerasette.metrics.reduction import Mean, MeanMetricWrapper, matched
 
 
 def _floats(y_true, y_pred):
@@ -28,28 +30,34 @@ def _categorical_loss_values(loss, y_true, y_pred):
             f"y_true: expected one-hot targets of the shape of y_pred {tuple(y_pred.shape)}; "
             f"received shape {tuple(y_true.shape)}"
         )
-    return loss.per_sample(y_true.astype(y_pred.dtype, copy=False), y_pred)
+    return loss.values(y_true.astype(y_pred.dtype, copy=False), y_pred)
+
+
+def _sparse_labels_and_predictions(loss, y_true, y_pred):
+    """Integer labels and the predictions with the loss's class axis moved last."""
+    y_pred = xp.moveaxis(y_pred, loss._loss_axis(y_pred.ndim), -1)
+    return integer_labels(y_true, y_pred).astype("int64", copy=False), y_pred
 
 
 def _sparse_loss_values(loss, y_true, y_pred):
-    return loss.per_sample(integer_labels(y_true, y_pred).astype("int64", copy=False), y_pred)
+    return loss.per_sample(*_sparse_labels_and_predictions(loss, y_true, y_pred))
 
 
-def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0):
-    """Binary cross-entropy averaged over the last axis, one value per sample."""
-    loss = losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing)
-    return _elementwise_loss_values(loss, backend.to_device(y_true), backend.to_device(y_pred))
+def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1):
+    """Binary cross-entropy averaged over ``axis``, one value per sample."""
+    loss = losses.BinaryCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+    return loss.values(*_floats(backend.to_device(y_true), backend.to_device(y_pred)))
 
 
-def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0):
-    """Categorical cross-entropy of one-hot targets, one value per sample."""
-    loss = losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing)
+def categorical_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1):
+    """Categorical cross-entropy of one-hot targets along ``axis``, one value per sample."""
+    loss = losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
     return _categorical_loss_values(loss, backend.to_device(y_true), backend.to_device(y_pred))
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False):
-    """Categorical cross-entropy of integer labels, one value per sample."""
-    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False, ignore_class=None, axis: int = -1):
+    """Categorical cross-entropy of integer labels, one value per sample (0 for ``ignore_class``)."""
+    loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits, ignore_class=ignore_class, axis=axis)
     return _sparse_loss_values(loss, backend.to_device(y_true), backend.to_device(y_pred))
 
 
@@ -86,6 +94,7 @@ class CategoricalCrossentropy(MeanMetricWrapper):
         dtype: Float dtype of the state and the result.
         from_logits: ``y_pred`` holds logits rather than probabilities.
         label_smoothing: Mixes targets with the uniform distribution by this amount, in [0, 1).
+        axis: The class axis.
 
     Example:
     >>> metric = CategoricalCrossentropy()
@@ -95,14 +104,24 @@ class CategoricalCrossentropy(MeanMetricWrapper):
     """
 
     def __init__(
-        self, name: str = "categorical_crossentropy", dtype=None, from_logits: bool = False, label_smoothing=0.0
+        self,
+        name: str = "categorical_crossentropy",
+        dtype=None,
+        from_logits: bool = False,
+        label_smoothing=0.0,
+        axis: int = -1,
     ):
-        loss = losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing)
-        self.from_logits, self.label_smoothing = loss.from_logits, loss.label_smoothing
+        loss = losses.CategoricalCrossentropy(from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
+        self.from_logits, self.label_smoothing, self.axis = loss.from_logits, loss.label_smoothing, loss.axis
         super().__init__(partial(_categorical_loss_values, loss), name, dtype=dtype)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
 
 
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
@@ -112,6 +131,10 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         name: Name in logs.
         dtype: Float dtype of the state and the result.
         from_logits: ``y_pred`` holds logits rather than probabilities.
+        ignore_class: A label whose samples (or timesteps) are left out of the mean, as
+            Keras leaves them out of a weighted mean. (Keras counts them as zeros when no
+            ``sample_weight`` is given; here they are left out either way, as the loss does.)
+        axis: The class axis of ``y_pred``.
 
     Example:
     >>> metric = SparseCategoricalCrossentropy()
@@ -120,10 +143,46 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     1.1769
     """
 
-    def __init__(self, name: str = "sparse_categorical_crossentropy", dtype=None, from_logits: bool = False):
-        loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits)
-        self.from_logits = loss.from_logits
-        super().__init__(partial(_sparse_loss_values, loss), name, dtype=dtype)
+    def __init__(
+        self,
+        name: str = "sparse_categorical_crossentropy",
+        dtype=None,
+        from_logits: bool = False,
+        ignore_class=None,
+        axis: int = -1,
+    ):
+        self._loss = losses.SparseCategoricalCrossentropy(from_logits=from_logits, ignore_class=ignore_class, axis=axis)
+        self.from_logits, self.ignore_class, self.axis = from_logits, self._loss.ignore_class, self._loss.axis
+        super().__init__(partial(_sparse_loss_values, self._loss), name, dtype=dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        if self.ignore_class is None:
+            super().update_state(y_true, y_pred, sample_weight)
+            return
+        labels, y_pred = _sparse_labels_and_predictions(
+            self._loss, to_array(y_true, "y_true"), to_array(y_pred, "y_pred", self.dtype)
+        )
+        values = self._loss.per_sample(labels, y_pred)
+        # Ignored labels weigh nothing: Keras's mask, merged into the sample weights.
+        weights = self._loss.sample_mask(labels).astype(self.dtype)
+        if sample_weight is not None:
+            sample_weight = to_array(sample_weight, "sample_weight", self.dtype).astype(self.dtype, copy=False)
+            if sample_weight.ndim == weights.ndim + 1 and sample_weight.shape[-1] == 1:
+                sample_weight = sample_weight[..., 0]
+            sample_weight = sample_weight.reshape(sample_weight.shape + (1,) * (weights.ndim - sample_weight.ndim))
+            try:
+                weights = weights * xp.broadcast_to(sample_weight, weights.shape)
+            except ValueError:
+                raise ValueError(
+                    f"sample_weight: expected a scalar, one weight per sample or one per label of shape "
+                    f"{tuple(weights.shape)}; received shape {tuple(sample_weight.shape)}"
+                ) from None
+        Mean.update_state(self, values, weights)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "ignore_class": self.ignore_class,
+            "axis": self.axis,
+        }

@@ -45,13 +45,18 @@ def _is_scalar_weight(sample_weight) -> bool:
     return isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool)
 
 
-def reduce_to_samplewise_values(values, sample_weight, dtype: str):
-    """One (weighted) value per sample, and the weight of each, as Keras's ``Mean`` reduces them."""
+def reduce_to_samplewise_values(values, sample_weight, dtype: str, reduce: str = "mean"):
+    """One (weighted) value per sample, and the weight of each, as Keras's ``Mean`` reduces them.
+
+    ``reduce`` is how the extra axes of a sample collapse: ``'mean'`` (Mean) or ``'sum'``
+    (Sum, whose total must count every value, as Keras's ``reduce_fn=ops.sum``).
+    """
+    reduce_fn = getattr(xp, reduce)
     if sample_weight is not None:
         sample_weight = to_array(sample_weight, "sample_weight", dtype).astype(dtype, copy=False)
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         if values.ndim > sample_weight.ndim:
-            values = values.mean(axis=tuple(range(sample_weight.ndim, values.ndim)))
+            values = reduce_fn(values, axis=tuple(range(sample_weight.ndim, values.ndim)))
         try:
             sample_weight = xp.broadcast_to(sample_weight, values.shape)
         except ValueError:
@@ -61,9 +66,9 @@ def reduce_to_samplewise_values(values, sample_weight, dtype: str):
             ) from None
         values = values * sample_weight
         if sample_weight.ndim > 1:
-            sample_weight = sample_weight.mean(axis=tuple(range(1, sample_weight.ndim)))
+            sample_weight = reduce_fn(sample_weight, axis=tuple(range(1, sample_weight.ndim)))
     if values.ndim > 1:
-        values = values.mean(axis=tuple(range(1, values.ndim)))
+        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
     return values, sample_weight
 
 
@@ -87,7 +92,7 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None) -> None:
         values = to_array(values, "values", self.dtype).astype(self.dtype, copy=False)
-        values, _ = reduce_to_samplewise_values(values, sample_weight, self.dtype)
+        values, _ = reduce_to_samplewise_values(values, sample_weight, self.dtype, reduce="sum")
         self.total = self.total + values.sum()
 
     def result(self) -> float:

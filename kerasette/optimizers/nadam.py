@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasette import backend
 from kerasette.backend import xp
 from kerasette.optimizers.optimizer import Optimizer
 from kerasette.validation import check_number
@@ -92,6 +93,12 @@ class Nadam(Optimizer):
         gradient *= learning_rate
         gradient /= scratch
         variable -= gradient
+
+    @property
+    def variables(self) -> list:
+        """As every optimizer's, then (as Keras's Nadam) the momentum product ``P_t`` so far."""
+        product = self._momentum_product_at(self.iterations)
+        return [*super().variables, xp.asarray(product, dtype=backend.floatx())]
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

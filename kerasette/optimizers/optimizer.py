@@ -122,6 +122,7 @@ class Optimizer(ABC):
         self.slots: list[dict[str, object]] = []
         self._variables: list = []
         self._built_for: list[int] = []
+        self._slots_by_id: dict[int, tuple] = {}
 
     def _refuse_unknown_arguments(self, kwargs: dict) -> None:
         unknown = {key: value for key, value in kwargs.items() if key not in _KERAS_ONLY_DEFAULTS}
@@ -168,16 +169,30 @@ class Optimizer(ABC):
 
     # -- state ---------------------------------------------------------------------------------
     def build(self, variables: list) -> None:
-        """Create the slots of each variable (once; kept across ``fit`` calls)."""
-        self.slots = [
-            {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.active_slots()}
-            for variable in variables
-        ]
+        """Create the slots of each variable (once; kept across ``fit`` calls).
+
+        A variable this optimizer has updated before keeps its slots, as in Keras, whose
+        optimizer state outlives a change of the trainable set (freeze a layer, recompile
+        with the same optimizer, unfreeze it again).
+        """
+        self.slots = [self._known_slots(variable) or self._new_slots(variable) for variable in variables]
+        # The variables are kept with their slots, so that their ids cannot be reused.
+        self._slots_by_id.update({id(v): (v, slot) for v, slot in zip(variables, self.slots)})
         # Work space for the update rules, so a step allocates nothing; not state.
         self._scratch = [xp.empty_like(variable) for variable in variables]
         self._variables = list(variables)
         # Slots belong to these very arrays: other variables, even as many, get fresh ones.
         self._built_for = [id(variable) for variable in variables]
+
+    def _known_slots(self, variable) -> dict | None:
+        known = self._slots_by_id.get(id(variable))
+        if known is None or known[0] is not variable:
+            return None
+        slots = known[1]
+        return slots if all(s.shape == variable.shape and s.dtype == variable.dtype for s in slots.values()) else None
+
+    def _new_slots(self, variable) -> dict:
+        return {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.active_slots()}
 
     def active_slots(self) -> tuple[str, ...]:
         return self.slot_names
@@ -188,9 +203,11 @@ class Optimizer(ABC):
 
     @property
     def variables(self) -> list:
-        """Keras's ``optimizer.variables``: the step count, then each variable's slots in turn."""
+        """Keras's ``optimizer.variables``: the step count, the learning rate (unless it comes
+        from a schedule), then each variable's slots in turn."""
         step = xp.asarray(self.iterations, dtype="int64")
-        return [step, *(value for slot in self.slots for value in slot.values())]
+        rate = [] if self.has_learning_rate_schedule() else [xp.asarray(self._learning_rate, dtype=backend.floatx())]
+        return [step, *rate, *(value for slot in self.slots for value in slot.values())]
 
     # -- one step ------------------------------------------------------------------------------
     def apply_gradients(self, grads_and_vars) -> int:

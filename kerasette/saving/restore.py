@@ -48,6 +48,8 @@ def match_weights(path: str, stored: list, model: Layer) -> list:
                 f"{[name for name, _ in targets]}; the file's layer '{label}' has {len(weights)}"
             )
         for (name, variable), array in zip(targets, weights):
+            if variable.ndim == 0 and tuple(array.shape) == (1,):
+                array = array.reshape(())  # a scalar weight is stored with one axis
             if tuple(array.shape) != tuple(variable.shape):
                 source = "" if label == layer_path else f" (matched by position to the file's layer '{label}')"
                 raise ValueError(

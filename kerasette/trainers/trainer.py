@@ -135,14 +135,22 @@ class Trainer:
         loss_value, grad = self.loss.value_and_gradient(
             batch.targets, outputs, batch.weights, through_softmax=plan.fused_softmax
         )
+        if plan.adds_losses:
+            # As Keras: regularization and add_loss join the loss that is trained and logged.
+            loss_value = loss_value + plan.added_loss(with_gradients=True)
         self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
         plan.backward(grad)
         # The plan's gradient buffers are rewritten every step, so the update may use them as work space.
         self.optimizer.apply_consuming_gradients(plan.gradients, plan.variables)
+        if plan.constraints:
+            plan.apply_constraints()
 
     def _test_step(self, batch: data.Arrays) -> None:
         outputs = self.forward(batch.features, training=False)
         loss_value = self.loss.value(batch.targets, outputs, batch.weights)
+        plan = self.training_plan()
+        if plan.adds_losses:
+            loss_value = loss_value + plan.added_loss(with_gradients=False)
         self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
 
     def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
