@@ -691,3 +691,44 @@ def test_progbar_verbose_0_prints_nothing(capsys):
 def test_paths_must_be_text_or_path_objects(make, argument):
     with pytest.raises(TypeError, match=f"{argument}: expected a path"):
         make()
+
+
+def test_early_stopping_auto_mode_refuses_an_unknown_monitor_before_training():
+    # Keras 3 raises in mode 'auto' when the direction of the monitor cannot be inferred
+    # (after the first epoch); here it is refused before any weight changes.
+    model = mlp()
+    x, y = classification_data()
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"monitor='val_acc' is not a quantity this model logs \(loss, accuracy"):
+        model.fit(x, y, epochs=2, verbose=0, validation_split=0.25, callbacks=[EarlyStopping(monitor="val_acc")])
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+
+
+def test_early_stopping_auto_mode_takes_the_direction_of_the_compiled_metric():
+    model = mlp()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["precision", "mae"])
+    rising, falling = EarlyStopping(monitor="val_precision"), EarlyStopping(monitor="mae")
+    for stopper in (rising, falling):
+        stopper.set_model(model)
+        stopper.on_train_begin()
+    assert rising.maximize and not falling.maximize  # 'precision' has no 'acc' in its name
+
+
+def test_early_stopping_min_max_mode_refuses_a_monitor_missing_from_the_logs():
+    model = mlp()
+    x, y = classification_data()
+    with pytest.raises(ValueError, match=r"monitor='f1' is not in the logs of epoch 1; they hold loss, accuracy"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[EarlyStopping(monitor="f1", mode="max")])
+    # A quantity another callback adds to the logs is fine with an explicit mode.
+    add_f1 = LambdaCallback(on_epoch_end=lambda epoch, logs: logs.update(f1=0.5))
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[add_f1, EarlyStopping(monitor="f1", mode="max")])
+    assert len(history.epoch) == 2  # f1 never improves after the first epoch; patience 0
+
+
+def test_early_stopping_warns_like_keras_when_a_known_val_quantity_is_missing():
+    model = mlp()
+    x, y = classification_data()
+    with pytest.warns(UserWarning, match="`val_loss` which is not available"):
+        history = model.fit(x, y, epochs=2, verbose=0, callbacks=[EarlyStopping()])
+    assert len(history.epoch) == 2

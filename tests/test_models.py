@@ -206,8 +206,17 @@ def test_summary_lists_layers_shapes_and_parameter_counts():
     assert f'Model: "{model.name}"' in text
     assert "(None, 512)" in text and "401,920" in text and "5,130" in text
     assert "Total params: 407,050" in text and "Non-trainable params: 0" in text
-    with pytest.raises(ValueError, match="not been built"):
-        keras.Sequential([layers.Dense(3)]).summary()
+
+
+def test_summary_of_an_unbuilt_model_shows_unknown_shapes_as_keras_3_does():
+    # Keras 3 prints '?' and '0 (unbuilt)' for each layer of an unbuilt model, and zero totals.
+    model = keras.Sequential([layers.Dense(4, activation="relu", name="hidden"), layers.Dense(2, name="out")])
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [line.split() for line in lines if line.startswith(" hidden") or line.startswith(" out")]
+    assert rows == [["hidden", "(Dense)", "?", "0", "(unbuilt)"], ["out", "(Dense)", "?", "0", "(unbuilt)"]]
+    assert "Total params: 0" in lines and "Trainable params: 0" in lines
+    assert not model.built
 
 
 def test_progress_bar_on_a_log_file_prints_one_line_per_epoch():
@@ -313,3 +322,35 @@ def test_recompiling_the_outer_model_refreshes_a_nested_models_plan():
     before = inner.layers[0].get_weights()[0]
     outer.fit(x, y, verbose=0)
     assert not np.array_equal(before, inner.layers[0].get_weights()[0])
+
+
+def fixed_classifier():
+    """Predicts class 1 for every input: zero kernel, bias favouring the second output."""
+    model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(3, activation="softmax")])
+    model.set_weights([np.zeros((2, 3), "float32"), np.array([0.0, 1.0, 0.0], "float32")])
+    return model
+
+
+def test_weighted_metrics_weigh_samples_and_class_weights_as_keras_3():
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 1])
+    model = fixed_classifier()
+    model.compile(
+        optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"], weighted_metrics=["accuracy"]
+    )
+    assert model.metrics_names == ["loss", "accuracy", "weighted_accuracy"]  # Keras's name for the clash
+    logs = model.evaluate(x, y, sample_weight=np.array([1.0, 2.0, 3.0, 4.0]), return_dict=True, verbose=0)
+    # Correct on samples 1 and 3: unweighted 2/4; weighted (2 + 4) / (1 + 2 + 3 + 4).
+    assert logs["accuracy"] == pytest.approx(0.5) and logs["weighted_accuracy"] == pytest.approx(0.6)
+    # Class weights are sample weights for weighted metrics: (5 + 5) / (1 + 5 + 1 + 5), before the update.
+    history = model.fit(x, y, batch_size=4, class_weight={0: 1.0, 1: 5.0, 2: 1.0}, verbose=0)
+    assert history.history["weighted_accuracy"][0] == pytest.approx(10 / 12)
+    assert history.history["accuracy"][0] == pytest.approx(0.5)
+
+
+def test_weighted_metrics_are_checked_like_metrics():
+    model = fixed_classifier()
+    with pytest.raises(TypeError, match=r"weighted_metrics: expected a list such as \['accuracy'\]"):
+        model.compile(loss="sparse_categorical_crossentropy", weighted_metrics="accuracy")
+    shared = keras.metrics.SparseCategoricalAccuracy()
+    with pytest.raises(ValueError, match="weighted_metrics: the same metric object is also in metrics"):
+        model.compile(loss="sparse_categorical_crossentropy", metrics=[shared], weighted_metrics=[shared])

@@ -28,6 +28,13 @@ else:
         f"expected one of {', '.join(BACKENDS)}"
     )
 
+# Settings and session state live in config.py, which needs no array module.
+from kerasette.backend.config import clear_session as clear_session  # noqa: E402
+from kerasette.backend.config import epsilon as epsilon  # noqa: E402
+from kerasette.backend.config import get_uid as get_uid  # noqa: E402
+from kerasette.backend.config import image_data_format as image_data_format  # noqa: E402
+from kerasette.backend.config import set_image_data_format as set_image_data_format  # noqa: E402
+
 xp = _impl.xp
 """The array module (``numpy`` or ``cupy``) that layers, losses and optimizers use."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasette.callbacks.monitor_callback import MonitorCallback
+from kerasette.callbacks.monitor_callback import MonitorCallback, metric_direction
 from kerasette.validation import check_bool, check_int, check_number
 
 
@@ -18,7 +18,14 @@ class EarlyStopping(MonitorCallback):
         min_delta: Smallest change that counts as an improvement.
         patience: Epochs without improvement before stopping.
         verbose: 1 prints a line when stopping and when restoring weights.
-        mode: ``'min'``, ``'max'`` or ``'auto'`` (maximise names with ``acc``/``auc``).
+        mode: ``'min'``, ``'max'`` or ``'auto'``: as in Keras 3, the direction of the
+            model's own quantity (``loss`` and errors down, accuracies, AUC, precision
+            and recall up). A monitor that is not ``loss`` or a compiled metric (with or
+            without ``val_``) is refused when training begins in ``'auto'`` (Keras raises
+            after the first epoch); with ``'min'``/``'max'`` it may be a quantity another
+            callback logs, and is refused at the end of an epoch whose logs lack it (Keras
+            warns and trains on). A known ``val_`` quantity missing because there is no
+            validation that epoch only warns, as in Keras.
         baseline: Value the quantity must beat; epochs that improve on the best so
             far but not on the baseline still count towards ``patience``.
         restore_best_weights: At the end of training, restore the weights of the
@@ -63,8 +70,38 @@ class EarlyStopping(MonitorCallback):
         self.best = None
         self.best_weights = None
         self.best_epoch = 0
+        self._known_directions = None
+        compiled_metrics = getattr(self.model, "compiled_metrics", None)
+        if compiled_metrics is not None:
+            self._set_direction_from_model(compiled_metrics + getattr(self.model, "compiled_weighted_metrics", []))
+
+    def _set_direction_from_model(self, compiled_metrics) -> None:
+        known = {"loss": "down", **{metric.name: metric_direction(metric) for metric in compiled_metrics}}
+        self._known_directions = known
+        if self.mode != "auto":
+            return
+        logged = ", ".join(name for name in known)
+        name = self.monitor.removeprefix("val_")
+        if name not in known:
+            raise ValueError(
+                f"EarlyStopping: monitor={self.monitor!r} is not a quantity this model logs ({logged}, and "
+                "each with 'val_' when validating), so mode='auto' cannot tell whether it should rise or fall; "
+                "monitor one of those, or pass mode='min' or mode='max'"
+            )
+        if known[name] is None:
+            raise ValueError(
+                f"EarlyStopping: monitor={self.monitor!r} is the custom metric {name!r}, whose direction "
+                "mode='auto' cannot infer; pass mode='min' or mode='max'"
+            )
+        self.maximize = known[name] == "up"
 
     def on_epoch_end(self, epoch, logs=None):
+        known = self._known_directions
+        if known is not None and self.monitor not in (logs or {}) and self.monitor.removeprefix("val_") not in known:
+            raise ValueError(
+                f"EarlyStopping: monitor={self.monitor!r} is not in the logs of epoch {epoch + 1}; "
+                f"they hold {', '.join(logs or {}) or 'nothing'}"
+            )
         current = self._monitored_value(logs, "Early stopping")
         if current is None or epoch < self.start_from_epoch:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import warnings
 
+from kerasette import losses, metrics
 from kerasette.callbacks.callback import Callback
 from kerasette.validation import check_choice, check_number
 
@@ -13,6 +14,43 @@ def float32(value: float) -> float:
     # Keras compares monitored values as float32 tensors; rounding the same way makes
     # ties such as 0.07 - 0.01 versus 0.06 come out as they do in Keras.
     return struct.unpack("f", struct.pack("f", value))[0]
+
+
+_RISING = (
+    metrics.Accuracy,
+    metrics.BinaryAccuracy,
+    metrics.CategoricalAccuracy,
+    metrics.SparseCategoricalAccuracy,
+    metrics.TopKCategoricalAccuracy,
+    metrics.SparseTopKCategoricalAccuracy,
+    metrics.AUC,
+    metrics.Precision,
+    metrics.Recall,
+)
+
+
+def metric_direction(metric) -> str | None:
+    """``'up'`` or ``'down'`` when better values of ``metric`` rise or fall, as Keras 3's ``_direction``.
+
+    ``None`` for a custom metric, whose direction nothing tells. Keras leaves accuracy
+    functions passed as objects (``metrics=[metrics.binary_accuracy]``) without one;
+    their name tells, so they rise here.
+
+    >>> metric_direction(metrics.get('mae')), metric_direction(metrics.get(metrics.binary_accuracy))
+    ('down', 'up')
+    """
+    if isinstance(metric, _RISING):
+        return "up"
+    function = getattr(metric, "fn", None)
+    if type(metric) is metrics.MeanMetricWrapper and function is not None:
+        name = getattr(function, "__name__", "")
+        if "accuracy" in name:
+            return "up"
+        # keras.metrics.mean_squared_error and its kin are the loss functions themselves.
+        return "down" if callable(vars(losses).get(name)) else None
+    if isinstance(metric, metrics.MeanMetricWrapper | metrics.RootMeanSquaredError):
+        return "down"  # the errors and cross-entropies, all losses
+    return None
 
 
 class MonitorCallback(Callback):

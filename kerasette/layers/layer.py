@@ -16,17 +16,13 @@ copies it (``Layer.__call__`` and ``Sequential.predict`` do).
 from __future__ import annotations
 
 import functools
-import itertools
 import re
-from collections import defaultdict
 
 from kerasette import backend, constraints, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers import activity_regularization, traced_call
 from kerasette.ops import tape
 from kerasette.validation import check_bool, check_choice, check_finite_as, check_shape, host_array
-
-_name_counters: defaultdict[str, itertools.count] = defaultdict(itertools.count)
 
 
 def snake_case(name: str) -> str:
@@ -36,8 +32,8 @@ def snake_case(name: str) -> str:
 
 
 def unique_name(prefix: str) -> str:
-    """Keras-style layer names: ``dense``, ``dense_1``, ``dense_2``, ..."""
-    index = next(_name_counters[prefix])
+    """Keras-style layer names: ``dense``, ``dense_1``, ``dense_2``, ... (reset by ``backend.clear_session``)."""
+    index = backend.get_uid(prefix) - 1
     return prefix if index == 0 else f"{prefix}_{index}"
 
 

@@ -203,12 +203,11 @@ class Sequential(Trainer, Layer):
 
     # -- inspection ---------------------------------------------------------------------
     def summary(self, print_fn=None) -> None:
-        """Print a table of layers, output shapes and parameter counts, as Keras does."""
-        if not self.built:
-            raise ValueError(
-                f"summary: model '{self.name}' has not been built yet; give the first layer an "
-                "input_shape, start with Input(shape=...), or call fit/build first"
-            )
+        """Print a table of layers, output shapes and parameter counts, as Keras does.
+
+        An unbuilt layer shows ``?`` for its output shape and ``0 (unbuilt)`` parameters,
+        as in Keras 3.
+        """
         print_fn = print_fn or print
         widths = (33, 26, 12)
         rule = "_" * sum(widths)
@@ -221,7 +220,8 @@ class Sequential(Trainer, Layer):
         print_fn(row(" Layer (type)", "Output Shape", "Param #"))
         print_fn("=" * sum(widths))
         for index, layer in enumerate(self.layers):
-            print_fn(row(f" {layer.name} ({type(layer).__name__})", layer.output_shape, f"{layer.count_params():,}"))
+            shape, params = (layer.output_shape, f"{layer.count_params():,}") if layer.built else ("?", "0 (unbuilt)")
+            print_fn(row(f" {layer.name} ({type(layer).__name__})", shape, params))
             if index < len(self.layers) - 1:
                 print_fn("")
         print_fn("=" * sum(widths))

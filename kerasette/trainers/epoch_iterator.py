@@ -23,6 +23,8 @@ class EpochIterator:
     (3, [[0.0, 1.0], [2.0, 3.0], [4.0]])
     """
 
+    ran_out = False  # arrays never run out, unlike a generator (see data_adapters.Batches)
+
     def __init__(self, arrays: Arrays, batch_size: int, shuffle: bool = False):
         self.arrays = arrays
         self.batch_size = batch_size
@@ -42,6 +44,9 @@ class EpochIterator:
                     step,
                     Arrays(*(self._gather(index, array, order[start:stop]) for index, array in enumerate(self.arrays))),
                 )
+
+    def out_of_data(self) -> bool:
+        return False
 
     def _gather(self, index: int, array, indices):
         if array is None:

@@ -12,15 +12,11 @@ from __future__ import annotations
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
-from kerasette.trainers import data
+from kerasette.trainers import compiled_metrics, data, data_adapters
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.trainers.interrupts import interrupts_between_steps
 from kerasette.trainers.training_plan import TrainingPlan
 from kerasette.validation import check_bool, check_int, check_number, check_verbose
-
-
-def _check_batch_size(value) -> int:
-    return 32 if value is None else check_int("batch_size", value, 1)
 
 
 def _check_callbacks(callbacks) -> list:
@@ -43,13 +39,14 @@ class Trainer:
         self.optimizer = None
         self.loss = None
         self.compiled_metrics: list = []
+        self.compiled_weighted_metrics: list = []
         self.stop_training = False
         self.history: History | None = None
         self._metric_identifiers = None
         self._plan: TrainingPlan | None = None
 
     # -- compile ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None) -> None:
         """Choose the optimizer, loss and metrics for training.
 
         Args:
@@ -58,6 +55,8 @@ class Trainer:
                 function (``losses.binary_crossentropy``); required. A loss must reduce to one
                 number: ``reduction=None`` is refused.
             metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
+            weighted_metrics: Metrics that weigh each sample by its ``sample_weight`` (and
+                ``class_weight``); logged as ``weighted_<name>`` where a metric has the name.
         """
         if loss is None:
             raise ValueError("compile: loss is required, e.g. loss='categorical_crossentropy'; received None")
@@ -69,19 +68,13 @@ class Trainer:
                 f"loss: {type(resolved_loss).__name__} with reduction={resolved_loss.reduction!r} gives one value "
                 "per sample, and training needs one number; use reduction='sum_over_batch_size' (the mean) or 'sum'"
             )
-        if metrics is None:
-            metrics = []
-        if isinstance(metrics, (str, metrics_module.Metric)) or not isinstance(metrics, (list, tuple)):
-            raise TypeError(f"metrics: expected a list such as ['accuracy']; received {metrics!r}")
         output_shape = self.output_shape if self.built else None
-        resolved_metrics = [metrics_module.get(m, resolved_loss, output_shape) for m in metrics]
-        names = [m.name for m in resolved_metrics]
-        if len(set(names)) != len(names) or "loss" in names:
-            raise ValueError(f"metrics: names must be unique and not 'loss'; received {names}")
-        self.optimizer, self.loss, self.compiled_metrics = resolved_optimizer, resolved_loss, resolved_metrics
+        resolved = compiled_metrics.resolve(metrics, weighted_metrics, resolved_loss, output_shape)
+        self.optimizer, self.loss = resolved_optimizer, resolved_loss
+        self.compiled_metrics, self.compiled_weighted_metrics = resolved
         # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
         # resolved again once an unbuilt model learns its shape.
-        self._metric_identifiers = None if self.built else list(metrics)
+        self._metric_identifiers = None if self.built else (metrics, weighted_metrics)
         # As in Keras, changes to ``trainable`` take effect at the next compile.
         self.invalidate_training_plan()
         self._loss_tracker = metrics_module.Mean(name="loss")
@@ -95,7 +88,7 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list[str]:
-        return ["loss"] + [metric.name for metric in self.compiled_metrics]
+        return ["loss"] + [metric.name for metric in self.compiled_metrics + self.compiled_weighted_metrics]
 
     def training_plan(self) -> TrainingPlan:
         """The plan of the training step, made at the first step after compile or a change of layers."""
@@ -112,9 +105,8 @@ class Trainer:
         arrays = data.prepare(self, self.loss, x, y, sample_weight, prefix)
         self.ensure_built(arrays.features.shape)
         if y is not None and self._metric_identifiers is not None:
-            self.compiled_metrics = [
-                metrics_module.get(m, self.loss, self.output_shape) for m in self._metric_identifiers
-            ]
+            resolved = compiled_metrics.resolve(*self._metric_identifiers, self.loss, self.output_shape)
+            self.compiled_metrics, self.compiled_weighted_metrics = resolved
             self._metric_identifiers = None
         return arrays
 
@@ -134,7 +126,7 @@ class Trainer:
     # -- one step and its metrics ---------------------------------------------------------
     def _reset_metrics(self) -> None:
         self._loss_tracker.reset_state()
-        for metric in self.compiled_metrics:
+        for metric in self.compiled_metrics + self.compiled_weighted_metrics:
             metric.reset_state()
 
     def _train_step(self, batch: data.Arrays) -> None:
@@ -146,7 +138,7 @@ class Trainer:
         if plan.adds_losses:
             # As Keras: regularization and add_loss join the loss that is trained and logged.
             loss_value = loss_value + plan.added_loss(with_gradients=True)
-        self._update_metrics(loss_value, batch.targets, outputs)
+        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
         plan.backward(grad)
         # The plan's gradient buffers are rewritten every step, so the update may use them as work space.
         self.optimizer.apply_consuming_gradients(plan.gradients, plan.variables)
@@ -159,15 +151,17 @@ class Trainer:
         plan = self.training_plan()
         if plan.adds_losses:
             loss_value = loss_value + plan.added_loss(with_gradients=False)
-        self._update_metrics(loss_value, batch.targets, outputs)
+        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
 
-    def _update_metrics(self, loss_value, targets, outputs) -> None:
+    def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
         self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
         for metric in self.compiled_metrics:
             metric.update_state(targets, outputs)
+        for metric in self.compiled_weighted_metrics:
+            metric.update_state(targets, outputs, sample_weight=weights)
 
     def _trackers(self) -> list:
-        return [self._loss_tracker, *self.compiled_metrics]
+        return [self._loss_tracker, *self.compiled_metrics, *self.compiled_weighted_metrics]
 
     def _logs(self) -> dict:
         return {tracker.name: tracker.result() for tracker in self._trackers()}
@@ -195,45 +189,46 @@ class Trainer:
         class_weight: dict | None = None,
         sample_weight=None,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int = 1,
     ) -> History:
         """Train for ``epochs`` passes over ``(x, y)``; returns the :class:`History`.
 
         ``validation_split`` holds out the *last* fraction of the data, before shuffling,
-        as Keras does. Every argument is checked before the first weight update.
+        as Keras does. Every argument is checked before the first weight update. ``x`` may
+        be a generator or a :class:`~kerasette.utils.PyDataset` of ``(x, y)`` or
+        ``(x, y, sample_weight)`` batches, each checked before its step; ``steps_per_epoch``
+        and ``validation_steps`` follow Keras 3 (see :mod:`~kerasette.trainers.data_adapters`).
         """
         self._require_compiled("fit")
-        batch_size = _check_batch_size(batch_size)
         epochs = check_int("epochs", epochs, 1)
         initial_epoch = check_int("initial_epoch", initial_epoch, 0)
         if initial_epoch >= epochs:
             raise ValueError(f"initial_epoch: must be smaller than epochs={epochs}; received {initial_epoch}")
         verbose = check_verbose(verbose)
         validation_split = check_number("validation_split", validation_split, 0, 1, high_open=True)
-        validation_batch_size = (
-            batch_size
-            if validation_batch_size is None
-            else check_int("validation_batch_size", validation_batch_size, 1)
-        )
         validation_freq = check_int("validation_freq", validation_freq, 1)
         check_bool("shuffle", shuffle)
-        if y is None:
-            raise ValueError("fit: y is required (targets for x); received None")
         if validation_split and validation_data is not None:
             raise ValueError("fit: give validation_data or validation_split, not both")
         callbacks = _check_callbacks(callbacks)
-
-        training = self._prepare(x, y, sample_weight)
-        validation = None
-        if validation_split:
-            training, validation = data.split_validation(training, validation_split)
-        elif validation_data is not None:
-            validation = self._prepare_validation_data(validation_data)
-        # As in Keras, class weights weigh the training samples, not the validation ones.
-        training = data.apply_class_weight(self.loss, class_weight, training)
-
-        batches = EpochIterator(training, batch_size, shuffle)
+        batches, validation = data_adapters.fit_batches(
+            self, x, y, sample_weight, class_weight, batch_size, shuffle, epochs - initial_epoch, steps_per_epoch,
+            validation_split, validation_data,
+        )  # fmt: skip
+        if validation is not None:
+            validation = data_adapters.validation_batches(
+                self,
+                validation,
+                batch_size,
+                validation_batch_size,
+                validation_steps,
+                epochs,
+                initial_epoch,
+                validation_freq,
+            )
         self.history = History()
         callback_list = self._callback_list(
             callbacks, verbose, {"epochs": epochs, "steps": batches.steps, "in_fit": True}, history=self.history
@@ -243,6 +238,8 @@ class Trainer:
         callback_list.call("on_train_begin", None)
         with interrupts_between_steps() as raise_if_interrupted:
             for epoch in range(initial_epoch, epochs):
+                if batches.out_of_data():
+                    break
                 self._reset_metrics()
                 callback_list.call("on_epoch_begin", epoch, None)
                 for step, batch in batches:
@@ -257,13 +254,11 @@ class Trainer:
                 epoch_logs = self._logs()
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     callback_list.call("on_test_begin", None)
-                    validation_logs = self._evaluate_batches(
-                        EpochIterator(validation, validation_batch_size), callback_list
-                    )
+                    validation_logs = self._evaluate_batches(validation, callback_list)
                     callback_list.call("on_test_end", validation_logs)
                     epoch_logs.update({f"val_{name}": value for name, value in validation_logs.items()})
                 callback_list.call("on_epoch_end", epoch, epoch_logs)
-                if self.stop_training:
+                if self.stop_training or batches.ran_out:
                     break
         callback_list.call("on_train_end", None)
         return self.history
@@ -286,17 +281,19 @@ class Trainer:
         batch_size: int | None = None,
         verbose="auto",
         sample_weight=None,
+        steps: int | None = None,
         callbacks: list | None = None,
         return_dict: bool = False,
     ):
-        """Loss (and metrics) on ``(x, y)``: the loss alone without metrics, else ``[loss, *metrics]``."""
+        """Loss (and metrics) on ``(x, y)``: the loss alone without metrics, else ``[loss, *metrics]``.
+
+        ``x`` may be a generator or a PyDataset of ``(x, y)`` batches; ``steps`` evaluates
+        that many batches (all of them when None).
+        """
         self._require_compiled("evaluate")
-        batch_size = _check_batch_size(batch_size)
         verbose = check_verbose(verbose)
-        if y is None:
-            raise ValueError("evaluate: y is required (targets for x); received None")
         callbacks = _check_callbacks(callbacks)
-        batches = EpochIterator(self._prepare(x, y, sample_weight), batch_size)
+        batches = data_adapters.evaluation_batches(self, x, y, sample_weight, batch_size, steps, "evaluate")
         callback_list = self._callback_list(callbacks, verbose, {"test_steps": batches.steps})
         callback_list.call("on_test_begin", None)
         logs = self._evaluate_batches(batches, callback_list)
@@ -304,14 +301,21 @@ class Trainer:
         return self._batch_result(return_dict)
 
     # -- predict ------------------------------------------------------------------------
-    def predict(self, x, batch_size: int | None = None, verbose="auto", callbacks: list | None = None):
-        """Outputs for every sample of ``x``, as a NumPy array on every backend."""
-        batch_size = _check_batch_size(batch_size)
+    def predict(
+        self, x, batch_size: int | None = None, verbose="auto", steps: int | None = None, callbacks: list | None = None
+    ):
+        """Outputs for every sample of ``x``, as a NumPy array on every backend.
+
+        ``x`` may be a generator or a PyDataset (batches ``x`` or ``(x, ...)``); ``steps``
+        predicts that many batches (all of them when None).
+        """
         verbose = check_verbose(verbose)
         callbacks = _check_callbacks(callbacks)
-        arrays = self._prepare(x)
-        batches = EpochIterator(arrays, batch_size)
+        batches = data_adapters.evaluation_batches(self, x, None, None, batch_size, steps, "predict")
         callback_list = self._callback_list(callbacks, verbose, {"predict_steps": batches.steps})
+        if not isinstance(batches, EpochIterator):
+            return data_adapters.predict_batches(self, batches, tuple(self.output_shape[1:]), callback_list)
+        arrays, batch_size = batches.arrays, batches.batch_size
         results = backend.xp.empty((arrays.num_samples,) + tuple(self.output_shape[1:]), dtype=backend.floatx())
         callback_list.call("on_predict_begin", None)
         for step, batch in batches:

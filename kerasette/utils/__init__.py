@@ -1,5 +1,6 @@
-"""User-facing helpers, as in ``keras.utils``: ``to_categorical``, ``set_random_seed`` and
-``plot_history``."""
+"""User-facing helpers, as in ``keras.utils``: ``to_categorical``, ``set_random_seed``,
+``plot_history`` and :class:`PyDataset` (``Sequence``); ``kerasette.utils.np_utils`` is
+Keras 2's path to ``to_categorical``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import random
 import numpy as np
 
 from kerasette import backend
+from kerasette.utils.py_dataset import PyDataset, Sequence
 from kerasette.validation import check_number
+
+__all__ = ["PyDataset", "Sequence", "plot_history", "set_random_seed", "to_categorical"]
 
 
 def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
