@@ -111,3 +111,11 @@ def fused_update(name: str, arrays: tuple, scalars: tuple) -> bool:
         return False
     kernels = _impl.fused_kernels()
     return kernels is not None and kernels.run(name, arrays, scalars)
+
+
+layer_kernels = _impl.fused_layer_kernels() if use_fused_kernels else None
+"""One-launch layer and loss kernels (CuPy backend), or None: then layers run their own rules.
+
+Offers ``bias_activation(outputs, bias, name)``, ``activation_grad(grad, outputs, name)``
+and ``cross_entropy(kind, targets, probabilities, scale)``; each returns False (or None),
+having changed nothing, for arguments it has no kernel for."""

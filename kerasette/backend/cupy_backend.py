@@ -42,5 +42,14 @@ def gather_rows(array, indices, out):
 
 
 def fused_kernels():
-    """No one-pass optimizer kernels on the GPU yet: CuPy runs the array-by-array rules."""
-    return None
+    """The fused optimizer kernels (:mod:`cupy_fused`), compiled at their first call."""
+    from kerasette.backend import cupy_fused
+
+    return cupy_fused
+
+
+def fused_layer_kernels():
+    """Bias + activation, activation gradients, softmax + cross-entropy in one launch each."""
+    from kerasette.backend import cupy_fused
+
+    return cupy_fused.LAYER_KERNELS

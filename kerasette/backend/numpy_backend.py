@@ -32,3 +32,8 @@ def fused_kernels():
     from kerasette.backend import numpy_fused
 
     return numpy_fused
+
+
+def fused_layer_kernels():
+    """None: on the CPU, NumPy's in-place operations are the layer path (numba gains little there)."""
+    return None
