@@ -44,10 +44,8 @@ UPDATE_KERNELS = {name: _update_pair(name, spec) for name, spec in sources.UPDAT
 
 def run(name: str, arrays: tuple, scalars: tuple) -> bool:
     """Apply fused optimizer update ``name`` in place (``backend.fused_update``'s contract)."""
-    if name == "sgd_momentum":
-        momentum, learning_rate, nesterov = scalars
-        name, scalars = ("sgd_nesterov" if nesterov else "sgd_momentum"), (momentum, learning_rate)
-    return kernel_dispatch.run_update(UPDATE_KERNELS, name, arrays, scalars)
+    kernel_name, kernel_scalars = kernel_dispatch.kernel_for(name, scalars)
+    return kernel_dispatch.run_update(UPDATE_KERNELS, kernel_name, arrays, kernel_scalars)
 
 
 def _is_float_matrix(array) -> bool:

@@ -121,6 +121,20 @@ def active() -> HyperParameters | None:
     return _active
 
 
+def kernel_for(name: str, scalars: tuple) -> tuple[str, tuple]:
+    """The kernel name and scalars for ``backend.fused_update(name, ..., scalars)``.
+
+    Nesterov momentum is a kernel of its own rather than a flag read per element.
+
+    >>> kernel_for('sgd_momentum', (0.9, 0.01, True))
+    ('sgd_nesterov', (0.9, 0.01))
+    """
+    if name == "sgd_momentum":
+        momentum, learning_rate, nesterov = scalars
+        return ("sgd_nesterov" if nesterov else "sgd_momentum"), (momentum, learning_rate)
+    return name, scalars
+
+
 def run_update(kernels: dict, name: str, arrays: tuple, scalars: tuple) -> bool:
     """Run fused update ``name`` in place; False (nothing done) when there is no such kernel.
 
