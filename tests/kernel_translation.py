@@ -56,7 +56,11 @@ class _Pair:
         evaluate_body(self.spec.body, namespace, set(self.spec.outputs))
 
     def graph(self, gradient, hyper, *arrays):
+        from kerasette.backend import kernel_dispatch
+
         self.owner.calls.append((self.name, "graph"))
+        if isinstance(kernel_dispatch.active(), kernel_dispatch.HyperParameters):
+            return  # being captured: on a GPU nothing runs until the graph is launched
         _, _, body = self.spec.graph_params()
         namespace = {"g": gradient, "hyper": hyper, "T": arrays[0].dtype.type, **dict(zip(self.spec.outputs, arrays))}
         evaluate_body(body, namespace, set(self.spec.outputs))

@@ -95,7 +95,7 @@ class CudaGraphTrainStep:
         self._pool = _capture_pool(cupy)
         self._stream = cupy.cuda.Stream(non_blocking=True)
         self._inputs = None  # fixed buffers: features, targets, weights
-        self._kept: list = []  # arrays the graph writes, kept allocated while it lives
+        self._kept: list = []  # (layer, its buffers at capture): arrays the graph writes
 
     # -- the step ------------------------------------------------------------------------
     def __call__(self, batch) -> None:
@@ -175,7 +175,9 @@ class CudaGraphTrainStep:
         self.graph, self._outputs, self._loss_value = graph, outputs, loss_value
         self.captures += 1
         self._fingerprint = self._watched()
-        self._kept = [array for layer in plan.layers for array in layer._buffers.values()]
+        # The layers' buffers at capture, which the graph goes on writing even if a layer
+        # replaces them (a shorter batch, an evaluation): kept so that they stay allocated.
+        self._kept = [(layer, dict(layer._buffers)) for layer in plan.layers]
 
     def _forward_backward_update(self, plan):
         """Trainer._train_step without the metrics, on the fixed input buffers."""
