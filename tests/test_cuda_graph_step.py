@@ -247,6 +247,18 @@ def test_models_that_cannot_be_graphed_are_named_and_train_eagerly(graphs, layer
     assert cuda_graph_step.train_step_for(model, 16) == model._train_step
 
 
+def test_the_seed_network_built_from_an_input_can_be_graphed():
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert cuda_graph_step.ineligibility(model) is None
+
+
 def test_the_switches(monkeypatch):
     model = small_model("rmsprop")
     assert not cuda_graph_step.graphs_requested(model)  # the NumPy backend

@@ -34,7 +34,7 @@ from kerasette.backend import kernel_dispatch
 # Layers whose training forward and backward launch kernels only (no host reads, no
 # random state, no allocation that outlives the step but for Layer.buffer). Others are
 # left eager until verified on a GPU.
-CAPTURE_SAFE_LAYERS = (layers.Dense, layers.Flatten, layers.Activation, layers.Softmax)
+CAPTURE_SAFE_LAYERS = (layers.InputLayer, layers.Dense, layers.Flatten, layers.Activation, layers.Softmax)
 CAPTURE_SAFE_LOSSES = (
     losses.SparseCategoricalCrossentropy,
     losses.CategoricalCrossentropy,
