@@ -85,10 +85,20 @@ class FakeStream:
         self._arrays = [*model.weights, *(s for slot in model.optimizer.slots for s in slot.values())]
         self._saved = [array.copy() for array in self._arrays]
 
+    def synchronize(self):
+        pass
+
     def end_capture(self):
         for array, saved in zip(self._arrays, self._saved):
             array[...] = saved
         return FakeGraph(FakeStream.steps)
+
+
+class DeviceArray(np.ndarray):
+    """NumPy standing in for a CuPy array, with CuPy's ``set`` (a copy from the host)."""
+
+    def set(self, host, stream=None):
+        self[...] = host
 
 
 def fake_cupy():
@@ -97,9 +107,10 @@ def fake_cupy():
         using_allocator=lambda malloc: contextlib.nullcontext(),
         MemoryPool=lambda: types.SimpleNamespace(malloc=None),
         Device=lambda: types.SimpleNamespace(id=0),
-        get_current_stream=lambda: None,
+        get_current_stream=lambda: FakeStream(),
     )
-    return types.SimpleNamespace(cuda=cuda, empty_like=np.empty_like, zeros=np.zeros)
+    zeros = lambda shape, dtype: np.zeros(shape, dtype).view(DeviceArray)  # noqa: E731
+    return types.SimpleNamespace(cuda=cuda, empty_like=np.empty_like, zeros=zeros)
 
 
 @pytest.fixture

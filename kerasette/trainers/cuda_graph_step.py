@@ -134,8 +134,13 @@ class CudaGraphTrainStep:
 
     def _warm_up_or_capture(self, batch) -> None:
         if self._warm_steps < WARM_UP_STEPS:
-            with self.cupy.cuda.using_allocator(self._pool.malloc):
+            # On the capture stream, as PyTorch warms up before capture: libraries that set
+            # up per stream (cuBLAS) do so now, not while capturing. Two host waits, once.
+            current = self.cupy.cuda.get_current_stream()
+            current.synchronize()
+            with self.cupy.cuda.using_allocator(self._pool.malloc), self._stream:
                 self.trainer._train_step(batch)
+            self._stream.synchronize()
             self._warm_steps += 1
             self.eager_steps += 1
             return
