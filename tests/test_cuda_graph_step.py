@@ -9,7 +9,6 @@ graphed fit must train exactly as an eager one. The real thing is ``test_gpu_gra
 """
 
 import contextlib
-import sys
 import types
 import warnings
 
@@ -124,7 +123,7 @@ def graphs(monkeypatch):
     monkeypatch.setattr(backend._impl, "fused_kernels", lambda: types.SimpleNamespace(run=run))
     monkeypatch.setattr(backend, "use_fused_kernels", True)
     monkeypatch.setattr(cuda_graph_step, "graphs_requested", lambda trainer: trainer.jit_compile is not False)
-    monkeypatch.setitem(sys.modules, "cupy", fake_cupy())
+    monkeypatch.setattr(cuda_graph_step, "cuda_array_module", fake_cupy)
     FakeStream.steps, FakeStream.fail_with = [], None
     original = cuda_graph_step.train_step_for
 

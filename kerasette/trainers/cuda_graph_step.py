@@ -70,7 +70,12 @@ def train_step_for(trainer, batch_size: int):
     """The step ``fit`` calls per batch: ``trainer._train_step``, or a :class:`CudaGraphTrainStep`."""
     if not graphs_requested(trainer) or ineligibility(trainer) is not None:
         return trainer._train_step
-    return CudaGraphTrainStep(trainer, batch_size)
+    return CudaGraphTrainStep(trainer, batch_size, cuda_array_module())
+
+
+def cuda_array_module():
+    """CuPy, as the backend's array module (the CPU tests put a stand-in here)."""
+    return backend.xp
 
 
 class CudaGraphTrainStep:
@@ -79,13 +84,12 @@ class CudaGraphTrainStep:
     Args:
         trainer: The compiled, built model being fitted.
         batch_size: The size of a full batch; other batches run eagerly.
-        cupy: The CuPy module (a stand-in in CPU tests).
+        cupy: The CuPy module; by default the backend's array module (a stand-in in CPU tests).
     """
 
     def __init__(self, trainer, batch_size: int, cupy=None):
-        if cupy is None:
-            import cupy
-        self.cupy = cupy
+        # The backend's array module is CuPy here; its ``cuda`` namespace has streams and pools.
+        self.cupy = cupy = backend.xp if cupy is None else cupy
         self.trainer = trainer
         self.batch_size = batch_size
         self.graph = None
