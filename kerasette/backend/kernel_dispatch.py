@@ -66,7 +66,7 @@ class HyperParameters:
     def _active(self, mode: str):
         global _active
         if _active is not None:
-            raise GraphCaptureRefused("a graph is already being captured or recorded on this thread")
+            raise GraphCaptureRefused("a graph is already being captured or recorded (one at a time per process)")
         self.mode, _active = mode, self
         try:
             yield
@@ -117,7 +117,7 @@ _active: HyperParameters | None = None
 
 
 def active() -> HyperParameters | None:
-    """The :class:`HyperParameters` being captured or recorded on this thread, or None (eager)."""
+    """The :class:`HyperParameters` being captured or recorded (one at a time per process), or None (eager)."""
     return _active
 
 
