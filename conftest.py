@@ -9,7 +9,9 @@ import pytest
 from kerasette import backend, utils
 
 # Modules of optional parts fail to import by design where their package is missing.
-collect_ignore = [] if backend.name == "cupy" else ["kerasette/backend/cupy_backend.py"]
+collect_ignore = (
+    [] if backend.name == "cupy" else ["kerasette/backend/cupy_backend.py", "kerasette/backend/cupy_fused.py"]
+)
 if importlib.util.find_spec("numba") is None:
     collect_ignore.append("kerasette/backend/numpy_fused.py")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kerasette"
-OPTIONAL = {"kerasette.backend.cupy_backend"}  # needs CuPy and a GPU
+OPTIONAL = {"kerasette.backend.cupy_backend", "kerasette.backend.cupy_fused"}  # need CuPy and a GPU
 UPWARD_FROM_LAYERS = ("kerasette.models", "kerasette.trainers", "kerasette.callbacks", "kerasette.saving")
 MAX_MODULE_LINES = 400
 MAX_SEQUENTIAL_LINES = 300

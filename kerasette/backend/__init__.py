@@ -129,3 +129,11 @@ def window_kernels():
     """The compiled convolution and max-pooling loops of this backend (``numpy_windows``),
     or None where it has none or ``KERASETTE_FUSED=0``; layers then use array operations."""
     return _impl.window_kernels() if use_fused_kernels else None
+
+
+layer_kernels = _impl.fused_layer_kernels() if use_fused_kernels else None
+"""One-launch layer and loss kernels (CuPy backend), or None: then layers run their own rules.
+
+Offers ``bias_activation(outputs, bias, name)``, ``activation_grad(grad, outputs, name)``
+and ``cross_entropy(kind, targets, probabilities, scale)``; each returns False (or None),
+having changed nothing, for arguments it has no kernel for."""

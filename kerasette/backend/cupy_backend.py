@@ -42,8 +42,10 @@ def gather_rows(array, indices, out):
 
 
 def fused_kernels():
-    """No one-pass optimizer kernels on the GPU yet: CuPy runs the array-by-array rules."""
-    return None
+    """The fused optimizer kernels (:mod:`cupy_fused`), compiled at their first call."""
+    from kerasette.backend import cupy_fused
+
+    return cupy_fused
 
 
 def scatter_add(target, key, values):
@@ -56,3 +58,10 @@ def scatter_add(target, key, values):
 def window_kernels():
     """No compiled window loops on the GPU: layers use their im2col/col2im formulation."""
     return None
+
+
+def fused_layer_kernels():
+    """Bias + activation, activation gradients, softmax + cross-entropy in one launch each."""
+    from kerasette.backend import cupy_fused
+
+    return cupy_fused.LAYER_KERNELS

@@ -47,3 +47,8 @@ def window_kernels():
     from kerasette.backend import numpy_windows
 
     return numpy_windows
+
+
+def fused_layer_kernels():
+    """None: on the CPU, NumPy's in-place operations are the layer path (numba gains little there)."""
+    return None

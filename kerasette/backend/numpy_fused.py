@@ -51,16 +51,17 @@ KERNELS = {"rmsprop": _rmsprop, "adam": _adam, "sgd_momentum": _sgd_momentum}
 
 
 def run(name: str, arrays: tuple, scalars: tuple) -> bool:
-    """Run kernel ``name`` in place; False (nothing done) unless every array is contiguous.
+    """Run kernel ``name`` in place; False (nothing done) unless it exists and every array is contiguous.
 
     ``arrays`` come first (the variable, its gradient, its slots), all of one dtype;
     ``scalars`` are cast to that dtype, as NumPy casts Python floats combined with arrays.
     """
+    kernel = KERNELS.get(name)
     dtype = arrays[0].dtype
-    if not all(array.flags.c_contiguous and array.dtype == dtype for array in arrays):
+    if kernel is None or not all(array.flags.c_contiguous and array.dtype == dtype for array in arrays):
         return False
     cast = dtype.type
-    KERNELS[name](
+    kernel(
         *(array.reshape(-1) for array in arrays),
         *(value if isinstance(value, bool) else cast(value) for value in scalars),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasette import activations, constraints, initializers, regularizers
+from kerasette import activations, backend, constraints, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
@@ -100,9 +100,17 @@ class Dense(Layer):
         flat_inputs = inputs.reshape(-1, inputs.shape[-1])
         outputs = self.buffer("outputs", (flat_inputs.shape[0], self.units))
         xp.matmul(flat_inputs, self.params["kernel"], out=outputs)
-        if self.use_bias:
-            outputs += self.params["bias"]
         activation = self._activation
+        # On the GPU, bias and activation in one launch (backend.layer_kernels is None on the CPU).
+        fused = (
+            backend.layer_kernels is not None
+            and self.use_bias
+            and activation.has_default_params
+            and not activation.needs_inputs
+            and backend.layer_kernels.bias_activation(outputs, self.params["bias"], activation.name)
+        )
+        if self.use_bias and not fused:
+            outputs += self.params["bias"]
         if training:
             self._inputs, self._outputs = flat_inputs, outputs
             # Only activations whose derivative the output does not determine (gelu, silu)
@@ -111,7 +119,8 @@ class Dense(Layer):
                 self._pre_activations = self.buffer("pre_activations", outputs.shape, outputs.dtype)
                 self._pre_activations[...] = outputs
             self._trained_activation = activation
-        activation.apply_inplace(outputs)
+        if not fused:
+            activation.apply_inplace(outputs)
         return outputs.reshape(inputs.shape[:-1] + (self.units,))
 
     def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
@@ -121,7 +130,11 @@ class Dense(Layer):
             activation = self._trained_activation
             if activation.needs_inputs:
                 grad = activation.grad_inplace(grad, self._outputs, self._pre_activations)
-            else:
+            elif not (
+                backend.layer_kernels is not None
+                and activation.has_default_params
+                and backend.layer_kernels.activation_grad(grad, self._outputs, activation.name)
+            ):
                 grad = activation.grad_inplace(grad, self._outputs)
         # Always fresh: which weights the optimizer applies is the model's training plan,
         # fixed at compile, not this layer's trainable flag at this moment.

@@ -37,6 +37,24 @@ def _probabilities_gradient(y_true, y_pred):
     return (grad_normalised - (grad_normalised * normalised).sum(axis=-1, keepdims=True)) / total
 
 
+def _fused_value_and_gradient(loss: Loss, kind: str, y_true, y_pred, sample_weight, through_softmax: bool):
+    """Loss value and logits gradient after a softmax in one launch on the GPU, or None.
+
+    The common case only (no sample weights, the mean over the batch); anything else, and
+    every case on the CPU, takes :meth:`Loss.value_and_gradient`.
+    """
+    kernels = backend.layer_kernels
+    if kernels is None or not through_softmax or sample_weight is not None or y_pred.ndim != 2:
+        return None
+    if loss.reduction not in ("sum_over_batch_size", "mean"):
+        return None
+    fused = kernels.cross_entropy(kind, y_true, y_pred, 1.0 / y_pred.shape[0])
+    if fused is None:
+        return None
+    values, grad = fused
+    return values.sum() / values.size, grad
+
+
 class CategoricalCrossentropy(Loss):
     """Cross-entropy between one-hot (or soft) targets and predicted class probabilities.
 
@@ -112,6 +130,12 @@ class CategoricalCrossentropy(Loss):
     def logits_gradient(self, y_true, probabilities):
         y_true = self.smoothed(y_true)
         return probabilities * y_true.sum(axis=-1, keepdims=True) - y_true
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None, through_softmax: bool = False):
+        fused = None
+        if not self.label_smoothing:
+            fused = _fused_value_and_gradient(self, "categorical", y_true, y_pred, sample_weight, through_softmax)
+        return fused or super().value_and_gradient(y_true, y_pred, sample_weight, through_softmax)
 
     def get_config(self):
         return {
@@ -222,6 +246,12 @@ class SparseCategoricalCrossentropy(Loss):
 
     def logits_gradient(self, y_true, probabilities):
         return probabilities - self._one_hot(y_true, probabilities)
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None, through_softmax: bool = False):
+        fused = None
+        if self.ignore_class is None:
+            fused = _fused_value_and_gradient(self, "sparse", y_true, y_pred, sample_weight, through_softmax)
+        return fused or super().value_and_gradient(y_true, y_pred, sample_weight, through_softmax)
 
     def get_config(self):
         return {

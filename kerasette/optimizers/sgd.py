@@ -54,6 +54,9 @@ class SGD(Optimizer):
         ):
             return
         if self.momentum == 0:
+            # One kernel on the GPU; NumPy's two in-place operations are already one pass each.
+            if backend.fused_update("sgd", (variable, gradient), (lr,)):
+                return
             gradient *= lr
             variable -= gradient
             return

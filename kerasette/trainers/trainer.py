@@ -12,7 +12,7 @@ from __future__ import annotations
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
-from kerasette.trainers import compiled_metrics, data, data_adapters
+from kerasette.trainers import compiled_metrics, cuda_graph_step, data, data_adapters
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.trainers.interrupts import interrupts_between_steps
 from kerasette.trainers.training_plan import TrainingPlan
@@ -46,7 +46,7 @@ class Trainer:
         self._plan: TrainingPlan | None = None
 
     # -- compile ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, jit_compile="auto") -> None:
         """Choose the optimizer, loss and metrics for training.
 
         Args:
@@ -57,7 +57,12 @@ class Trainer:
             metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
             weighted_metrics: Metrics that weigh each sample by its ``sample_weight`` (and
                 ``class_weight``); logged as ``weighted_<name>`` where a metric has the name.
+            jit_compile: ``False`` trains step by step even where the CuPy backend could
+                replay the step as a CUDA graph; ``'auto'`` or ``True`` allows it (see
+                :mod:`~kerasette.trainers.cuda_graph_step`). No effect on the CPU.
         """
+        if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
+            raise ValueError(f"jit_compile: expected 'auto', True or False; received {jit_compile!r}")
         if loss is None:
             raise ValueError("compile: loss is required, e.g. loss='categorical_crossentropy'; received None")
         resolved_optimizer = optimizers.get(optimizer)
@@ -72,6 +77,7 @@ class Trainer:
         resolved = compiled_metrics.resolve(metrics, weighted_metrics, resolved_loss, output_shape)
         self.optimizer, self.loss = resolved_optimizer, resolved_loss
         self.compiled_metrics, self.compiled_weighted_metrics = resolved
+        self.jit_compile = jit_compile
         # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
         # resolved again once an unbuilt model learns its shape.
         self._metric_identifiers = None if self.built else (metrics, weighted_metrics)
@@ -234,6 +240,7 @@ class Trainer:
             callbacks, verbose, {"epochs": epochs, "steps": batches.steps, "in_fit": True}, history=self.history
         )
         self.training_plan()
+        train_step = cuda_graph_step.train_step_for(self, batch_size)
         self.stop_training = False
         callback_list.call("on_train_begin", None)
         with interrupts_between_steps() as raise_if_interrupted:
@@ -245,7 +252,7 @@ class Trainer:
                 for step, batch in batches:
                     if callback_list.on_train_batch_begin is not None:
                         callback_list.on_train_batch_begin(step, None)
-                    self._train_step(batch)
+                    train_step(batch)
                     raise_if_interrupted()
                     if callback_list.on_train_batch_end is not None:
                         callback_list.on_train_batch_end(step, LazyLogs(self._trackers()))
