@@ -36,7 +36,7 @@ class HyperParameters:
     >>> hyper = HyperParameters(np, calls=1)
     >>> with hyper.capturing():
     ...     row = hyper.row_for_capture('sgd', (0.5,))
-    >>> hyper.finished(), hyper.host[0, 0]
+    >>> hyper.finished(), float(hyper.host[0, 0])
     (True, 0.5)
     """
 
