@@ -249,6 +249,8 @@ def test_replaced_weights_are_captured_again(graphs):
         (lambda: [keras.layers.Dense(4, input_shape=(6,)), keras.layers.Dropout(0.5)], "rmsprop", "Dropout"),
         (None, keras.optimizers.SGD(clipnorm=1.0), "clipping"),
         (None, keras.optimizers.Adam(weight_decay=0.01), "weight decay"),
+        (lambda: [keras.layers.Dense(4, input_shape=(6,), kernel_regularizer="l2")], "rmsprop", "regularization"),
+        (lambda: [keras.layers.Dense(4, input_shape=(6,), kernel_constraint="non_neg")], "rmsprop", "constraints"),
     ],
 )
 def test_models_that_cannot_be_graphed_are_named_and_train_eagerly(graphs, layers, optimizer, reason):
@@ -344,3 +346,17 @@ def test_no_warning_when_graphs_are_simply_off():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(*data(), batch_size=16, epochs=1, verbose=0)
+
+
+def test_weighted_metrics_see_the_sample_weights_of_a_graphed_step(graphs):
+    x, y = data()
+    weights = np.random.default_rng(1).random(len(x)).astype("float32")
+    histories = []
+    for jit_compile in (True, False):
+        model = small_model("rmsprop")
+        model.compile("rmsprop", "sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+        model.jit_compile = jit_compile
+        history = model.fit(x, y, sample_weight=weights, batch_size=16, epochs=2, verbose=0)
+        histories.append(history.history)
+    assert FakeStream.steps[-1].graph_steps > 0
+    assert histories[0] == histories[1]

@@ -31,13 +31,22 @@ from kerasette.layers.zero_padding import ZeroPadding2D
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
 
+# Keras's other public names for the same classes (configs still name the class itself).
+Convolution1D, Convolution2D = Conv1D, Conv2D
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
+
 __all__ = [
     "Activation",
     "AveragePooling1D",
     "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
     "BatchNormalization",
     "Conv1D",
     "Conv2D",
+    "Convolution1D",
+    "Convolution2D",
     "Dense",
     "Dropout",
     "ELU",
@@ -45,12 +54,16 @@ __all__ = [
     "Flatten",
     "GaussianNoise",
     "GlobalAveragePooling2D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
     "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "MaxPool1D",
+    "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
     "Normalization",

@@ -63,6 +63,10 @@ def ineligibility(trainer) -> str | None:
         return f"loss {type(loss).__name__} is not known to be capture-safe"
     if optimizer.weight_decay or optimizer.clipnorm or optimizer.clipvalue or optimizer.global_clipnorm:
         return "weight decay and gradient clipping read or bake in host values"
+    plan = trainer.training_plan()
+    if plan.adds_losses or plan.constraints:
+        # _forward_backward_update mirrors the plain step; these run in Trainer._train_step only.
+        return "regularization losses, add_loss and constraints are not part of the captured step"
     return None
 
 
@@ -134,7 +138,7 @@ class CudaGraphTrainStep:
         self.graph.launch(stream)
         self.graph_steps += 1
         # Metrics keep no fixed buffers, so they are updated eagerly, after the graph, from its outputs.
-        self.trainer._update_metrics(self._loss_value, self._inputs[1], self._outputs)
+        self.trainer._update_metrics(self._loss_value, self._inputs[1], self._outputs, self._inputs[2])
 
     def _warm_up_or_capture(self, batch) -> None:
         if self._warm_steps < WARM_UP_STEPS:
