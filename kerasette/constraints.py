@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from kerasette import registry
 from kerasette.backend import xp
-from kerasette.registry import deserialize, register_builtins
-from kerasette.validation import check_number, unknown_name_error
+from kerasette.registry import register_builtins
+from kerasette.validation import check_number
 
 #: Keras's ``backend.epsilon()``, which the norm constraints add to the norm they divide by
 EPSILON = 1e-7
@@ -118,26 +118,9 @@ def get(identifier):
     >>> type(get('non_neg')).__name__, get(None) is None
     ('NonNeg', True)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    if isinstance(identifier, str):
-        # A function of the user's own, registered with register_keras_serializable.
-        found = registry.get_registered_object(identifier)
-        if callable(found) and not isinstance(found, type):
-            return found
-    if isinstance(identifier, (str, dict)):
-        return deserialize("constraint", "constraint", identifier, Constraint)
-    if callable(identifier):
-        return identifier
-    raise unknown_name_error("constraint", identifier, registry.builtin_names("constraint"))
+    return registry.get_callable_object("constraint", identifier, Constraint)
 
 
 def serialize(constraint):
     """None, or ``{'class_name': ..., 'config': ...}`` that :func:`get` turns back into an equal one."""
-    if constraint is None:
-        return None
-    if not hasattr(constraint, "get_config"):
-        return registry.get_registered_name(constraint)
-    return registry.serialize(constraint)
+    return registry.serialize_callable_object(constraint)

@@ -227,3 +227,30 @@ def deserialize(
 def serialize(instance) -> dict:
     """``{'class_name': ..., 'config': ...}``, which :func:`deserialize` turns back into an equal object."""
     return {"class_name": get_registered_name(type(instance)), "config": instance.get_config()}
+
+
+def get_callable_object(kind: str, identifier, base: type):
+    """A ``base`` (a regularizer, a constraint) from None, a name, a config, an object, a class
+    or a plain function (a user's own, or one registered with :func:`register_keras_serializable`)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, type) and issubclass(identifier, base):
+        return identifier()
+    if isinstance(identifier, str):
+        found = get_registered_object(identifier)
+        if callable(found) and not isinstance(found, type):
+            return found
+    if isinstance(identifier, (str, dict)):
+        return deserialize(kind, kind, identifier, base)
+    if callable(identifier):
+        return identifier
+    raise unknown_name_error(kind, identifier, builtin_names(kind))
+
+
+def serialize_callable_object(obj):
+    """None, a registered function's name, or ``{'class_name', 'config'}`` for an object."""
+    if obj is None:
+        return None
+    if not hasattr(obj, "get_config"):
+        return get_registered_name(obj)
+    return serialize(obj)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from kerasette import registry
 from kerasette.backend import xp
 from kerasette.ops import tape
-from kerasette.registry import deserialize, register_builtins
-from kerasette.validation import check_number, unknown_name_error
+from kerasette.registry import register_builtins
+from kerasette.validation import check_number
 
 
 class Regularizer:
@@ -122,29 +122,12 @@ def get(identifier):
     >>> get('l2').l2, get(None) is None
     (0.01, True)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    if isinstance(identifier, str):
-        # A function of the user's own, registered with register_keras_serializable.
-        found = registry.get_registered_object(identifier)
-        if callable(found) and not isinstance(found, type):
-            return found
-    if isinstance(identifier, (str, dict)):
-        return deserialize("regularizer", "regularizer", identifier, Regularizer)
-    if callable(identifier):
-        return identifier
-    raise unknown_name_error("regularizer", identifier, registry.builtin_names("regularizer"))
+    return registry.get_callable_object("regularizer", identifier, Regularizer)
 
 
 def serialize(regularizer):
     """None, or ``{'class_name': ..., 'config': ...}`` that :func:`get` turns back into an equal one."""
-    if regularizer is None:
-        return None
-    if not hasattr(regularizer, "get_config"):
-        return registry.get_registered_name(regularizer)
-    return registry.serialize(regularizer)
+    return registry.serialize_callable_object(regularizer)
 
 
 def value_and_gradient(regularizer, x):
