@@ -162,12 +162,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=3, help="per run; the first is a warm-up")
     parser.add_argument("--train-samples", type=int, default=None)
+    parser.add_argument("--frameworks", default="kerasette,torch,keras", help="comma-separated; keras where installed")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.epochs, args.train_samples)
         return
-    frameworks = ["kerasette", "torch"] + (["keras"] if importlib.util.find_spec("keras") else [])
+    frameworks = [name for name in args.frameworks.split(",") if name != "keras" or importlib.util.find_spec("keras")]
+    if "kerasette" not in frameworks:
+        parser.error(f"--frameworks: expected a list that includes kerasette; received {args.frameworks!r}")
     runs = {framework: [] for framework in frameworks}
     for round_number in range(args.rounds):
         for framework in frameworks:
