@@ -260,3 +260,17 @@ def test_gpu_matches_numpy(data_format):
         np.testing.assert_allclose(host(layer.forward(x, training=True)), reduce(inputs, axis=axes), rtol=1e-6)
         grad = host(layer.backward(backend.to_device(np.ones((2, 2), "float32"), "float32")))
         np.testing.assert_allclose(grad.sum(axis=axes), np.ones((2, 2)), rtol=1e-6)
+
+
+def test_summary_keeps_its_columns_for_long_layer_names():
+    from kerasette import Input, Sequential
+    from kerasette.layers import BatchNormalization, Dense, GlobalAveragePooling2D
+
+    model = Sequential([Input((4, 4, 2)), BatchNormalization(), GlobalAveragePooling2D(), Dense(3)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [line for line in lines if "(None" in line]
+    assert len(rows) == 3
+    # Every output shape starts in the same column, after at least one space.
+    starts = {row.index("(None") for row in rows}
+    assert len(starts) == 1 and all(row[row.index("(None") - 1] == " " for row in rows)

@@ -209,7 +209,9 @@ class Sequential(Trainer, Layer):
         as in Keras 3.
         """
         print_fn = print_fn or print
-        widths = (33, 26, 12)
+        names = [f" {layer.name} ({type(layer).__name__})" for layer in self.layers]
+        # Keras's widths, the first widened so that a long name (BatchNormalization) keeps its column.
+        widths = (max([33, *(len(name) + 1 for name in names)]), 26, 12)
         rule = "_" * sum(widths)
 
         def row(*cells):
@@ -221,7 +223,7 @@ class Sequential(Trainer, Layer):
         print_fn("=" * sum(widths))
         for index, layer in enumerate(self.layers):
             shape, params = (layer.output_shape, f"{layer.count_params():,}") if layer.built else ("?", "0 (unbuilt)")
-            print_fn(row(f" {layer.name} ({type(layer).__name__})", shape, params))
+            print_fn(row(names[index], shape, params))
             if index < len(self.layers) - 1:
                 print_fn("")
         print_fn("=" * sum(widths))
