@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kerasette import backend
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_int, check_number
+from kerasette.layers.seed_generator import SeedGenerator
+from kerasette.validation import check_number
 
 
 class Dropout(Layer):
@@ -24,17 +24,8 @@ class Dropout(Layer):
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_number("rate", rate, 0, 1, high_open=True)
-        if seed is not None:
-            check_int("seed", seed, 0)
+        self._random = SeedGenerator(seed)
         self.seed = seed
-        self._rng = None
-
-    def _generator(self):
-        if self.seed is None:
-            return backend.device_rng()
-        if self._rng is None:
-            self._rng = xp.random.default_rng(self.seed)
-        return self._rng
 
     def forward(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -42,7 +33,7 @@ class Dropout(Layer):
             return inputs
         uniform = self.buffer("uniform", inputs.shape)
         # The size must be given: CuPy's random(out=...) alone draws one value for all.
-        self._generator().random(inputs.shape, dtype=uniform.dtype, out=uniform)
+        self._random.generator().random(inputs.shape, dtype=uniform.dtype, out=uniform)
         # The mask holds 0 or 1/(1-rate), so backward is one multiplication.
         mask = self.buffer("mask", inputs.shape)
         xp.greater_equal(uniform, self.rate, out=mask)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kerasette import backend
-from kerasette.backend import xp
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_int, check_number
+from kerasette.layers.seed_generator import SeedGenerator
+from kerasette.validation import check_number
 
 
 class GaussianNoise(Layer):
@@ -28,24 +27,15 @@ class GaussianNoise(Layer):
     def __init__(self, stddev: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.stddev = check_number("stddev", stddev, 0, 1)
-        if seed is not None:
-            check_int("seed", seed, 0)
+        self._random = SeedGenerator(seed)
         self.seed = seed
-        self._rng = None
-
-    def _generator(self):
-        if self.seed is None:
-            return backend.device_rng()
-        if self._rng is None:
-            self._rng = xp.random.default_rng(self.seed)
-        return self._rng
 
     def forward(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
         outputs = self.buffer("outputs", inputs.shape, inputs.dtype)
         # The size must be given: CuPy's standard_normal(out=...) alone draws one value for all.
-        self._generator().standard_normal(inputs.shape, dtype=outputs.dtype, out=outputs)
+        self._random.generator().standard_normal(inputs.shape, dtype=outputs.dtype, out=outputs)
         outputs *= self.stddev
         outputs += inputs
         return outputs
