@@ -59,8 +59,33 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({arguments})"
 
 
+class _PeriodDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: their arguments, their checks, their
+    config, and the progress ``step / decay_steps`` (floored with ``staircase``)."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        self.initial_learning_rate = check_number("initial_learning_rate", initial_learning_rate, 0)
+        self.decay_steps = check_number("decay_steps", decay_steps, 0, low_open=True)
+        self.decay_rate = check_number("decay_rate", decay_rate, 0)
+        self.staircase = check_bool("staircase", staircase)
+        self.name = _check_name(name)
+
+    def _progress(self, step) -> float:
+        progress = _check_step(step) / self.decay_steps
+        return math.floor(progress) if self.staircase else progress
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
 @registry.builtin(KIND)
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_PeriodDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     Args:
@@ -77,26 +102,11 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
-        self.initial_learning_rate = check_number("initial_learning_rate", initial_learning_rate, 0)
-        self.decay_steps = check_number("decay_steps", decay_steps, 0, low_open=True)
-        self.decay_rate = check_number("decay_rate", decay_rate, 0)
-        self.staircase = check_bool("staircase", staircase)
-        self.name = _check_name(name)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step) -> float:
-        progress = _check_step(step) / self.decay_steps
-        if self.staircase:
-            progress = math.floor(progress)
+        progress = self._progress(step)
         return self.initial_learning_rate * self.decay_rate**progress
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 @registry.builtin(KIND)
@@ -199,7 +209,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @registry.builtin(KIND)
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_PeriodDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     Args:
@@ -216,26 +226,11 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate = check_number("initial_learning_rate", initial_learning_rate, 0)
-        self.decay_steps = check_number("decay_steps", decay_steps, 0, low_open=True)
-        self.decay_rate = check_number("decay_rate", decay_rate, 0)
-        self.staircase = check_bool("staircase", staircase)
-        self.name = _check_name(name)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step) -> float:
-        progress = _check_step(step) / self.decay_steps
-        if self.staircase:
-            progress = math.floor(progress)
+        progress = self._progress(step)
         return self.initial_learning_rate / (1 + self.decay_rate * progress)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 @registry.builtin(KIND)
