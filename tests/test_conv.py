@@ -129,13 +129,41 @@ def test_conv1d_gradients(window_path, float64, data_format, padding, strides, d
     assert params["kernel"].shape == (3, 2, 3)
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "gelu", "softmax"])
-def test_conv2d_fused_activation_gradients(window_path, float64, activation):
+# Softmax runs along the last axis, which channels-first puts on the width: a per-channel
+# bias then cancels out of it and its gradient is zero, so that case has no check.
+ACTIVATION_CASES = [
+    (activation, use_bias, data_format)
+    for activation in ("relu", "linear", "tanh", "gelu", "softmax")
+    for use_bias in (False, True)
+    for data_format in ("channels_last", "channels_first")
+    if not (activation == "softmax" and use_bias and data_format == "channels_first")
+]
+
+
+@pytest.mark.parametrize("activation, use_bias, data_format", ACTIVATION_CASES)
+def test_conv2d_activation_gradients(window_path, float64, activation, use_bias, data_format):
+    # relu and linear with a bias take the compiled bias-and-activation passes; the
+    # others (and no bias) the activation's own rules.
     rng = np.random.default_rng(7)
-    layer = Conv2D(3, 2, padding="same", activation=activation, use_bias=False)
+    layer = Conv2D(
+        3,
+        2,
+        padding="same",
+        activation=activation,
+        use_bias=use_bias,
+        data_format=data_format,
+        bias_initializer="random_normal",
+    )
     inputs = rng.uniform(0.1, 1.0, (2, 4, 3, 2)) * rng.choice([-1.0, 1.0], (2, 4, 3, 2))
     _, params = check_layer(layer, inputs, rng)
-    assert set(params) == {"kernel"}
+    assert set(params) == ({"kernel", "bias"} if use_bias else {"kernel"})
+
+
+def test_conv2d_relu_keeps_nan_as_numpy_maximum_does(window_path):
+    layer = Conv2D(2, 1, activation="relu", kernel_initializer="ones", bias_initializer="zeros")
+    inputs = np.array([np.nan, -1.0, 2.0], dtype="float32").reshape(1, 1, 3, 1)
+    outputs = backend.to_numpy(layer(inputs))[0, 0]
+    np.testing.assert_array_equal(outputs, [[np.nan, np.nan], [0.0, 0.0], [2.0, 2.0]])
 
 
 def test_first_layer_skips_its_input_gradient_and_softmax_takes_logit_gradients(window_path, float64):
