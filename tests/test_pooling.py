@@ -13,7 +13,8 @@ from test_gradients import check_layer
 from kerasette import Sequential, backend, layers
 from kerasette.layers import AveragePooling1D, AveragePooling2D, Input, MaxPooling1D, MaxPooling2D
 
-POOLS_2D = [((2, 2), None), ((3, 2), None), ((3, 3), (2, 1)), ((2, 2), (1, 1))]
+# Disjoint windows (strides >= pool size, with and without gaps) and overlapping ones.
+POOLS_2D = [((2, 2), None), ((3, 2), None), ((2, 2), (3, 3)), ((3, 3), (2, 1)), ((2, 2), (1, 1))]
 POOLS_1D = [(2, None), (3, None), (3, 2), (2, 1)]
 
 
@@ -56,6 +57,23 @@ def test_pooling1d_gradients(pooling_path, float64, mode, data_format, padding, 
     layer = mode(pool_size, strides=strides, padding=padding, data_format=data_format)
     grad_inputs, _ = check_layer(layer, distinct_values(rng, shape), rng)
     assert grad_inputs.shape == shape
+
+
+@pytest.mark.parametrize("shape, padding", [((2, 8, 6, 3), "valid"), ((2, 7, 5, 3), "valid"), ((2, 7, 5, 3), "same")])
+def test_max_pooling_backward_rewrites_every_input_gradient(pooling_path, shape, padding):
+    # The compiled loop skips zeroing when 2x2 windows tile the input (8x6 'valid', 7x5
+    # 'same'): a buffer left over from the previous step must not leak into the next.
+    rng = np.random.default_rng(9)
+    layer = MaxPooling2D(2, padding=padding)
+    inputs = backend.to_device(distinct_values(rng, shape).astype("float32"))
+    outputs = layer.forward(inputs, training=True)
+    grad = rng.standard_normal(outputs.shape).astype("float32")
+    first = layer.backward(backend.to_device(grad.copy()))
+    expected = backend.to_numpy(first).copy()
+    first[...] = np.nan
+    second = backend.to_numpy(layer.backward(backend.to_device(grad.copy())))
+    np.testing.assert_array_equal(second, expected)
+    assert np.count_nonzero(expected) == grad.size  # each window's gradient at one input
 
 
 def test_average_pooling_with_same_padding_averages_real_inputs_only():
