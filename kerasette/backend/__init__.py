@@ -11,6 +11,7 @@ only dropout masks are drawn on the device.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as _np
@@ -129,6 +130,22 @@ def window_kernels():
     """The compiled convolution and max-pooling loops of this backend (``numpy_windows``),
     or None where it has none or ``KERASETTE_FUSED=0``; layers then use array operations."""
     return _impl.window_kernels() if use_fused_kernels else None
+
+
+def batch_splitter():
+    """What hands each core a slice of a batch (``batch_parallel.BatchSplitter``) on the
+    NumPy backend, for the layers that use :func:`window_kernels`; None elsewhere."""
+    return _impl.batch_splitter()
+
+
+def batch_splitting(layers):
+    """The context for a loop of training or inference steps through ``layers``: where
+    some of them split their batches across the cores (``splits_batch``, with compiled
+    window loops), they do so inside it, with BLAS on one thread; elsewhere nothing."""
+    splitter = batch_splitter()
+    if splitter is None or window_kernels() is None or not any(layer.splits_batch for layer in layers):
+        return contextlib.nullcontext()
+    return splitter.scope()
 
 
 layer_kernels = _impl.fused_layer_kernels() if use_fused_kernels else None

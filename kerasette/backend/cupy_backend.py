@@ -60,6 +60,11 @@ def window_kernels():
     return None
 
 
+def batch_splitter():
+    """None: the GPU runs a whole batch in each kernel."""
+    return None
+
+
 def fused_layer_kernels():
     """Bias + activation, activation gradients, softmax + cross-entropy in one launch each."""
     from kerasette.backend import cupy_fused

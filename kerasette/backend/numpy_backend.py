@@ -52,3 +52,11 @@ def window_kernels():
 def fused_layer_kernels():
     """None: on the CPU, NumPy's in-place operations are the layer path (numba gains little there)."""
     return None
+
+
+@cache
+def batch_splitter():
+    """Splits the compiled convolution and pooling work of a batch across the cores."""
+    from kerasette.backend.batch_parallel import BatchSplitter
+
+    return BatchSplitter()

@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def im2col(inputs, window, strides, dilation, pads, columns):
     """``columns[n, oh, ow, i, j, c]``: input pixel read by kernel tap (i, j) at output (oh, ow), or 0."""
     batch, height, width, channels = inputs.shape
@@ -42,7 +42,7 @@ def im2col(inputs, window, strides, dilation, pads, columns):
                                 columns[n, oh, ow, i, j, c] = 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def col2im(grad_columns, window, strides, dilation, pads, grad_inputs):
     """The adjoint of :func:`im2col`: adds each tap's gradient onto the pixel it read."""
     batch, height, width, channels = grad_inputs.shape
@@ -62,7 +62,7 @@ def col2im(grad_columns, window, strides, dilation, pads, grad_inputs):
                                 grad_inputs[n, row, col, c] += grad_columns[n, oh, ow, i, j, c]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def im2col_patch_major(inputs, window, strides, dilation, pads, columns):
     """``columns[i, j, c, n, oh, ow]``: :func:`im2col`'s matrix transposed, one row per kernel tap.
 
@@ -98,7 +98,7 @@ def im2col_patch_major(inputs, window, strides, dilation, pads, columns):
                         target[last:] = 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def bias_relu(values, bias, relu):
     """``values += bias``, then relu (when ``relu``) in place, in one pass over ``(rows, filters)``.
 
@@ -112,7 +112,7 @@ def bias_relu(values, bias, relu):
             line[f] = 0 if relu and value < 0 else value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def relu_grad_bias_sum(grad, outputs, relu, grad_bias):
     """In one pass over ``(rows, filters)``: multiplies ``grad`` by relu's derivative at
     ``outputs`` in place (when ``relu``), and writes its column sums, taken in float64,
@@ -131,7 +131,7 @@ def relu_grad_bias_sum(grad, outputs, relu, grad_bias):
         grad_bias[f] = total[f]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def max_pool(inputs, window, strides, pads, outputs, argmax):
     """Window maxima, and the flat window index ``i * window_w + j`` of the first of each.
 
@@ -172,7 +172,7 @@ def max_pool(inputs, window, strides, pads, outputs, argmax):
                             where[c] = tap if better else where[c]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def max_pool_backward(grad_outputs, argmax, window, strides, pads, grad_inputs):
     """Sends each output's gradient to the input that was its window's maximum.
 

@@ -8,10 +8,9 @@ strided additions. The first layer of a model skips that last part (its input gr
 is never used). Computation runs channels-last; channels-first inputs and outputs are
 transposed on the way in and out.
 
-On the NumPy backend with numba, im2col and col2im are compiled loops that read the
-unpadded input; inputs with few channels (a first layer's grey or RGB images) get the
-im2col matrix transposed, one row per kernel tap, which copies in long runs; bias with
-relu (or none) is one compiled pass, and so are relu's gradient with the bias gradient.
+This file holds that array formulation (CuPy, and NumPy without numba). On the NumPy
+backend with numba the same steps run as compiled loops, one slice of the batch per
+core: ``compiled_conv.py``.
 """
 
 from __future__ import annotations
@@ -20,16 +19,10 @@ import math
 
 from kerasette import activations, backend, initializers
 from kerasette.backend import xp
-from kerasette.layers import convolution
+from kerasette.layers import compiled_conv, convolution
 from kerasette.layers.convolution import Geometry, col2im, im2col, normalize_choice, normalize_tuple
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
-
-# Below this many input channels the compiled im2col writes its matrix transposed (one
-# row per kernel tap, ``numpy_windows.im2col_patch_major``): a window's row of the usual
-# layout is then only a few numbers long, and copying it one short run at a time cost
-# 3.0 ms against 0.8 ms for the MNIST convnet's first layer (grey images, 128 per batch).
-PATCH_MAJOR_CHANNELS = 4
 
 
 class BaseConv(Layer):
@@ -37,6 +30,7 @@ class BaseConv(Layer):
 
     rank = 2
     paddings = convolution.PADDINGS
+    splits_batch = True
 
     def __init__(
         self,
@@ -154,59 +148,33 @@ class BaseConv(Layer):
         return padded
 
     def _columns(self, inputs, geometry: Geometry):
-        """The im2col matrix ``(batch * output positions, prod(kernel_size) * channels)``:
-        row-major, or a transposed view of a patch-major array (few channels, compiled)."""
+        """The im2col matrix ``(batch * output positions, prod(kernel_size) * channels)``."""
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
-        kernels = backend.window_kernels()
-        if kernels is None:
-            shape = (batch, *geometry.output_spatial, *self.kernel_size, channels)
-            columns = self.buffer("columns", shape, inputs.dtype)
-            im2col(self._padded_inputs(inputs, geometry), geometry, columns)
-            return columns.reshape(batch * math.prod(geometry.output_spatial), -1)
-        if self.data_format == "channels_first":
-            inputs = convolution.to_channels_last(inputs, self.rank)
-        planar_inputs = convolution.as_planar(xp.ascontiguousarray(inputs))
-        output, *planar = geometry.planar
-        rows = batch * math.prod(output)
-        if channels < PATCH_MAJOR_CHANNELS:
-            columns = self.buffer("columns_patch_major", (*planar[0], channels, batch, *output), inputs.dtype)
-            kernels.im2col_patch_major(planar_inputs, *planar, columns)
-            return columns.reshape(-1, rows).T
-        columns = self.buffer("columns", (batch, *output, *planar[0], channels), inputs.dtype)
-        kernels.im2col(planar_inputs, *planar, columns)
-        return columns.reshape(rows, -1)
+        columns = self.buffer("columns", (batch, *geometry.output_spatial, *self.kernel_size, channels), inputs.dtype)
+        im2col(self._padded_inputs(inputs, geometry), geometry, columns)
+        return columns.reshape(batch * math.prod(geometry.output_spatial), -1)
 
-    def _col2im(self, grad_columns, geometry: Geometry):
-        """The channels-last input gradient from the gradient of the im2col matrix."""
+    def _input_gradient(self, grad, geometry: Geometry):
+        """The channels-last input gradient: the gradient of the im2col matrix (one matrix
+        product with the kernel), whose window gradients col2im adds back."""
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
-        kernels = backend.window_kernels()
-        if kernels is not None:
-            output, *planar = geometry.planar
-            grad_inputs = self.buffer("grad_inputs", geometry.input_shape, grad_columns.dtype)
-            planar_grad = grad_columns.reshape(batch, *output, *planar[0], channels)
-            kernels.col2im(planar_grad, *planar, convolution.as_planar(grad_inputs))
-            return grad_inputs
+        grad_columns = self.buffer("grad_columns", (grad.shape[0], math.prod(self.kernel_size) * channels), grad.dtype)
+        xp.matmul(grad, self.params["kernel"].reshape(-1, self.filters).T, out=grad_columns)
         grad_windows = grad_columns.reshape(batch, *geometry.output_spatial, *self.kernel_size, channels)
-        grad_padded = self.buffer("grad_padded", geometry.padded_shape, grad_columns.dtype)
+        grad_padded = self.buffer("grad_padded", geometry.padded_shape, grad.dtype)
         return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
-
-    def _fuses_bias_and_activation(self) -> bool:
-        """Whether one compiled pass adds the bias and applies the activation (relu or
-        none), and one pass backward takes relu's gradient and the bias gradient."""
-        fusable = self._activation is activations.relu or self._activation is activations.linear
-        return fusable and self.use_bias and backend.window_kernels() is not None
 
     def forward(self, inputs, training=False):
         geometry = self._geometry_for(self._channels_last_shape(tuple(inputs.shape)))
         batch, rows = inputs.shape[0], math.prod(geometry.output_spatial)
         kernel, activation = self.params["kernel"], self._activation
         linear = self.buffer("linear", (batch * rows, self.filters), inputs.dtype)
-        columns = self._columns(inputs, geometry)
-        xp.matmul(columns, kernel.reshape(-1, self.filters), out=linear)
-        fused = self._fuses_bias_and_activation()
-        if fused:
-            backend.window_kernels().bias_relu(linear, self.params["bias"], activation is activations.relu)
-        elif self.use_bias:
+        if backend.window_kernels() is not None:
+            columns, fused = compiled_conv.forward(self, inputs, geometry, linear)
+        else:
+            columns, fused = self._columns(inputs, geometry), False
+            xp.matmul(columns, kernel.reshape(-1, self.filters), out=linear)
+        if self.use_bias and not fused:
             linear += self.params["bias"]
         outputs = linear.reshape(batch, *geometry.output_spatial, self.filters)
         if self.data_format == "channels_first":
@@ -235,21 +203,17 @@ class BaseConv(Layer):
             grad = convolution.to_channels_last(grad, self.rank)
         grad = xp.ascontiguousarray(grad).reshape(-1, self.filters)
         geometry = self._geometry
-        if self._fused:
-            relu = self._trained_activation is activations.relu and not grad_is_logits
-            backend.window_kernels().relu_grad_bias_sum(grad, self._linear, relu, self.gradients["bias"])
-        elif self.use_bias:
-            grad.sum(axis=0, out=self.gradients["bias"])
-        xp.matmul(self._trained_columns.T, grad, out=self.gradients["kernel"].reshape(-1, self.filters))
-        if not need_input_grad:
-            return None
-        patch = math.prod(self.kernel_size) * geometry.input_shape[-1]
-        grad_columns = self.buffer("grad_columns", (grad.shape[0], patch), grad.dtype)
-        xp.matmul(grad, self.params["kernel"].reshape(-1, self.filters).T, out=grad_columns)
-        grad_inputs = self._col2im(grad_columns, geometry)
-        if self.data_format == "channels_first":
-            return convolution.to_channels_first(grad_inputs, self.rank)
-        return grad_inputs
+        if backend.window_kernels() is not None:
+            relu = self._fused and self._trained_activation is activations.relu and not grad_is_logits
+            grad_inputs = compiled_conv.backward(self, grad, geometry, need_input_grad, relu)
+        else:
+            if self.use_bias:
+                grad.sum(axis=0, out=self.gradients["bias"])
+            xp.matmul(self._trained_columns.T, grad, out=self.gradients["kernel"].reshape(-1, self.filters))
+            grad_inputs = self._input_gradient(grad, geometry) if need_input_grad else None
+        if grad_inputs is None or self.data_format == "channels_last":
+            return grad_inputs
+        return convolution.to_channels_first(grad_inputs, self.rank)
 
     def get_config(self):
         return {

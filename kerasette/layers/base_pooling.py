@@ -22,6 +22,11 @@ class BasePooling(Layer):
     rank = 2
     mode = "max"
 
+    @property
+    def splits_batch(self) -> bool:
+        """Max pooling's compiled loops split batches across the cores; averages do not."""
+        return self.mode == "max"
+
     def __init__(self, pool_size=2, strides=None, padding: str = "valid", data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.pool_size = normalize_tuple("pool_size", pool_size, self.rank)
@@ -96,10 +101,16 @@ class BasePooling(Layer):
         if kernels is not None:
             if self.data_format == "channels_first":
                 inputs = convolution.to_channels_last(inputs, self.rank)
-            argmax = self.buffer("argmax", outputs.shape, "int32")
+            argmax = as_planar(self.buffer("argmax", outputs.shape, "int32"))
             _, window, strides, _, pads = geometry.planar
-            planar_inputs = as_planar(xp.ascontiguousarray(inputs))
-            kernels.max_pool(planar_inputs, window, strides, pads, as_planar(outputs), as_planar(argmax))
+            planar_inputs, planar_outputs = as_planar(xp.ascontiguousarray(inputs)), as_planar(outputs)
+
+            def images(part, first, last):
+                kernels.max_pool(
+                    planar_inputs[first:last], window, strides, pads, planar_outputs[first:last], argmax[first:last]
+                )
+
+            backend.batch_splitter().run(batch, images)
         elif self.mode == "max":
             windows = self.buffer(
                 "windows", (batch, *geometry.output_spatial, geometry.window_size, channels), inputs.dtype
@@ -130,9 +141,15 @@ class BasePooling(Layer):
         if kernels is not None:
             grad_inputs = self.buffer("grad_inputs", geometry.input_shape, grad.dtype)
             _, window, strides, _, pads = geometry.planar
-            planar_grad = as_planar(xp.ascontiguousarray(grad))
+            planar_grad, planar_grad_inputs = as_planar(xp.ascontiguousarray(grad)), as_planar(grad_inputs)
             argmax = as_planar(self._buffers["argmax"])
-            kernels.max_pool_backward(planar_grad, argmax, window, strides, pads, as_planar(grad_inputs))
+
+            def images(part, first, last):
+                kernels.max_pool_backward(
+                    planar_grad[first:last], argmax[first:last], window, strides, pads, planar_grad_inputs[first:last]
+                )
+
+            backend.batch_splitter().run(batch, images)
             return (
                 convolution.to_channels_first(grad_inputs, self.rank)
                 if self.data_format == "channels_first"

@@ -81,6 +81,9 @@ class Layer:
     #: whether a recorded ``call`` differentiates its inputs (the training plan turns it
     #: off for a first layer, whose input gradient nobody uses)
     watches_inputs = True
+    #: whether the layer splits its batches across the CPU's cores inside fit, evaluate
+    #: and predict (``backend.batch_splitting``), which then run BLAS on one thread
+    splits_batch = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -9,6 +9,8 @@ update the weights. Batches come from an :class:`EpochIterator` over arrays that
 
 from __future__ import annotations
 
+import functools
+
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
@@ -30,6 +32,18 @@ def _check_callbacks(callbacks) -> list:
                 f"callbacks: expected Callback objects; received {callback!r} of type {type(callback).__name__}"
             )
     return list(callbacks)
+
+
+def _splitting_batches(method):
+    """Runs a loop of steps inside ``backend.batch_splitting``: convolution and pooling
+    layers split each batch across the CPU's cores there, with BLAS on one thread."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with backend.batch_splitting(self.leaf_layers()):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class Trainer:
@@ -181,6 +195,7 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # -- fit ----------------------------------------------------------------------------
+    @_splitting_batches
     def fit(
         self,
         x=None,
@@ -281,6 +296,7 @@ class Trainer:
                 callback_list.on_test_batch_end(step, LazyLogs(self._trackers()))
         return self._logs()
 
+    @_splitting_batches
     def evaluate(
         self,
         x=None,
@@ -308,6 +324,7 @@ class Trainer:
         return self._batch_result(return_dict)
 
     # -- predict ------------------------------------------------------------------------
+    @_splitting_batches
     def predict(
         self, x, batch_size: int | None = None, verbose="auto", steps: int | None = None, callbacks: list | None = None
     ):
@@ -333,12 +350,14 @@ class Trainer:
         callback_list.call("on_predict_end", None)
         return backend.to_numpy(results)
 
+    @_splitting_batches
     def predict_on_batch(self, x):
         """Outputs for one batch, as a NumPy array."""
         features = self._prepare(x).features
         return backend.to_numpy(self.forward(features, training=False).copy())
 
     # -- single batches -----------------------------------------------------------------
+    @_splitting_batches
     def train_on_batch(
         self, x, y=None, sample_weight=None, class_weight: dict | None = None, return_dict: bool = False
     ):
@@ -352,6 +371,7 @@ class Trainer:
         self._train_step(batch)
         return self._batch_result(return_dict)
 
+    @_splitting_batches
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
         """Loss (and metrics) on exactly this batch, without updating anything."""
         self._require_compiled("test_on_batch")
