@@ -142,10 +142,10 @@ def batch_splitting(layers):
     """The context for a loop of training or inference steps through ``layers``: where
     some of them split their batches across the cores (``splits_batch``, with compiled
     window loops), they do so inside it, with BLAS on one thread; elsewhere nothing."""
-    splitter = batch_splitter()
-    if splitter is None or window_kernels() is None or not any(layer.splits_batch for layer in layers):
+    if not any(layer.splits_batch for layer in layers) or window_kernels() is None:
         return contextlib.nullcontext()
-    return splitter.scope()
+    splitter = batch_splitter()
+    return contextlib.nullcontext() if splitter is None else splitter.scope()
 
 
 layer_kernels = _impl.fused_layer_kernels() if use_fused_kernels else None
