@@ -21,57 +21,85 @@ def blas_threads() -> list[int]:
 
 
 def test_parts_are_contiguous_and_even_inside_a_scope_and_one_piece_outside():
-    splitter = BatchSplitter(workers=3)
+    splitter = BatchSplitter(workers=3, parts_per_worker=1)
     assert splitter.parts(10) == [(0, 10)]
     with splitter.scope():
         assert splitter.parts(10) == [(0, 3), (3, 6), (6, 10)]
         assert splitter.parts(2) == [(0, 1), (1, 2)]  # never an empty part
         assert splitter.parts(1) == [(0, 1)]
     assert splitter.parts(10) == [(0, 10)]
+    finer = BatchSplitter(workers=3, parts_per_worker=4)
+    with finer.scope():
+        assert len(finer.parts(128)) == 12
 
 
-def test_run_uses_a_thread_per_part_and_returns_when_all_are_done():
-    splitter = BatchSplitter(workers=3)
-    seen = {}
-    all_running = threading.Barrier(3, timeout=10)  # the parts run at the same time
+def test_every_part_runs_once_and_every_thread_takes_parts():
+    splitter = BatchSplitter(workers=3, parts_per_worker=2)
+    seen = []
+    all_running = threading.Barrier(3, timeout=10)  # each thread holds its first part until all have one
 
-    def work(part, first, last):
-        all_running.wait()
-        seen[part] = (first, last, threading.get_ident())
+    def work(part):
+        if len([p for p in seen if p.thread == part.thread]) == 0:
+            seen.append(part)
+            all_running.wait()
+        else:
+            seen.append(part)
 
     with splitter.scope():
-        assert splitter.run(9, work) == 3
-    assert [seen[part][:2] for part in range(3)] == [(0, 3), (3, 6), (6, 9)]
-    assert seen[0][2] == threading.get_ident()
-    assert len({ident for _, _, ident in seen.values()}) == 3
+        assert splitter.run(12, work) == 6
+    assert sorted((part.index, part.first, part.last) for part in seen) == [(i, 2 * i, 2 * i + 2) for i in range(6)]
+    assert {part.thread for part in seen} == {0, 1, 2}
 
 
-def test_a_split_inside_a_worker_runs_in_one_piece():
-    splitter = BatchSplitter(workers=2)
-    inner_parts = []
+def test_a_slow_thread_takes_fewer_parts():
+    # The calling thread is held up in its first part until every part has started: the
+    # worker takes all the others (a fixed split would have given each thread four).
+    splitter = BatchSplitter(workers=2, parts_per_worker=4)
+    all_started = threading.Event()
+    threads = []
 
-    def work(part, first, last):
-        inner_parts.append(splitter.run(last - first, lambda *_: None))
+    def work(part):
+        threads.append(part.thread)
+        if len(threads) == 8:
+            all_started.set()
+        if part.thread == 0:
+            assert all_started.wait(timeout=10)
 
     with splitter.scope():
         splitter.run(8, work)
-    assert sorted(inner_parts) == [1, 2]  # the calling thread splits again; the worker does not
+    assert threads.count(0) <= 1 and threads.count(1) >= 7
 
 
-@pytest.mark.parametrize("failing_part", [0, 1])
-def test_an_exception_propagates_after_every_part_has_finished(failing_part):
-    splitter = BatchSplitter(workers=2)
-    finished = []
+def test_a_split_inside_a_split_runs_in_one_piece():
+    splitter = BatchSplitter(workers=2, parts_per_worker=1)
+    inner_parts = []
 
-    def work(part, first, last):
-        if part == failing_part:
-            raise ValueError(f"part {part} failed")
-        threading.Event().wait(0.05)
-        finished.append(part)
+    def work(part):
+        inner_parts.append(splitter.run(part.last - part.first, lambda _: None))
 
-    with splitter.scope(), pytest.raises(ValueError, match=f"part {failing_part} failed"):
-        splitter.run(4, work)
-    assert finished == [1 - failing_part]
+    with splitter.scope():
+        assert splitter.run(8, work) == 2
+    assert inner_parts == [1, 1]
+
+
+@pytest.mark.parametrize("failing_thread", [0, 1])
+def test_an_exception_propagates_once_every_running_part_has_ended(failing_thread):
+    splitter = BatchSplitter(workers=2, parts_per_worker=1)
+    both_started = threading.Barrier(2, timeout=10)
+    failure_raised = threading.Event()
+    ended = []
+
+    def work(part):
+        both_started.wait()
+        if part.thread == failing_thread:
+            failure_raised.set()
+            raise ValueError(f"thread {part.thread} failed")
+        assert failure_raised.wait(timeout=10)
+        ended.append(part.thread)
+
+    with splitter.scope(), pytest.raises(ValueError, match=f"thread {failing_thread} failed"):
+        splitter.run(2, work)
+    assert ended == [1 - failing_thread]  # the other part ran to its end before run returned
 
 
 def test_a_scope_runs_blas_on_one_thread_and_restores_it():

@@ -159,6 +159,31 @@ def test_conv2d_activation_gradients(window_path, float64, activation, use_bias,
     assert set(params) == ({"kernel", "bias"} if use_bias else {"kernel"})
 
 
+# 3x3 kernels of stride 1 on 8 or more channels take Winograd's F(2x2, 3x3) on the compiled
+# path: odd and even output sizes (the last tile overhangs), both paddings and layouts.
+@pytest.mark.parametrize("shape", [(2, 5, 4, 8), (1, 4, 7, 9)])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("activation, data_format", [("relu", "channels_last"), ("linear", "channels_first")])
+def test_winograd_convolutions_match_the_direct_convolution_and_their_gradients(
+    window_path, float64, shape, padding, activation, data_format
+):
+    rng = np.random.default_rng(10)
+    layer = Conv2D(
+        4, 3, padding=padding, activation=activation, data_format=data_format, bias_initializer="random_normal"
+    )
+    inputs = rng.standard_normal(shape)
+    layer_inputs = inputs if data_format == "channels_last" else inputs.transpose(0, 3, 1, 2)
+    outputs = backend.to_numpy(layer(layer_inputs))
+    assert getattr(layer, "_winograd", False) == (window_path != "arrays")
+    kernel, bias = layer.get_weights()
+    expected = direct_convolution(inputs, kernel, bias, (1, 1), padding, (1, 1))
+    expected = np.maximum(expected, 0) if activation == "relu" else expected
+    if data_format == "channels_first":
+        expected = expected.transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(outputs, expected, atol=1e-12)
+    check_layer(layer, layer_inputs, rng)
+
+
 def test_conv2d_relu_keeps_nan_as_numpy_maximum_does(window_path):
     layer = Conv2D(2, 1, activation="relu", kernel_initializer="ones", bias_initializer="zeros")
     inputs = np.array([np.nan, -1.0, 2.0], dtype="float32").reshape(1, 1, 3, 1)

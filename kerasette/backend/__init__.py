@@ -132,6 +132,12 @@ def window_kernels():
     return _impl.window_kernels() if use_fused_kernels else None
 
 
+def winograd_kernels():
+    """The compiled Winograd F(2x2, 3x3) transforms of this backend (``numpy_winograd``), or
+    None where it has none or ``KERASETTE_FUSED=0``."""
+    return _impl.winograd_kernels() if use_fused_kernels else None
+
+
 def batch_splitter():
     """What hands each core a slice of a batch (``batch_parallel.BatchSplitter``) on the
     NumPy backend, for the layers that use :func:`window_kernels`; None elsewhere."""

@@ -21,27 +21,45 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import itertools
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 import threadpoolctl
 
+# A batch is cut into this many parts per core, which the cores take one by one as they
+# finish the last: when the machine slows one core down (another guest on the host), the
+# others take more parts instead of waiting for it.
+PARTS_PER_WORKER = 4
+
+
+class Part(NamedTuple):
+    """One slice ``[first, last)`` of a batch, and which thread runs it."""
+
+    index: int  #: the part's position among the parts (keep per-part partial sums by it)
+    first: int
+    last: int
+    thread: int  #: 0 for the calling thread, 1... for the workers (per-thread scratch buffers)
+
 
 class BatchSplitter:
-    """Runs ``work(part, first, last)`` over slices of a batch, one per core, and waits.
+    """Runs ``work(part)`` over slices of a batch, on every core, and waits.
 
     Args:
-        workers: Parts to split into, or None for BLAS's thread count when the first
-            scope begins.
+        workers: Threads to run on (the caller's among them), or None for BLAS's thread
+            count when the first scope begins.
+        parts_per_worker: Parts a batch is cut into per thread.
     """
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, parts_per_worker: int = PARTS_PER_WORKER):
         self._workers = workers
+        self._parts_per_worker = parts_per_worker
         self._blas: threadpoolctl.ThreadpoolController | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._scopes = 0
         self._lock = threading.Lock()
-        self._worker_thread = threading.local()
+        self._running = threading.local()  # .part: whether this thread is running a part
 
     def _start(self) -> None:
         """Finds the BLAS libraries (a scan of the loaded libraries, done once), the
@@ -60,7 +78,7 @@ class BatchSplitter:
 
     @property
     def workers(self) -> int:
-        """How many parts a batch is split into inside a scope."""
+        """How many threads run the parts of a batch inside a scope."""
         self._start()
         return self._workers
 
@@ -80,30 +98,38 @@ class BatchSplitter:
 
     def parts(self, size: int) -> list[tuple[int, int]]:
         """``(first, last)`` of each part of ``range(size)``: contiguous, as even as can be;
-        one part outside a scope, or inside a worker."""
-        splitting = self._scopes > 0 and not getattr(self._worker_thread, "active", False)
-        count = max(1, min(self.workers, size)) if splitting else 1
+        one part outside a scope, or inside a part (a split within a split)."""
+        splitting = self._scopes > 0 and not getattr(self._running, "part", False)
+        count = max(1, min(self.workers * self._parts_per_worker, size)) if splitting else 1
         return [(size * part // count, size * (part + 1) // count) for part in range(count)]
 
-    def run(self, size: int, work: Callable[[int, int, int], None]) -> int:
-        """Calls ``work(part, first, last)`` for each part of ``range(size)``, the first
-        on this thread, the others on the workers; returns the number of parts once all
-        are done. An exception propagates (this thread's first) after every part ended."""
-        first_part, *others = self.parts(size)
-        futures = [
-            self._pool.submit(self._work_on_worker, work, part, *bounds) for part, bounds in enumerate(others, 1)
-        ]
+    def run(self, size: int, work: Callable[[Part], None]) -> int:
+        """Calls ``work(part)`` for each part of ``range(size)``, the calling thread and the
+        workers each taking the next part until none is left; returns the number of parts
+        once all are done. After an exception no new part starts, and it propagates (the
+        calling thread's first) once every running part has ended."""
+        bounds = self.parts(size)
+        if len(bounds) == 1:
+            work(Part(0, 0, size, 0))
+            return 1
+        next_index, failed = itertools.count(), threading.Event()
+
+        def take_parts(thread: int) -> None:
+            self._running.part = True
+            try:
+                while not failed.is_set() and (index := next(next_index)) < len(bounds):
+                    work(Part(index, *bounds[index], thread))
+            except BaseException:
+                failed.set()
+                raise
+            finally:
+                self._running.part = False
+
+        futures = [self._pool.submit(take_parts, thread) for thread in range(1, self._workers)]
         try:
-            work(0, *first_part)
+            take_parts(0)
         finally:
             concurrent.futures.wait(futures)  # no worker may outlive the call, even on error
         for future in futures:
             future.result()
-        return 1 + len(others)
-
-    def _work_on_worker(self, work: Callable[[int, int, int], None], part: int, first: int, last: int) -> None:
-        self._worker_thread.active = True
-        try:
-            work(part, first, last)
-        finally:
-            self._worker_thread.active = False
+        return len(bounds)

@@ -49,6 +49,16 @@ def window_kernels():
     return numpy_windows
 
 
+@cache
+def winograd_kernels():
+    """The numba-compiled Winograd F(2x2, 3x3) transforms, or None without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from kerasette.backend import numpy_winograd
+
+    return numpy_winograd
+
+
 def fused_layer_kernels():
     """None: on the CPU, NumPy's in-place operations are the layer path (numba gains little there)."""
     return None

@@ -105,12 +105,11 @@ class BasePooling(Layer):
             _, window, strides, _, pads = geometry.planar
             planar_inputs, planar_outputs = as_planar(xp.ascontiguousarray(inputs)), as_planar(outputs)
 
-            def images(part, first, last):
-                kernels.max_pool(
-                    planar_inputs[first:last], window, strides, pads, planar_outputs[first:last], argmax[first:last]
-                )
+            def pool(part):
+                images = slice(part.first, part.last)
+                kernels.max_pool(planar_inputs[images], window, strides, pads, planar_outputs[images], argmax[images])
 
-            backend.batch_splitter().run(batch, images)
+            backend.batch_splitter().run(batch, pool)
         elif self.mode == "max":
             windows = self.buffer(
                 "windows", (batch, *geometry.output_spatial, geometry.window_size, channels), inputs.dtype
@@ -144,12 +143,13 @@ class BasePooling(Layer):
             planar_grad, planar_grad_inputs = as_planar(xp.ascontiguousarray(grad)), as_planar(grad_inputs)
             argmax = as_planar(self._buffers["argmax"])
 
-            def images(part, first, last):
+            def pool(part):
+                images = slice(part.first, part.last)
                 kernels.max_pool_backward(
-                    planar_grad[first:last], argmax[first:last], window, strides, pads, planar_grad_inputs[first:last]
+                    planar_grad[images], argmax[images], window, strides, pads, planar_grad_inputs[images]
                 )
 
-            backend.batch_splitter().run(batch, images)
+            backend.batch_splitter().run(batch, pool)
             return (
                 convolution.to_channels_first(grad_inputs, self.rank)
                 if self.data_format == "channels_first"

@@ -1,12 +1,14 @@
 """The convolution of :class:`BaseConv` on the NumPy backend's compiled loops, one slice of
 the batch per core.
 
-Each core takes a contiguous slice of the images (``backend.batch_splitter()``) and does
-all of its work on it: im2col, the matrix product with the kernel (single-threaded BLAS),
-bias and relu; backward, relu's gradient with the bias gradient, its share of the kernel
-gradient (summed across cores afterwards) and its images' input gradient. Inputs with few
+Each core takes contiguous slices of the images in turn (``backend.batch_splitter()``) and
+does all of the work on each: im2col, the matrix product with the kernel (single-threaded
+BLAS), bias and relu; backward, relu's gradient with the bias gradient, the slice's share
+of the kernel gradient (summed over the slices afterwards) and its images' input gradient. Inputs with few
 channels get the im2col matrix patch-major (one row per kernel tap, copied in long runs);
-the input gradient is made and added back a few images at a time, while in cache.
+the input gradient is made and added back a few images at a time, while in cache. 3x3
+kernels of stride 1 on enough channels go by Winograd's algorithm instead
+(``winograd_conv.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 
 from kerasette import activations, backend
 from kerasette.backend import xp
-from kerasette.layers import convolution
+from kerasette.layers import convolution, winograd_conv
 from kerasette.layers.convolution import Geometry
 
 # Below this many input channels the im2col matrix is written patch-major
@@ -41,6 +43,9 @@ def forward(layer, inputs, geometry: Geometry, linear):
     """Writes ``inputs (*) kernel`` (plus bias and relu when fused) into ``linear``
     ``(batch * output positions, filters)``; returns the im2col matrix and whether the
     bias and activation were applied."""
+    layer._winograd = winograd_conv.applies(layer, geometry) and backend.winograd_kernels() is not None
+    if layer._winograd:
+        return winograd_conv.forward(layer, inputs, geometry, linear), True
     kernels, splitter = backend.window_kernels(), backend.batch_splitter()
     batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
     if layer.data_format == "channels_first":
@@ -67,7 +72,8 @@ def forward(layer, inputs, geometry: Geometry, linear):
     fused = fuses_bias_and_activation(layer)
     relu = layer.activation is activations.relu
 
-    def images(part, first, last):
+    def images(part):
+        first, last = part.first, part.last
         image_im2col(planar_inputs[first:last], window, *planar, image_columns(first, last))
         part_linear = linear[first * rows : last * rows]
         xp.matmul(columns[first * rows : last * rows], kernel, out=part_linear)
@@ -82,37 +88,41 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
     """Fills the kernel and bias gradients from ``grad`` ``(batch * output positions,
     filters)`` (first multiplied by relu's derivative in place when ``relu``, with the
     fused bias pass); returns the channels-last input gradient, or None."""
+    if layer._winograd:
+        return winograd_conv.backward(layer, grad, geometry, need_input_grad, relu)
     kernels, splitter = backend.window_kernels(), backend.batch_splitter()
     batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
     output, window, *planar = geometry.planar
     rows, patch, filters = math.prod(output), math.prod(window) * channels, layer.filters
     columns, linear, fused = layer._trained_columns, layer._linear, layer._fused
-    kernel_parts = layer.buffer("kernel_gradient_parts", (splitter.workers, patch, filters), grad.dtype)
-    bias_parts = layer.buffer("bias_gradient_parts", (splitter.workers, filters), grad.dtype)
+    parts = len(splitter.parts(batch))
+    kernel_parts = layer.buffer("kernel_gradient_parts", (parts, patch, filters), grad.dtype)
+    bias_parts = layer.buffer("bias_gradient_parts", (parts, filters), grad.dtype)
     kernel_t = layer.params["kernel"].reshape(-1, filters).T
     if need_input_grad:
         grad_inputs = layer.buffer("grad_inputs", geometry.input_shape, grad.dtype)
         chunk = max(1, min(batch, GRAD_COLUMNS_CHUNK_BYTES // (rows * patch * grad.itemsize)))
         grad_columns = layer.buffer("grad_columns", (splitter.workers, chunk * rows, patch), grad.dtype)
 
-    def images(part, first, last):
+    def images(part):
+        first, last = part.first, part.last
         part_grad = grad[first * rows : last * rows]
         if fused:
-            kernels.relu_grad_bias_sum(part_grad, linear[first * rows : last * rows], relu, bias_parts[part])
+            kernels.relu_grad_bias_sum(part_grad, linear[first * rows : last * rows], relu, bias_parts[part.index])
         elif layer.use_bias:
-            part_grad.sum(axis=0, out=bias_parts[part])
-        xp.matmul(columns[first * rows : last * rows].T, part_grad, out=kernel_parts[part])
+            part_grad.sum(axis=0, out=bias_parts[part.index])
+        xp.matmul(columns[first * rows : last * rows].T, part_grad, out=kernel_parts[part.index])
         if not need_input_grad:
             return
         for start in range(first, last, chunk):
             stop = min(start + chunk, last)
-            window_grads = grad_columns[part, : (stop - start) * rows]
+            window_grads = grad_columns[part.thread, : (stop - start) * rows]
             xp.matmul(grad[start * rows : stop * rows], kernel_t, out=window_grads)
             planar_grads = window_grads.reshape(stop - start, *output, *window, channels)
             kernels.col2im(planar_grads, window, *planar, convolution.as_planar(grad_inputs[start:stop]))
 
-    parts = splitter.run(batch, images)
-    kernel_parts[:parts].sum(axis=0, out=layer.gradients["kernel"].reshape(patch, filters))
+    splitter.run(batch, images)
+    kernel_parts.sum(axis=0, out=layer.gradients["kernel"].reshape(patch, filters))
     if layer.use_bias:
-        bias_parts[:parts].sum(axis=0, out=layer.gradients["bias"])
+        bias_parts.sum(axis=0, out=layer.gradients["bias"])
     return grad_inputs if need_input_grad else None
