@@ -43,7 +43,8 @@ def forward(layer, inputs, geometry: Geometry, linear):
     """Writes ``inputs (*) kernel`` (plus bias and relu when fused) into ``linear``
     ``(batch * output positions, filters)``; returns the im2col matrix and whether the
     bias and activation were applied."""
-    layer._winograd = winograd_conv.applies(layer, geometry) and backend.winograd_kernels() is not None
+    fused = fuses_bias_and_activation(layer)
+    layer._winograd = fused and winograd_conv.applies(layer, geometry) and backend.winograd_kernels() is not None
     if layer._winograd:
         return winograd_conv.forward(layer, inputs, geometry, linear), True
     kernels, splitter = backend.window_kernels(), backend.batch_splitter()
@@ -69,7 +70,6 @@ def forward(layer, inputs, geometry: Geometry, linear):
             return store[first:last]
 
     kernel = layer.params["kernel"].reshape(-1, layer.filters)
-    fused = fuses_bias_and_activation(layer)
     relu = layer.activation is activations.relu
 
     def images(part):

@@ -25,17 +25,15 @@ KERNEL_TRANSFORM = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.
 
 
 def applies(layer, geometry: Geometry) -> bool:
-    """Whether ``layer`` on inputs of ``geometry`` runs by Winograd: a 2D 3x3 kernel of
-    stride 1 without dilation, 'valid' or 'same', with enough input channels, and a bias
-    with relu or no activation (applied in the output transform)."""
-    fused = layer.use_bias and (layer.activation is activations.relu or layer.activation is activations.linear)
+    """Whether ``layer`` on inputs of ``geometry`` can run by Winograd: a 2D 3x3 kernel of
+    stride 1 without dilation ('valid' or 'same') on enough input channels. The caller
+    also requires a bias with relu or no activation, which the output transform applies."""
     return (
         layer.rank == 2
         and layer.kernel_size == (3, 3)
         and layer.strides == (1, 1)
         and layer.dilation_rate == (1, 1)
         and geometry.input_shape[-1] >= WINOGRAD_MIN_CHANNELS
-        and fused
     )
 
 
