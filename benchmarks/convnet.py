@@ -46,12 +46,10 @@ def load_mnist(train_samples: int | None):
     )
 
 
-def run_keras_api(keras, data, epochs: int) -> dict:
-    """kerasette and Keras 3 alike: the example's model through the Keras API."""
-    x_train, y_train, x_test, y_test = data
-    keras.utils.set_random_seed(0)
+def keras_api_convnet(keras):
+    """The example's model through the Keras API of ``keras`` (kerasette or Keras 3)."""
     layers = keras.layers
-    model = keras.Sequential(
+    return keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
             layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
@@ -63,6 +61,13 @@ def run_keras_api(keras, data, epochs: int) -> dict:
             layers.Dense(10, activation="softmax"),
         ]
     )
+
+
+def run_keras_api(keras, data, epochs: int) -> dict:
+    """kerasette and Keras 3 alike: the example's model through the Keras API."""
+    x_train, y_train, x_test, y_test = data
+    keras.utils.set_random_seed(0)
+    model = keras_api_convnet(keras)
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     epoch_times = []
 

@@ -18,24 +18,10 @@ import collections
 import statistics
 import time
 
+from convnet import keras_api_convnet
+
 import kerasette as keras
 from kerasette.datasets import mnist
-
-
-def mnist_convnet():
-    layers = keras.layers
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Flatten(),
-            layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
 
 
 def timed(times: dict, layer, pass_name: str):
@@ -60,7 +46,7 @@ def main() -> None:
     x = x_train[: args.samples].reshape(-1, 28, 28, 1).astype("float32") / 255
     y = keras.utils.to_categorical(y_train[: args.samples], 10)
     keras.utils.set_random_seed(0)
-    model = mnist_convnet()
+    model = keras_api_convnet(keras)
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     model.fit(x, y, batch_size=128, epochs=1, verbose=0)
     times = collections.defaultdict(list)
