@@ -130,7 +130,7 @@ def train_a_convnet(monkeypatch, workers):
     x = rng.random((48, 12, 12, 1), dtype="float32")
     y = rng.integers(0, 3, 48)
     model = convnet()
-    model.set_weights([w for w in convnet_weights()])
+    model.set_weights(convnet_weights())
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
     return model.get_weights(), model.predict(x, verbose=0)

@@ -9,12 +9,13 @@ matrix products alike. The workers are plain threads: the numba loops and NumPy'
 products release the GIL. Outside a scope (a layer called directly) everything runs in
 one piece, with BLAS's own threads.
 
-There are as many parts as BLAS had threads when the first scope began (OPENBLAS_NUM_THREADS
-or OMP_NUM_THREADS set to 1 turns splitting off), and never more than the batch has
-samples. Measured on this project's 2-core machine, the MNIST convnet's training step
-(batch 128) took a median 26.9 ms split against 29.1 ms in one piece (15 epochs of 100
-steps each way, alternating processes), and 40-50 ms when split with BLAS left
-multithreaded between the layers.
+There are as many threads as BLAS had when the first scope began (OPENBLAS_NUM_THREADS or
+OMP_NUM_THREADS set to 1 turns splitting off), each batch is cut into PARTS_PER_WORKER
+parts per thread (never more than it has samples), and each thread takes the next part
+when it finishes one. Measured on this project's 2-core machine, the MNIST convnet's
+training step (batch 128) took a median 26.9 ms split in two against 29.1 ms in one piece
+(15 epochs of 100 steps each way, alternating processes), and 40-50 ms when split with
+BLAS left multithreaded between the layers.
 """
 
 from __future__ import annotations
