@@ -1,6 +1,8 @@
 """BatchSplitter: how conv and pooling layers split a batch across the cores inside fit,
 evaluate and predict, with BLAS on one thread there and restored after."""
 
+import multiprocessing
+import os
 import threading
 
 import numpy as np
@@ -160,3 +162,23 @@ def test_a_layer_called_outside_fit_runs_in_one_piece(monkeypatch):
     monkeypatch.setattr(splitter, "run", lambda size, work: calls.append(run(size, work)))
     layers.Conv2D(2, 3)(np.ones((4, 5, 5, 1), dtype="float32"))
     assert calls == [1]
+
+
+def _split_in_a_forked_child(splitter, results):
+    with splitter.scope():
+        results.put(splitter.run(4, lambda part: None))
+
+
+@pytest.mark.skipif(not hasattr(os, "register_at_fork"), reason="no fork on this platform")
+def test_a_forked_child_starts_its_own_threads():
+    splitter = BatchSplitter(workers=2, parts_per_worker=2)
+    with splitter.scope():
+        assert splitter.run(4, lambda part: None) == 4  # the parent's worker thread is running
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_split_in_a_forked_child, args=(splitter, results))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0 and results.get(timeout=5) == 4

@@ -23,7 +23,9 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import itertools
+import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -61,6 +63,14 @@ class BatchSplitter:
         self._scopes = 0
         self._lock = threading.Lock()
         self._running = threading.local()  # .part: whether this thread is running a part
+        if hasattr(os, "register_at_fork"):
+            # A forked child has none of the parent's threads: it starts its own.
+            this = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: this() is not None and this()._forget_threads())
+
+    def _forget_threads(self) -> None:
+        self._blas, self._pool, self._scopes = None, None, 0
+        self._lock, self._running = threading.Lock(), threading.local()
 
     def _start(self) -> None:
         """Finds the BLAS libraries (a scan of the loaded libraries, done once), the
