@@ -43,6 +43,13 @@ def _tiles(geometry: Geometry) -> tuple[int, int]:
     return -(-out_h // 2), -(-out_w // 2)
 
 
+def _scratch_size(splitter, batch: int) -> tuple[int, int]:
+    """How many threads take parts of ``batch``, and the most images in one part: the
+    size of the per-thread scratch buffers."""
+    bounds = splitter.parts(batch)
+    return min(splitter.workers, len(bounds)), max(last - first for first, last in bounds)
+
+
 def forward(layer, inputs, geometry: Geometry, linear):
     """Writes the convolution with bias and activation into ``linear`` ``(batch * output
     positions, filters)``; returns the transformed input tiles (the backward pass's)."""
@@ -62,10 +69,8 @@ def forward(layer, inputs, geometry: Geometry, linear):
     tiles = layer.buffer("winograd_tiles", (16, batch * per_image, channels), inputs.dtype)
     # The products are used once, right after they are made: one scratch buffer per
     # thread, the size of the largest part, stays in cache.
-    largest = max(last - first for first, last in splitter.parts(batch))
-    products = layer.buffer(
-        "winograd_products", (splitter.workers, 16, largest * per_image, layer.filters), inputs.dtype
-    )
+    threads, largest = _scratch_size(splitter, batch)
+    products = layer.buffer("winograd_products", (threads, 16, largest * per_image, layer.filters), inputs.dtype)
     outputs = linear.reshape(batch, *geometry.output_spatial, layer.filters)
     relu = layer.activation is activations.relu
 
@@ -95,17 +100,13 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
     grad = grad.reshape(batch, *geometry.output_spatial, filters)
     outputs = layer._linear.reshape(grad.shape)
     bounds = splitter.parts(batch)
-    largest = max(last - first for first, last in bounds)
+    threads, largest = _scratch_size(splitter, batch)
     kernel_parts = layer.buffer("winograd_kernel_parts", (len(bounds), 16, channels, filters), grad.dtype)
     bias_parts = layer.buffer("bias_gradient_parts", (len(bounds), filters), grad.dtype)
-    grad_products = layer.buffer(
-        "winograd_grad_products", (splitter.workers, 16, largest * per_image, filters), grad.dtype
-    )
+    grad_products = layer.buffer("winograd_grad_products", (threads, 16, largest * per_image, filters), grad.dtype)
     if need_input_grad:
         grad_inputs = layer.buffer("grad_inputs", geometry.input_shape, grad.dtype)
-        grad_tiles = layer.buffer(
-            "winograd_grad_tiles", (splitter.workers, 16, largest * per_image, channels), grad.dtype
-        )
+        grad_tiles = layer.buffer("winograd_grad_tiles", (threads, 16, largest * per_image, channels), grad.dtype)
 
     def images(part):
         first, last = part.first, part.last
