@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from kerasette import activations
+from kerasette.layers.activation_attribute import ActivationAttribute
 from kerasette.layers.layer import Layer
 
 
-class Activation(Layer):
+class Activation(ActivationAttribute, Layer):
     """Applies ``activation`` elementwise (softmax: over the last axis).
 
     Args:
@@ -20,18 +21,6 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activation
-
-    @property
-    def activation(self) -> activations.ActivationFunction:
-        return self._activation
-
-    @activation.setter
-    def activation(self, value) -> None:
-        self._activation = activations.get(value)
-
-    @property
-    def ends_in_softmax(self):
-        return self._activation is activations.softmax
 
     def forward(self, inputs, training=False):
         outputs = self.buffer("outputs", inputs.shape)

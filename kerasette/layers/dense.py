@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from kerasette import activations, backend, constraints, initializers, regularizers
 from kerasette.backend import xp
+from kerasette.layers.activation_attribute import ActivationAttribute
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
 
 
-class Dense(Layer):
+class Dense(ActivationAttribute, Layer):
     """A densely connected layer applied to the last axis of its inputs.
 
     Args:
@@ -83,18 +84,6 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
-
-    @property
-    def activation(self) -> activations.ActivationFunction:
-        return self._activation
-
-    @activation.setter
-    def activation(self, value) -> None:
-        self._activation = activations.get(value)
-
-    @property
-    def ends_in_softmax(self):
-        return self._activation is activations.softmax
 
     def forward(self, inputs, training=False):
         flat_inputs = inputs.reshape(-1, inputs.shape[-1])
