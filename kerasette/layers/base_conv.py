@@ -20,12 +20,13 @@ import math
 from kerasette import activations, backend, initializers
 from kerasette.backend import xp
 from kerasette.layers import compiled_conv, convolution
+from kerasette.layers.activation_attribute import ActivationAttribute
 from kerasette.layers.convolution import Geometry, col2im, im2col, normalize_choice, normalize_tuple
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number
 
 
-class BaseConv(Layer):
+class BaseConv(ActivationAttribute, Layer):
     """A convolution over ``rank`` spatial axes; see :class:`Conv2D` for the arguments."""
 
     rank = 2
@@ -69,11 +70,6 @@ class BaseConv(Layer):
         self._geometry: Geometry | None = None
 
     # -- shapes -------------------------------------------------------------------------
-    def _channels_last_shape(self, input_shape: tuple) -> tuple:
-        if self.data_format == "channels_first":
-            return (input_shape[0], *input_shape[2:], input_shape[1])
-        return tuple(input_shape)
-
     def _check_input_shape(self, input_shape: tuple) -> tuple:
         """The channels-last input shape, after checking rank and size against the kernel."""
         expected_rank = self.rank + 2
@@ -85,7 +81,7 @@ class BaseConv(Layer):
                 f"{type(self).__name__} layer '{self.name}': expected inputs of rank {expected_rank}, "
                 f"{layout}; received shape {tuple(input_shape)}"
             )
-        shape = self._channels_last_shape(tuple(input_shape))
+        shape = convolution.channels_last_shape(self.data_format, tuple(input_shape))
         geometry = Geometry((1, *shape[1:]), self.kernel_size, self.strides, self.dilation_rate, self.padding)
         if min(geometry.output_spatial) < 1:
             raise ValueError(
@@ -119,39 +115,13 @@ class BaseConv(Layer):
             self._geometry = geometry
         return geometry
 
-    # -- activation ---------------------------------------------------------------------
-    @property
-    def activation(self) -> activations.ActivationFunction:
-        return self._activation
-
-    @activation.setter
-    def activation(self, value) -> None:
-        self._activation = activations.get(value)
-
-    @property
-    def ends_in_softmax(self):
-        return self._activation is activations.softmax
-
     # -- computation --------------------------------------------------------------------
-    def _padded_inputs(self, inputs, geometry: Geometry):
-        """The inputs channels-last, inside a zero border when padded (the border buffer
-        is zeroed once, when created; later steps only overwrite its interior)."""
-        if self.data_format == "channels_first":
-            inputs = convolution.to_channels_last(inputs, self.rank)
-        if not geometry.is_padded:
-            return inputs
-        padded = self._buffers.get("padded")
-        if padded is None or padded.shape != geometry.padded_shape or padded.dtype != inputs.dtype:
-            padded = xp.zeros(geometry.padded_shape, dtype=inputs.dtype)
-            self._buffers["padded"] = padded
-        padded[geometry.interior] = inputs
-        return padded
-
     def _columns(self, inputs, geometry: Geometry):
         """The im2col matrix ``(batch * output positions, prod(kernel_size) * channels)``."""
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
         columns = self.buffer("columns", (batch, *geometry.output_spatial, *self.kernel_size, channels), inputs.dtype)
-        im2col(self._padded_inputs(inputs, geometry), geometry, columns)
+        padded = convolution.padded_channels_last(inputs, self.data_format, geometry, self._buffers, 0)
+        im2col(padded, geometry, columns)
         return columns.reshape(batch * math.prod(geometry.output_spatial), -1)
 
     def _input_gradient(self, grad, geometry: Geometry):
@@ -165,7 +135,7 @@ class BaseConv(Layer):
         return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
 
     def forward(self, inputs, training=False):
-        geometry = self._geometry_for(self._channels_last_shape(tuple(inputs.shape)))
+        geometry = self._geometry_for(convolution.channels_last_shape(self.data_format, tuple(inputs.shape)))
         batch, rows = inputs.shape[0], math.prod(geometry.output_spatial)
         kernel, activation = self.params["kernel"], self._activation
         linear = self.buffer("linear", (batch * rows, self.filters), inputs.dtype)

@@ -35,11 +35,6 @@ class BasePooling(Layer):
         self.data_format = convolution.normalize_data_format(data_format)
         self._geometry: Geometry | None = None
 
-    def _channels_last_shape(self, input_shape: tuple) -> tuple:
-        if self.data_format == "channels_first":
-            return (input_shape[0], *input_shape[2:], input_shape[1])
-        return tuple(input_shape)
-
     def _geometry_for(self, channels_last_shape: tuple) -> Geometry:
         geometry = self._geometry
         if geometry is None or geometry.input_shape != channels_last_shape:
@@ -57,7 +52,7 @@ class BasePooling(Layer):
                 f"{type(self).__name__} layer '{self.name}': expected inputs of rank {expected_rank} "
                 f"(batch, {self.rank} spatial axes and channels); received shape {tuple(input_shape)}"
             )
-        shape = self._channels_last_shape(tuple(input_shape))
+        shape = convolution.channels_last_shape(self.data_format, tuple(input_shape))
         ones = (1,) * self.rank
         output_spatial = Geometry((1, *shape[1:]), self.pool_size, self.strides, ones, self.padding).output_spatial
         if min(output_spatial) < 1:
@@ -71,18 +66,9 @@ class BasePooling(Layer):
 
     # -- computation --------------------------------------------------------------------
     def _padded_inputs(self, inputs, geometry: Geometry):
-        """Channels-last inputs, inside a border that no window picks: -inf for max, 0 for
-        average (the border is filled once, when the buffer is created)."""
-        if self.data_format == "channels_first":
-            inputs = convolution.to_channels_last(inputs, self.rank)
-        if not geometry.is_padded:
-            return inputs
-        padded = self._buffers.get("padded")
-        if padded is None or padded.shape != geometry.padded_shape or padded.dtype != inputs.dtype:
-            padded = xp.full(geometry.padded_shape, -xp.inf if self.mode == "max" else 0, dtype=inputs.dtype)
-            self._buffers["padded"] = padded
-        padded[geometry.interior] = inputs
-        return padded
+        """Channels-last inputs inside a border that no window picks: -inf for max, 0 for average."""
+        fill = -xp.inf if self.mode == "max" else 0
+        return convolution.padded_channels_last(inputs, self.data_format, geometry, self._buffers, fill)
 
     def _count_real_inputs(self, geometry: Geometry):
         """How many real (unpadded) inputs each window covers, shaped to divide outputs."""
@@ -93,7 +79,7 @@ class BasePooling(Layer):
         return geometry.windows(ones).sum(axis=tuple(range(1 + self.rank, 1 + 2 * self.rank)))
 
     def forward(self, inputs, training=False):
-        geometry = self._geometry_for(self._channels_last_shape(tuple(inputs.shape)))
+        geometry = self._geometry_for(convolution.channels_last_shape(self.data_format, tuple(inputs.shape)))
         batch, channels = inputs.shape[0], geometry.input_shape[-1]
         outputs = self.buffer("outputs", (batch, *geometry.output_spatial, channels), inputs.dtype)
         window_axes = tuple(range(1 + self.rank, 1 + 2 * self.rank))

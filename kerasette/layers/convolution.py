@@ -166,6 +166,31 @@ def col2im(grad_windows, geometry: Geometry, grad_padded):
     return grad_padded
 
 
+def channels_last_shape(data_format: str, shape: tuple) -> tuple:
+    """``shape`` as it is channels-last: ``(batch, *spatial, channels)``."""
+    if data_format == "channels_first":
+        return (shape[0], *shape[2:], shape[1])
+    return tuple(shape)
+
+
+def padded_channels_last(inputs, data_format: str, geometry: Geometry, buffers: dict, fill):
+    """``inputs`` channels-last, inside a border of ``fill`` where ``geometry`` pads them.
+
+    The padded array is ``buffers['padded']``, filled once when it is made (or when the
+    shape or dtype changes); later calls overwrite only its interior. Unpadded inputs come
+    back as they are (a view when transposed)."""
+    if data_format == "channels_first":
+        inputs = to_channels_last(inputs, len(geometry.window))
+    if not geometry.is_padded:
+        return inputs
+    padded = buffers.get("padded")
+    if padded is None or padded.shape != geometry.padded_shape or padded.dtype != inputs.dtype:
+        padded = xp.full(geometry.padded_shape, fill, dtype=inputs.dtype)
+        buffers["padded"] = padded
+    padded[geometry.interior] = inputs
+    return padded
+
+
 def to_channels_last(array, rank: int):
     """``(batch, channels, *spatial)`` as a ``(batch, *spatial, channels)`` view."""
     return array.transpose(0, *range(2, rank + 2), 1)
