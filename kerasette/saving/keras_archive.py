@@ -38,10 +38,10 @@ from kerasette.saving.keras_layers import (
     plain_object,
 )
 from kerasette.saving.keras_weights import (
-    layer_groups,
     model_weight_entries,
     optimizer_entries,
     restore_optimizer,
+    weighted_layer_groups,
     write_entries,
 )
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
@@ -243,7 +243,7 @@ def _read_variables(data: bytes, path: str) -> dict:
 
 def layer_weights(variables: dict, model, path: str) -> list:
     """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure."""
-    expected = [(group, layer) for group, layer in layer_groups(model) if layer.params and not layer.sublayers]
+    expected = weighted_layer_groups(model)
     held = sorted(name[: -len("/vars")] for name, arrays in variables.items() if arrays and name.startswith("layers/"))
     if held != sorted(group for group, _ in expected):
         raise ValueError(

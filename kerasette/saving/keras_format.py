@@ -13,9 +13,10 @@ import h5py
 import numpy as np
 
 from kerasette import losses, optimizers
-from kerasette.layers import InputLayer, Layer
+from kerasette.layers import Layer
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
-from kerasette.saving.keras_layers import keras_snake_case, kerasette_sequential_config, plain_object
+from kerasette.saving.keras_layers import kerasette_sequential_config, plain_object
+from kerasette.saving.keras_weights import weighted_layer_groups
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
@@ -39,26 +40,6 @@ def legacy_weights(file: h5py.File, path: str) -> list:
     return stored
 
 
-def _keras3_layer_groups(model: Layer, prefix: str = "layers") -> list[str]:
-    """Where Keras 3 stores each weighted layer of an equivalent model.
-
-    Keras names a layer's group by its class and position among the layers of that
-    class in the same model (``dense``, ``dense_1``, ...), not by the layer's name.
-    """
-    groups, used = [], {}
-    for layer in model.sublayers:
-        if isinstance(layer, InputLayer):  # Keras keeps no group for it
-            continue
-        base = keras_snake_case(type(layer).__name__)
-        used[base] = used.get(base, -1) + 1
-        name = base if used[base] == 0 else f"{base}_{used[base]}"
-        if layer.sublayers:
-            groups.extend(_keras3_layer_groups(layer, f"{prefix}/{name}/layers"))
-        elif layer.params:
-            groups.append(f"{prefix}/{name}")
-    return groups
-
-
 def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
     """``(group path, [array, ...])`` of a Keras 3 weights file, for the layers of ``model``."""
     found = []
@@ -69,7 +50,7 @@ def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
             else None
         )
     )
-    expected = _keras3_layer_groups(model)
+    expected = [group for group, _ in weighted_layer_groups(model)]
     if sorted(found) != sorted(expected):
         raise ValueError(
             f"filepath {path!r}: the Keras weights file holds weights for {sorted(found)}, but an "

@@ -64,6 +64,11 @@ def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
     return groups
 
 
+def weighted_layer_groups(model) -> list[tuple[str, object]]:
+    """:func:`layer_groups` of the layers that hold weights themselves (no nested models)."""
+    return [(group, layer) for group, layer in layer_groups(model) if layer.params and not layer.sublayers]
+
+
 def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
     """``model``'s weights in Keras's layout, ready to write.
 
