@@ -427,3 +427,16 @@ def test_flags_must_be_booleans_not_truthy_values(make, argument):
 def test_configs_with_unknown_keys_name_the_argument(get, argument):
     with pytest.raises(TypeError, match=f"{argument}: cannot build"):
         get()
+
+
+@pytest.mark.parametrize(
+    "make, argument",
+    [
+        (lambda: layers.BatchNormalization(beta_regularizer="l2"), "beta_regularizer"),
+        (lambda: layers.LayerNormalization(gamma_constraint="non_neg"), "gamma_constraint"),
+        (lambda: layers.Embedding(10, 2, embeddings_regularizer="l1"), "embeddings_regularizer"),
+    ],
+)
+def test_regularizers_and_constraints_a_layer_lacks_are_refused_by_name(make, argument):
+    with pytest.raises(ValueError, match=f"^{argument}: kerasette supports only None here; received '"):
+        make()

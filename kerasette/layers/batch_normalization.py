@@ -10,7 +10,7 @@ from kerasette import initializers
 from kerasette.backend import xp
 from kerasette.layers.image_inputs import check_sizes
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_bool, check_number
+from kerasette.validation import check_bool, check_number, check_unsupported_is_none
 
 _WIDE_ROW = 512  # values per row of the channels_last view, at most (see _channel_view)
 
@@ -74,14 +74,12 @@ class BatchNormalization(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for argument, value in [
-            ("beta_regularizer", beta_regularizer),
-            ("gamma_regularizer", gamma_regularizer),
-            ("beta_constraint", beta_constraint),
-            ("gamma_constraint", gamma_constraint),
-        ]:
-            if value is not None:
-                raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
+        check_unsupported_is_none(
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+        )
         for argument, value in [("renorm", renorm), ("synchronized", synchronized)]:
             if check_bool(argument, value):
                 raise ValueError(f"{argument}: kerasette supports only False here; received True")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kerasette import initializers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_number
+from kerasette.validation import check_number, check_unsupported_is_none
 
 
 class Embedding(Layer):
@@ -46,12 +46,9 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = check_number("input_dim", input_dim, 1, integer=True)
         self.output_dim = check_number("output_dim", output_dim, 1, integer=True)
-        for argument, value in [
-            ("embeddings_regularizer", embeddings_regularizer),
-            ("embeddings_constraint", embeddings_constraint),
-        ]:
-            if value is not None:
-                raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
+        check_unsupported_is_none(
+            embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint
+        )
         if mask_zero is not False:
             raise ValueError(f"mask_zero: kerasette has no masks, so only False is supported; received {mask_zero!r}")
         self.mask_zero = False

@@ -7,7 +7,7 @@ import numbers
 from kerasette import initializers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_bool, check_number
+from kerasette.validation import check_bool, check_number, check_unsupported_is_none
 
 
 def _check_axis(axis) -> int | list[int]:
@@ -54,14 +54,12 @@ class LayerNormalization(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        for argument, value in [
-            ("beta_regularizer", beta_regularizer),
-            ("gamma_regularizer", gamma_regularizer),
-            ("beta_constraint", beta_constraint),
-            ("gamma_constraint", gamma_constraint),
-        ]:
-            if value is not None:
-                raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
+        check_unsupported_is_none(
+            beta_regularizer=beta_regularizer,
+            gamma_regularizer=gamma_regularizer,
+            beta_constraint=beta_constraint,
+            gamma_constraint=gamma_constraint,
+        )
         self.axis = _check_axis(axis)
         self.epsilon = check_number("epsilon", epsilon, 0, low_open=True)
         self.center = check_bool("center", center)
