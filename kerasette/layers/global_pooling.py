@@ -45,7 +45,8 @@ class GlobalPooling2D(Layer):
         return inputs.reshape(batch, first, second * third)
 
     def _reduce(self, values, out):
-        raise NotImplementedError
+        """Writes the average or maximum over the positions axis; each subclass has one."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _reduce(values, out)")
 
     def forward(self, inputs, training=False):
         values = self._positions_view(inputs)
