@@ -1,4 +1,4 @@
-"""kerasette: Keras's Sequential API on NumPy (CPU) or CuPy (GPU).
+"""kerasette: Keras's API (Sequential, Functional and subclassed models) on NumPy (CPU) or CuPy (GPU).
 
 >>> import kerasette as keras
 >>> model = keras.Sequential([keras.layers.Dense(10, activation='softmax', input_shape=(784,))])
@@ -25,13 +25,17 @@ from kerasette import (
 )
 from kerasette.layers import Input
 from kerasette.models import Model, Sequential
+from kerasette.ops.gradient_tape import GradientTape
+from kerasette.variables import Variable
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GradientTape",
     "Input",
     "Model",
     "Sequential",
+    "Variable",
     "__version__",
     "activations",
     "backend",

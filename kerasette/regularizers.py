@@ -1,16 +1,13 @@
 """Weight and activity regularizers: L1, L2 and L1L2, by object or by Keras name.
 
 A regularizer maps a weight (or a layer's output) to a penalty added to the training
-loss. The built-in ones also give their gradient by hand (:meth:`Regularizer.gradient`),
-so a regularized built-in layer needs no tape; a regularizer of the user's own (any
-function written with ``kerasette.ops``) is differentiated on the tape.
+loss. Penalties are written with ``kerasette.ops``, so that the tape differentiates
+them, built-in or of the user's own, with the rest of the step.
 """
 
 from __future__ import annotations
 
 from kerasette import registry
-from kerasette.backend import xp
-from kerasette.ops import tape
 from kerasette.registry import register_builtins
 from kerasette.validation import check_number
 
@@ -70,14 +67,6 @@ class L1L2(Regularizer):
             penalty = penalty + self.l2 * ops.sum(ops.square(x))
         return penalty
 
-    def gradient(self, x):
-        grad = xp.zeros_like(x)
-        if self.l1:
-            grad += self.l1 * xp.sign(x)
-        if self.l2:
-            grad += (2 * self.l2) * x
-        return grad
-
     def get_config(self) -> dict:
         return {"l1": self.l1, "l2": self.l2}
 
@@ -128,21 +117,3 @@ def get(identifier):
 def serialize(regularizer):
     """None, or ``{'class_name': ..., 'config': ...}`` that :func:`get` turns back into an equal one."""
     return registry.serialize_callable_object(regularizer)
-
-
-def value_and_gradient(regularizer, x):
-    """The penalty for the array ``x`` and its gradient: by hand for built-ins, else on the tape.
-
-    >>> value, grad = value_and_gradient(L2(0.5), np.array([1.0, -2.0]))
-    >>> float(value), grad.tolist()
-    (2.5, [1.0, -2.0])
-    """
-    gradient = getattr(regularizer, "gradient", None)
-    if gradient is not None:
-        return regularizer(x), gradient(x)
-    with tape.recording():
-        watched = tape.Tensor(x)
-        penalty = regularizer(watched)
-    tape.backward([penalty])
-    grad = watched.grad if watched.grad is not None else xp.zeros_like(x)
-    return tape.unwrap(penalty), grad

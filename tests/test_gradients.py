@@ -3,7 +3,7 @@
 Everything runs in float64 (the ``float64`` fixture) and compares the analytic gradient
 with ``(f(x + h) - f(x - h)) / 2h`` through a norm-based relative error that must stay
 below 1e-6. Layers are reduced to a scalar through a fixed random projection
-``sum(outputs * projection)``, so ``backward(projection)`` is the gradient to check.
+``sum(outputs * projection)``, whose gradient the tape gives for ``output_gradients=projection``.
 """
 
 import warnings
@@ -14,37 +14,10 @@ import pytest
 from kerasette import backend, losses, optimizers, utils
 from kerasette.layers import Activation, Dense, Dropout, Flatten, Softmax
 from kerasette.models import Sequential
-from kerasette.trainers import Arrays
+from kerasette.trainers import Arrays, TrainingPlan
+from tests.gradient_check import assert_gradient_close, check_layer, layer_gradients, numeric_gradient
 
-STEP = 1e-6
-TOLERANCE = 1e-6
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "linear"]
-
-
-def relative_error(analytic, numeric) -> float:
-    analytic, numeric = backend.to_numpy(analytic).ravel(), backend.to_numpy(numeric).ravel()
-    scale = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), 1e-300)
-    return float(np.linalg.norm(analytic - numeric) / scale)
-
-
-def numeric_gradient(function, array):
-    """Central differences of the scalar ``function()`` with respect to ``array``, perturbed in place."""
-    gradient = np.zeros(array.shape)
-    for index in np.ndindex(*array.shape):
-        original = float(array[index])
-        array[index] = original + STEP
-        plus = function()
-        array[index] = original - STEP
-        minus = function()
-        array[index] = original
-        gradient[index] = (plus - minus) / (2 * STEP)
-    return gradient
-
-
-def assert_gradient_close(analytic, numeric):
-    assert np.linalg.norm(backend.to_numpy(numeric)) > 1e-8, "degenerate check: the gradient is zero"
-    error = relative_error(analytic, numeric)
-    assert error < TOLERANCE, f"relative error {error:.3g} >= {TOLERANCE}"
 
 
 def device(array):
@@ -54,26 +27,6 @@ def device(array):
 def away_from_zero(rng, shape, low=0.1, high=2.0):
     """Values whose magnitude is at least ``low``, so relu's kink is never straddled."""
     return rng.uniform(low, high, size=shape) * rng.choice([-1.0, 1.0], size=shape)
-
-
-def check_layer(layer, inputs, rng, training=True):
-    """Checks d sum(outputs * projection) / d inputs and / d every weight of ``layer``."""
-    inputs = device(inputs)
-    if not layer.built:
-        layer.build((None,) + tuple(inputs.shape[1:]))
-    outputs = layer.forward(inputs, training=training)
-    projection = device(rng.standard_normal(outputs.shape))
-
-    def scalar():
-        return float((layer.forward(inputs, training=training) * projection).sum())
-
-    layer.forward(inputs, training=training)
-    analytic_inputs = backend.to_numpy(layer.backward(projection.copy())).copy()
-    analytic_params = {name: backend.to_numpy(grad).copy() for name, grad in layer.gradients.items()}
-    assert_gradient_close(analytic_inputs, numeric_gradient(scalar, inputs))
-    for name, param in layer.params.items():
-        assert_gradient_close(analytic_params[name], numeric_gradient(scalar, param))
-    return analytic_inputs, analytic_params
 
 
 # -- activations ---------------------------------------------------------------------------
@@ -137,22 +90,22 @@ def test_dropout_training_gradient_with_the_same_mask(float64):
     rng = np.random.default_rng(7)
     layer = Dropout(0.4)
     inputs = device(rng.standard_normal((6, 5)))
-    layer.build((None, 5))
     projection = device(rng.standard_normal((6, 5)))
 
     def forward():
         utils.set_random_seed(99)
-        return layer.forward(inputs, training=True)
+        return layer(inputs, training=True)
 
     def scalar():
         return float((forward() * projection).sum())
 
-    forward()
-    mask = backend.to_numpy(layer._mask).copy()
-    analytic = backend.to_numpy(layer.backward(projection.copy())).copy()
+    mask = backend.to_numpy(forward() / inputs)
+    utils.set_random_seed(99)
+    analytic, _ = layer_gradients(layer, inputs, projection)
+    analytic = backend.to_numpy(analytic)
     assert_gradient_close(analytic, numeric_gradient(scalar, inputs))
     # The mask really drops some inputs and rescales the rest by 1 / (1 - rate).
-    assert np.isin(mask, [0.0, 1 / 0.6]).all()
+    np.testing.assert_allclose(mask[mask != 0], 1 / 0.6)
     assert 0 < (mask == 0).sum() < mask.size
     np.testing.assert_allclose(analytic, backend.to_numpy(projection) * mask, rtol=1e-12)
 
@@ -161,10 +114,10 @@ def test_dropout_inference_is_identity(float64):
     rng = np.random.default_rng(8)
     layer = Dropout(0.5)
     inputs = device(rng.standard_normal((4, 3)))
-    outputs = layer.forward(inputs, training=False)
+    outputs = layer(inputs, training=False)
     np.testing.assert_array_equal(backend.to_numpy(outputs), backend.to_numpy(inputs))
     projection = device(rng.standard_normal((4, 3)))
-    grad = layer.backward(projection.copy())
+    grad, _ = layer_gradients(layer, inputs, projection, training=False)
     np.testing.assert_array_equal(backend.to_numpy(grad), backend.to_numpy(projection))
 
 
@@ -289,8 +242,7 @@ def test_fused_softmax_cross_entropy_gradient(float64, case, weighted):
     weights = losses.prepare_sample_weight(sample_weight, 6)
     targets = loss.prepare_targets(raw_targets, logits.shape)
     softmax = Softmax()
-    softmax.build((None, 5))
-    probabilities = softmax.forward(logits, training=True).copy()
+    probabilities = softmax(logits, training=True).copy()
 
     _, fused = loss.value_and_gradient(targets, probabilities.copy(), weights, through_softmax=True)
 
@@ -300,30 +252,33 @@ def test_fused_softmax_cross_entropy_gradient(float64, case, weighted):
     assert_gradient_close(fused, numeric_gradient(scalar, logits))
 
     _, grad_probabilities = loss.value_and_gradient(targets, probabilities.copy(), weights)
-    general = softmax.backward(grad_probabilities)
+    general, _ = layer_gradients(softmax, logits, grad_probabilities)
     np.testing.assert_allclose(backend.to_numpy(fused), backend.to_numpy(general), rtol=1e-9, atol=1e-12)
 
 
 # -- whole models ------------------------------------------------------------------------------
-def check_model(model, loss, inputs, raw_targets, sample_weight=None):
-    """The parameter gradients of one training step against finite differences of the loss."""
+def check_model(model, loss, inputs, raw_targets, sample_weight=None) -> bool:
+    """The parameter gradients of one training step against finite differences of the loss;
+    returns whether the step fused the softmax with the loss."""
     model.compile(optimizer=optimizers.SGD(learning_rate=0.5), loss=loss)
     model.build((None,) + inputs.shape[1:])
-    plan = model.training_plan()
     features = device(inputs)
     targets = loss.prepare_targets(raw_targets, (len(inputs),) + tuple(model.output_shape[1:]))
     weights = losses.prepare_sample_weight(sample_weight, len(inputs))
 
-    outputs = model.forward(features, training=True)
-    _, grad = loss.value_and_gradient(targets, outputs, weights, through_softmax=plan.fused_softmax)
-    plan.backward(grad)
-    leaves = [layer for layer in model.leaf_layers() if layer.params]
-    analytic = [backend.to_numpy(layer.gradients[name]).copy() for layer in leaves for name in layer.params]
+    fused = []
+    original_mark = TrainingPlan.mark_logits
+    TrainingPlan.mark_logits = staticmethod(lambda output: (fused.append(True), original_mark(output)))
+    try:
+        _, _, grads = model._forward_backward(features, targets, weights)
+    finally:
+        TrainingPlan.mark_logits = staticmethod(original_mark)
+    analytic = [backend.to_numpy(grad).copy() for grad in grads]
 
     def scalar():
-        return float(loss(raw_targets, model.forward(features, training=False), sample_weight=sample_weight))
+        return float(loss(raw_targets, model.predict_on_batch(features), sample_weight=sample_weight))
 
-    numeric = [numeric_gradient(scalar, layer.params[name]) for layer in leaves for name in layer.params]
+    numeric = [numeric_gradient(scalar, variable) for variable in model.training_plan().variables]
     assert len(analytic) == len(model.trainable_weights) > 0
     for analytic_grad, numeric_grad in zip(analytic, numeric):
         assert_gradient_close(analytic_grad, numeric_grad)
@@ -333,6 +288,7 @@ def check_model(model, loss, inputs, raw_targets, sample_weight=None):
     model._train_step(Arrays(features, targets, weights))
     for old, new, analytic_grad in zip(before, model.get_weights(), analytic, strict=True):
         np.testing.assert_allclose((old - new) / 0.5, analytic_grad, rtol=1e-9, atol=1e-13)
+    return bool(fused)
 
 
 @pytest.mark.parametrize("loss_name", ["categorical", "sparse", "categorical_from_logits_model"])
@@ -355,8 +311,8 @@ def test_sequential_parameter_gradients(float64, loss_name, weighted):
         "categorical_from_logits_model": (losses.CategoricalCrossentropy(from_logits=True), one_hot(labels, 3)),
     }[loss_name]
     sample_weight = rng.uniform(0.5, 2.0, size=8) if weighted else None
-    check_model(model, loss, inputs, targets, sample_weight)
-    assert model.training_plan().fused_softmax == (final_activation == "softmax")
+    fused = check_model(model, loss, inputs, targets, sample_weight)
+    assert fused == (final_activation == "softmax")
 
 
 def test_nested_sequential_parameter_gradients(float64):
@@ -372,8 +328,7 @@ def test_nested_sequential_ending_in_softmax_uses_the_fused_path(float64):
     rng = np.random.default_rng(15)
     model = Sequential([Dense(4, activation="tanh"), Sequential([Dense(3), Softmax()])])
     inputs = rng.standard_normal((5, 2))
-    check_model(model, losses.CategoricalCrossentropy(), inputs, one_hot(rng.integers(0, 3, size=5), 3))
-    assert model.training_plan().fused_softmax
+    assert check_model(model, losses.CategoricalCrossentropy(), inputs, one_hot(rng.integers(0, 3, size=5), 3))
 
 
 def test_regression_model_gradients(float64):

@@ -103,9 +103,11 @@ class ActivationFunction:
         params = self.__signature__.bind(x, *args, **kwargs).arguments
         del params["x"]
         activation = self.with_params(**params) if params else self
-        if type(x) is tape.Tensor:
-            # Inside a recorded ``call``: an op with this activation's own gradient.
-            return nn.activation(activation, x)
+        if isinstance(x, tape.Tensor):
+            if tape.is_recording():
+                # Recording: an op with this activation's own gradient.
+                return nn.activation(activation, x)
+            x = x.data
         x = xp.asarray(x)
         # Integer and boolean inputs compute in floatx, as in Keras; the in-place rules need floats.
         dtype = x.dtype if x.dtype.kind == "f" else backend.floatx()

@@ -22,23 +22,23 @@ class Activation(ActivationAttribute, Layer):
         super().__init__(**kwargs)
         self.activation = activation
 
-    def forward(self, inputs, training=False):
-        outputs = self.buffer("outputs", inputs.shape)
+    def forward(self, state, inputs, training=False):
+        outputs = state.buffer("outputs", inputs.shape)
         outputs[...] = inputs
         activation = self._activation
         activation.apply_inplace(outputs)
-        if training:
+        if state.records:
             # The inputs stay untouched until backward, so gelu and silu need no copy of them.
-            self._inputs, self._outputs, self._trained_activation = inputs, outputs, activation
+            state.inputs, state.outputs, state.trained_activation = inputs, outputs, activation
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if grad_is_logits or not need_input_grad:
-            return grad_output if need_input_grad else None
-        activation = self._trained_activation
+    def backward(self, state, grad_output):
+        if state.grad_is_logits or not state.need_input_grad:
+            return grad_output if state.need_input_grad else None
+        activation = state.trained_activation
         if activation.needs_inputs:
-            return activation.grad_inplace(grad_output, self._outputs, self._inputs)
-        return activation.grad_inplace(grad_output, self._outputs)
+            return activation.grad_inplace(grad_output, state.outputs, state.inputs)
+        return activation.grad_inplace(grad_output, state.outputs)
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self._activation)}

@@ -116,71 +116,74 @@ class BaseConv(ActivationAttribute, Layer):
         return geometry
 
     # -- computation --------------------------------------------------------------------
-    def _columns(self, inputs, geometry: Geometry):
+    def _columns(self, state, inputs, geometry: Geometry):
         """The im2col matrix ``(batch * output positions, prod(kernel_size) * channels)``."""
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
-        columns = self.buffer("columns", (batch, *geometry.output_spatial, *self.kernel_size, channels), inputs.dtype)
-        padded = convolution.padded_channels_last(inputs, self.data_format, geometry, self._buffers, 0)
+        columns = state.buffer("columns", (batch, *geometry.output_spatial, *self.kernel_size, channels), inputs.dtype)
+        padded = convolution.padded_channels_last(inputs, self.data_format, geometry, state.buffers, 0)
         im2col(padded, geometry, columns)
         return columns.reshape(batch * math.prod(geometry.output_spatial), -1)
 
-    def _input_gradient(self, grad, geometry: Geometry):
+    def _input_gradient(self, state, grad, geometry: Geometry):
         """The channels-last input gradient: the gradient of the im2col matrix (one matrix
         product with the kernel), whose window gradients col2im adds back."""
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
-        grad_columns = self.buffer("grad_columns", (grad.shape[0], math.prod(self.kernel_size) * channels), grad.dtype)
-        xp.matmul(grad, self.params["kernel"].reshape(-1, self.filters).T, out=grad_columns)
+        grad_columns = state.buffer("grad_columns", (grad.shape[0], math.prod(self.kernel_size) * channels), grad.dtype)
+        xp.matmul(grad, self.params["kernel"].data.reshape(-1, self.filters).T, out=grad_columns)
         grad_windows = grad_columns.reshape(batch, *geometry.output_spatial, *self.kernel_size, channels)
-        grad_padded = self.buffer("grad_padded", geometry.padded_shape, grad.dtype)
+        grad_padded = state.buffer("grad_padded", geometry.padded_shape, grad.dtype)
         return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         geometry = self._geometry_for(convolution.channels_last_shape(self.data_format, tuple(inputs.shape)))
         batch, rows = inputs.shape[0], math.prod(geometry.output_spatial)
-        kernel, activation = self.params["kernel"], self._activation
-        linear = self.buffer("linear", (batch * rows, self.filters), inputs.dtype)
+        kernel, activation = self.params["kernel"].data, self._activation
+        linear = state.buffer("linear", (batch * rows, self.filters), inputs.dtype)
         if backend.window_kernels() is not None:
-            columns, fused = compiled_conv.forward(self, inputs, geometry, linear)
+            columns, fused = compiled_conv.forward(self, state, inputs, geometry, linear)
         else:
-            columns, fused = self._columns(inputs, geometry), False
+            columns, fused = self._columns(state, inputs, geometry), False
             xp.matmul(columns, kernel.reshape(-1, self.filters), out=linear)
         if self.use_bias and not fused:
-            linear += self.params["bias"]
+            linear += self.params["bias"].data
         outputs = linear.reshape(batch, *geometry.output_spatial, self.filters)
         if self.data_format == "channels_first":
-            transposed = self.buffer("outputs", (batch, self.filters, *geometry.output_spatial), inputs.dtype)
+            transposed = state.buffer("outputs", (batch, self.filters, *geometry.output_spatial), inputs.dtype)
             transposed[...] = convolution.to_channels_first(outputs, self.rank)
             outputs = transposed
-        if training:
-            self._trained_columns, self._outputs, self._trained_activation = columns, outputs, activation
-            self._fused, self._linear = fused, linear
+        if state.records:
+            state.geometry, state.trained_columns, state.outputs = geometry, columns, outputs
+            state.trained_activation = activation
+            state.fused, state.linear = fused, linear
             if activation.needs_inputs:
-                self._pre_activations = self.buffer("pre_activations", outputs.shape, outputs.dtype)
-                self._pre_activations[...] = outputs
+                state.pre_activations = state.buffer("pre_activations", outputs.shape, outputs.dtype)
+                state.pre_activations[...] = outputs
         if not fused:
             activation.apply_inplace(outputs)
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+    def backward(self, state, grad_output):
         grad = grad_output
-        if not grad_is_logits and not self._fused:
-            activation = self._trained_activation
+        if not state.grad_is_logits and not state.fused:
+            activation = state.trained_activation
             if activation.needs_inputs:
-                grad = activation.grad_inplace(grad, self._outputs, self._pre_activations)
+                grad = activation.grad_inplace(grad, state.outputs, state.pre_activations)
             else:
-                grad = activation.grad_inplace(grad, self._outputs)
+                grad = activation.grad_inplace(grad, state.outputs)
         if self.data_format == "channels_first":
             grad = convolution.to_channels_last(grad, self.rank)
         grad = xp.ascontiguousarray(grad).reshape(-1, self.filters)
-        geometry = self._geometry
+        geometry = state.geometry
         if backend.window_kernels() is not None:
-            relu = self._fused and self._trained_activation is activations.relu and not grad_is_logits
-            grad_inputs = compiled_conv.backward(self, grad, geometry, need_input_grad, relu)
+            relu = state.fused and state.trained_activation is activations.relu and not state.grad_is_logits
+            grad_inputs = compiled_conv.backward(self, state, grad, geometry, relu)
         else:
             if self.use_bias:
-                grad.sum(axis=0, out=self.gradients["bias"])
-            xp.matmul(self._trained_columns.T, grad, out=self.gradients["kernel"].reshape(-1, self.filters))
-            grad_inputs = self._input_gradient(grad, geometry) if need_input_grad else None
+                grad.sum(axis=0, out=state.gradient(self.params["bias"]))
+            xp.matmul(
+                state.trained_columns.T, grad, out=state.gradient(self.params["kernel"]).reshape(-1, self.filters)
+            )
+            grad_inputs = self._input_gradient(state, grad, geometry) if state.need_input_grad else None
         if grad_inputs is None or self.data_format == "channels_last":
             return grad_inputs
         return convolution.to_channels_first(grad_inputs, self.rank)

@@ -65,10 +65,10 @@ class BasePooling(Layer):
         return (input_shape[0], *output_spatial, input_shape[-1])
 
     # -- computation --------------------------------------------------------------------
-    def _padded_inputs(self, inputs, geometry: Geometry):
+    def _padded_inputs(self, state, inputs, geometry: Geometry):
         """Channels-last inputs inside a border that no window picks: -inf for max, 0 for average."""
         fill = -xp.inf if self.mode == "max" else 0
-        return convolution.padded_channels_last(inputs, self.data_format, geometry, self._buffers, fill)
+        return convolution.padded_channels_last(inputs, self.data_format, geometry, state.buffers, fill)
 
     def _count_real_inputs(self, geometry: Geometry):
         """How many real (unpadded) inputs each window covers, shaped to divide outputs."""
@@ -78,16 +78,17 @@ class BasePooling(Layer):
         ones[geometry.interior] = 1
         return geometry.windows(ones).sum(axis=tuple(range(1 + self.rank, 1 + 2 * self.rank)))
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         geometry = self._geometry_for(convolution.channels_last_shape(self.data_format, tuple(inputs.shape)))
+        state.geometry = geometry
         batch, channels = inputs.shape[0], geometry.input_shape[-1]
-        outputs = self.buffer("outputs", (batch, *geometry.output_spatial, channels), inputs.dtype)
+        outputs = state.buffer("outputs", (batch, *geometry.output_spatial, channels), inputs.dtype)
         window_axes = tuple(range(1 + self.rank, 1 + 2 * self.rank))
         kernels = backend.window_kernels() if self.mode == "max" else None
         if kernels is not None:
             if self.data_format == "channels_first":
                 inputs = convolution.to_channels_last(inputs, self.rank)
-            argmax = as_planar(self.buffer("argmax", outputs.shape, "int32"))
+            argmax = as_planar(state.buffer("argmax", outputs.shape, "int32"))
             _, window, strides, _, pads = geometry.planar
             planar_inputs, planar_outputs = as_planar(xp.ascontiguousarray(inputs)), as_planar(outputs)
 
@@ -97,37 +98,37 @@ class BasePooling(Layer):
 
             backend.batch_splitter().run(batch, pool)
         elif self.mode == "max":
-            windows = self.buffer(
+            windows = state.buffer(
                 "windows", (batch, *geometry.output_spatial, geometry.window_size, channels), inputs.dtype
             )
-            padded = self._padded_inputs(inputs, geometry)
+            padded = self._padded_inputs(state, inputs, geometry)
             xp.copyto(
                 windows.reshape(batch, *geometry.output_spatial, *self.pool_size, channels), geometry.windows(padded)
             )
             windows.max(axis=-2, out=outputs)
-            if training:
-                self._argmax = windows.argmax(axis=-2)[..., None, :]
+            if state.records:
+                state.argmax = windows.argmax(axis=-2)[..., None, :]
         else:
-            geometry.windows(self._padded_inputs(inputs, geometry)).sum(axis=window_axes, out=outputs)
+            geometry.windows(self._padded_inputs(state, inputs, geometry)).sum(axis=window_axes, out=outputs)
             outputs /= self._window_counts
         if self.data_format == "channels_first":
             return convolution.to_channels_first(outputs, self.rank)
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
-        geometry = self._geometry
+        geometry = state.geometry
         grad = grad_output
         if self.data_format == "channels_first":
             grad = convolution.to_channels_last(grad, self.rank)
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
         kernels = backend.window_kernels() if self.mode == "max" else None
         if kernels is not None:
-            grad_inputs = self.buffer("grad_inputs", geometry.input_shape, grad.dtype)
+            grad_inputs = state.buffer("grad_inputs", geometry.input_shape, grad.dtype)
             _, window, strides, _, pads = geometry.planar
             planar_grad, planar_grad_inputs = as_planar(xp.ascontiguousarray(grad)), as_planar(grad_inputs)
-            argmax = as_planar(self._buffers["argmax"])
+            argmax = as_planar(state.buffers["argmax"])
 
             def pool(part):
                 images = slice(part.first, part.last)
@@ -141,13 +142,13 @@ class BasePooling(Layer):
                 if self.data_format == "channels_first"
                 else grad_inputs
             )
-        grad_padded = self.buffer("grad_padded", geometry.padded_shape, grad.dtype)
+        grad_padded = state.buffer("grad_padded", geometry.padded_shape, grad.dtype)
         if self.mode == "max":
-            grad_windows = self.buffer(
+            grad_windows = state.buffer(
                 "grad_windows", (batch, *geometry.output_spatial, geometry.window_size, channels), grad.dtype
             )
             grad_windows.fill(0)
-            xp.put_along_axis(grad_windows, self._argmax, grad[..., None, :], axis=-2)
+            xp.put_along_axis(grad_windows, state.argmax, grad[..., None, :], axis=-2)
             col2im(
                 grad_windows.reshape(batch, *geometry.output_spatial, *self.pool_size, channels), geometry, grad_padded
             )

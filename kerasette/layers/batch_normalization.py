@@ -120,24 +120,12 @@ class BatchNormalization(Layer):
             self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer)
         if self.center:
             self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer)
-        self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer)
-        self.add_weight(name="moving_variance", shape=shape, initializer=self.moving_variance_initializer)
-        # Statistics get no gradient: nothing would read one.
-        self.gradients.pop("moving_mean", None)
-        self.gradients.pop("moving_variance", None)
+        # The moving statistics get no gradient: no optimizer changes them.
+        self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer, trainable=False)
+        self.add_weight(
+            name="moving_variance", shape=shape, initializer=self.moving_variance_initializer, trainable=False
+        )
         super().build(input_shape)
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [self.params[name] for name in ("gamma", "beta") if name in self.params]
-
-    @property
-    def non_trainable_weights(self):
-        if not self.trainable:
-            return self.weights
-        return [self.params["moving_mean"], self.params["moving_variance"]]
 
     # -- computation ------------------------------------------------------------------
     def _channel_view(self, inputs):
@@ -169,16 +157,16 @@ class BatchNormalization(Layer):
             return per_channel.reshape(self._channels, 1)
         return per_channel if self._repeats == 1 else xp.tile(per_channel, self._repeats)
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         values = self._channel_view(inputs)
-        self._batch_statistics = bool(training and self.trainable)
-        if self._batch_statistics:
-            outputs = self._normalize_with_batch_statistics(values)
+        state.batch_statistics = bool(training and self.trainable)
+        if state.batch_statistics:
+            outputs = self._normalize_with_batch_statistics(state, values)
         else:
-            outputs = self._normalize_with_moving_statistics(values)
+            outputs = self._normalize_with_moving_statistics(state, values)
         return outputs.reshape(inputs.shape)
 
-    def _normalize_with_batch_statistics(self, values):
+    def _normalize_with_batch_statistics(self, state, values):
         count = values.size // self._channels
         if count == 0:
             raise ValueError(
@@ -186,65 +174,65 @@ class BatchNormalization(Layer):
                 "received an empty batch"
             )
         mean = self._per_channel_sums(values) / count
-        normalized = self.buffer("normalized", values.shape, values.dtype)
+        normalized = state.buffer("normalized", values.shape, values.dtype)
         xp.subtract(values, self._spread(mean), out=normalized)
-        squares = self.buffer("scratch", values.shape, values.dtype)
+        squares = state.buffer("scratch", values.shape, values.dtype)
         xp.multiply(normalized, normalized, out=squares)
         variance = self._per_channel_sums(squares) / count
         inverse_std = 1 / xp.sqrt(variance + self.epsilon)
         normalized *= self._spread(inverse_std)
-        self._normalized, self._inverse_std, self._count = normalized, inverse_std, count
+        state.normalized, state.inverse_std, state.count = normalized, inverse_std, count
         # Keras's update, term for term: moving * momentum + batch * (1 - momentum).
         for name, statistic in (("moving_mean", mean), ("moving_variance", variance)):
-            moving = self.params[name]
+            moving = self.params[name].data
             moving[...] = moving * self.momentum + statistic * (1.0 - self.momentum)
-        outputs = self.buffer("outputs", values.shape, values.dtype)
+        outputs = state.buffer("outputs", values.shape, values.dtype)
         if self.scale:
-            xp.multiply(normalized, self._spread(self.params["gamma"]), out=outputs)
+            xp.multiply(normalized, self._spread(self.params["gamma"].data), out=outputs)
         else:
             outputs[...] = normalized
         if self.center:
-            outputs += self._spread(self.params["beta"])
+            outputs += self._spread(self.params["beta"].data)
         return outputs
 
-    def _normalize_with_moving_statistics(self, values):
+    def _normalize_with_moving_statistics(self, state, values):
         # One affine map per channel: x * factor + shift, two passes over the data.
-        inverse_std = 1 / xp.sqrt(self.params["moving_variance"] + self.epsilon)
-        factor = inverse_std * self.params["gamma"] if self.scale else inverse_std
-        shift = -self.params["moving_mean"] * factor
+        inverse_std = 1 / xp.sqrt(self.params["moving_variance"].data + self.epsilon)
+        factor = inverse_std * self.params["gamma"].data if self.scale else inverse_std
+        shift = -self.params["moving_mean"].data * factor
         if self.center:
-            shift = shift + self.params["beta"]
-        outputs = self.buffer("outputs", values.shape, values.dtype)
+            shift = shift + self.params["beta"].data
+        outputs = state.buffer("outputs", values.shape, values.dtype)
         xp.multiply(values, self._spread(factor), out=outputs)
         outputs += self._spread(shift)
-        self._inputs, self._inverse_std = values, inverse_std
+        state.inputs, state.inverse_std = values, inverse_std
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+    def backward(self, state, grad_output):
         grad = self._channel_view(grad_output)
-        if self._batch_statistics:
-            normalized = self._normalized
+        if state.batch_statistics:
+            normalized = state.normalized
         else:
-            normalized = self.buffer("normalized", grad.shape, grad.dtype)
-            xp.subtract(self._inputs, self._spread(self.params["moving_mean"]), out=normalized)
-            normalized *= self._spread(self._inverse_std)
-        scratch = self.buffer("scratch", grad.shape, grad.dtype)
+            normalized = state.buffer("normalized", grad.shape, grad.dtype)
+            xp.subtract(state.inputs, self._spread(self.params["moving_mean"].data), out=normalized)
+            normalized *= self._spread(state.inverse_std)
+        scratch = state.buffer("scratch", grad.shape, grad.dtype)
         xp.multiply(grad, normalized, out=scratch)
         grad_sum = self._per_channel_sums(grad)
         grad_normalized_sum = self._per_channel_sums(scratch)
         if self.scale:
-            self.gradients["gamma"][...] = grad_normalized_sum
+            state.gradient(self.params["gamma"])[...] = grad_normalized_sum
         if self.center:
-            self.gradients["beta"][...] = grad_sum
-        if not need_input_grad:
+            state.gradient(self.params["beta"])[...] = grad_sum
+        if not state.need_input_grad:
             return None
-        factor = self._inverse_std * self.params["gamma"] if self.scale else self._inverse_std
-        if self._batch_statistics:
+        factor = state.inverse_std * self.params["gamma"].data if self.scale else state.inverse_std
+        if state.batch_statistics:
             # The mean and variance depend on every input of the channel:
             # dx = gamma * inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
-            xp.multiply(normalized, self._spread(grad_normalized_sum / self._count), out=scratch)
+            xp.multiply(normalized, self._spread(grad_normalized_sum / state.count), out=scratch)
             grad -= scratch
-            grad -= self._spread(grad_sum / self._count)
+            grad -= self._spread(grad_sum / state.count)
         grad *= self._spread(factor)
         return grad.reshape(grad_output.shape)
 

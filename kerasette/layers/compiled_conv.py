@@ -39,14 +39,14 @@ def fuses_bias_and_activation(layer) -> bool:
     return fusable and layer.use_bias
 
 
-def forward(layer, inputs, geometry: Geometry, linear):
+def forward(layer, state, inputs, geometry: Geometry, linear):
     """Writes ``inputs (*) kernel`` (plus bias and relu when fused) into ``linear``
     ``(batch * output positions, filters)``; returns the im2col matrix and whether the
     bias and activation were applied."""
     fused = fuses_bias_and_activation(layer)
-    layer._winograd = fused and winograd_conv.applies(layer, geometry) and backend.winograd_kernels() is not None
-    if layer._winograd:
-        return winograd_conv.forward(layer, inputs, geometry, linear), True
+    state.winograd = fused and winograd_conv.applies(layer, geometry) and backend.winograd_kernels() is not None
+    if state.winograd:
+        return winograd_conv.forward(layer, state, inputs, geometry, linear), True
     kernels, splitter = backend.window_kernels(), backend.batch_splitter()
     batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
     if layer.data_format == "channels_first":
@@ -55,21 +55,21 @@ def forward(layer, inputs, geometry: Geometry, linear):
     output, window, *planar = geometry.planar
     rows = math.prod(output)
     if channels < PATCH_MAJOR_CHANNELS:
-        store = layer.buffer("columns_patch_major", (*window, channels, batch, *output), inputs.dtype)
+        store = state.buffer("columns_patch_major", (*window, channels, batch, *output), inputs.dtype)
         columns = store.reshape(-1, batch * rows).T
         image_im2col = kernels.im2col_patch_major
 
         def image_columns(first, last):
             return store[:, :, :, first:last]
     else:
-        store = layer.buffer("columns", (batch, *output, *window, channels), inputs.dtype)
+        store = state.buffer("columns", (batch, *output, *window, channels), inputs.dtype)
         columns = store.reshape(batch * rows, -1)
         image_im2col = kernels.im2col
 
         def image_columns(first, last):
             return store[first:last]
 
-    kernel = layer.params["kernel"].reshape(-1, layer.filters)
+    kernel = layer.params["kernel"].data.reshape(-1, layer.filters)
     relu = layer.activation is activations.relu
 
     def images(part):
@@ -78,31 +78,31 @@ def forward(layer, inputs, geometry: Geometry, linear):
         part_linear = linear[first * rows : last * rows]
         xp.matmul(columns[first * rows : last * rows], kernel, out=part_linear)
         if fused:
-            kernels.bias_relu(part_linear, layer.params["bias"], relu)
+            kernels.bias_relu(part_linear, layer.params["bias"].data, relu)
 
     splitter.run(batch, images)
     return columns, fused
 
 
-def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool):
+def backward(layer, state, grad, geometry: Geometry, relu: bool):
     """Fills the kernel and bias gradients from ``grad`` ``(batch * output positions,
     filters)`` (first multiplied by relu's derivative in place when ``relu``, with the
     fused bias pass); returns the channels-last input gradient, or None."""
-    if layer._winograd:
-        return winograd_conv.backward(layer, grad, geometry, need_input_grad, relu)
+    if state.winograd:
+        return winograd_conv.backward(layer, state, grad, geometry, relu)
     kernels, splitter = backend.window_kernels(), backend.batch_splitter()
     batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
     output, window, *planar = geometry.planar
     rows, patch, filters = math.prod(output), math.prod(window) * channels, layer.filters
-    columns, linear, fused = layer._trained_columns, layer._linear, layer._fused
+    columns, linear, fused = state.trained_columns, state.linear, state.fused
     parts = len(splitter.parts(batch))
-    kernel_parts = layer.buffer("kernel_gradient_parts", (parts, patch, filters), grad.dtype)
-    bias_parts = layer.buffer("bias_gradient_parts", (parts, filters), grad.dtype)
-    kernel_t = layer.params["kernel"].reshape(-1, filters).T
-    if need_input_grad:
-        grad_inputs = layer.buffer("grad_inputs", geometry.input_shape, grad.dtype)
+    kernel_parts = state.buffer("kernel_gradient_parts", (parts, patch, filters), grad.dtype)
+    bias_parts = state.buffer("bias_gradient_parts", (parts, filters), grad.dtype)
+    kernel_t = layer.params["kernel"].data.reshape(-1, filters).T
+    if state.need_input_grad:
+        grad_inputs = state.buffer("grad_inputs", geometry.input_shape, grad.dtype)
         chunk = max(1, min(batch, GRAD_COLUMNS_CHUNK_BYTES // (rows * patch * grad.itemsize)))
-        grad_columns = layer.buffer("grad_columns", (splitter.workers, chunk * rows, patch), grad.dtype)
+        grad_columns = state.buffer("grad_columns", (splitter.workers, chunk * rows, patch), grad.dtype)
 
     def images(part):
         first, last = part.first, part.last
@@ -112,7 +112,7 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
         elif layer.use_bias:
             part_grad.sum(axis=0, out=bias_parts[part.index])
         xp.matmul(columns[first * rows : last * rows].T, part_grad, out=kernel_parts[part.index])
-        if not need_input_grad:
+        if not state.need_input_grad:
             return
         for start in range(first, last, chunk):
             stop = min(start + chunk, last)
@@ -122,7 +122,7 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
             kernels.col2im(planar_grads, window, *planar, convolution.as_planar(grad_inputs[start:stop]))
 
     splitter.run(batch, images)
-    kernel_parts.sum(axis=0, out=layer.gradients["kernel"].reshape(patch, filters))
+    kernel_parts.sum(axis=0, out=state.gradient(layer.params["kernel"]).reshape(patch, filters))
     if layer.use_bias:
-        bias_parts.sum(axis=0, out=layer.gradients["bias"])
-    return grad_inputs if need_input_grad else None
+        bias_parts.sum(axis=0, out=state.gradient(layer.params["bias"]))
+    return grad_inputs if state.need_input_grad else None

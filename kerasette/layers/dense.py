@@ -85,56 +85,62 @@ class Dense(ActivationAttribute, Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def forward(self, inputs, training=False):
+    @property
+    def bias(self):
+        """The bias Variable, or None without one (as Keras)."""
+        return self.params.get("bias")
+
+    def forward(self, state, inputs, training=False):
         flat_inputs = inputs.reshape(-1, inputs.shape[-1])
-        outputs = self.buffer("outputs", (flat_inputs.shape[0], self.units))
-        xp.matmul(flat_inputs, self.params["kernel"], out=outputs)
+        outputs = state.buffer("outputs", (flat_inputs.shape[0], self.units))
+        xp.matmul(flat_inputs, self.params["kernel"].data, out=outputs)
         activation = self._activation
+        bias = self.params["bias"].data if self.use_bias else None
         # On the GPU, bias and activation in one launch (backend.layer_kernels is None on the CPU).
         fused = (
             backend.layer_kernels is not None
             and self.use_bias
             and activation.has_default_params
             and not activation.needs_inputs
-            and backend.layer_kernels.bias_activation(outputs, self.params["bias"], activation.name)
+            and backend.layer_kernels.bias_activation(outputs, bias, activation.name)
         )
         if self.use_bias and not fused:
-            outputs += self.params["bias"]
-        if training:
-            self._inputs, self._outputs = flat_inputs, outputs
+            outputs += bias
+        if state.records:
+            state.inputs, state.outputs = flat_inputs, outputs
             # Only activations whose derivative the output does not determine (gelu, silu)
             # cost a copy of the pre-activations.
             if activation.needs_inputs:
-                self._pre_activations = self.buffer("pre_activations", outputs.shape, outputs.dtype)
-                self._pre_activations[...] = outputs
-            self._trained_activation = activation
+                state.pre_activations = state.buffer("pre_activations", outputs.shape, outputs.dtype)
+                state.pre_activations[...] = outputs
+            state.activation = activation
         if not fused:
             activation.apply_inplace(outputs)
         return outputs.reshape(inputs.shape[:-1] + (self.units,))
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+    def backward(self, state, grad_output):
         grad = grad_output.reshape(-1, self.units)
-        if not grad_is_logits:
+        if not state.grad_is_logits:
             # The activation of the forward pass, even if it was reassigned since.
-            activation = self._trained_activation
+            activation = state.activation
             if activation.needs_inputs:
-                grad = activation.grad_inplace(grad, self._outputs, self._pre_activations)
+                grad = activation.grad_inplace(grad, state.outputs, state.pre_activations)
             elif not (
                 backend.layer_kernels is not None
                 and activation.has_default_params
-                and backend.layer_kernels.activation_grad(grad, self._outputs, activation.name)
+                and backend.layer_kernels.activation_grad(grad, state.outputs, activation.name)
             ):
-                grad = activation.grad_inplace(grad, self._outputs)
-        # Always fresh: which weights the optimizer applies is the model's training plan,
-        # fixed at compile, not this layer's trainable flag at this moment.
-        xp.matmul(self._inputs.T, grad, out=self.gradients["kernel"])
-        if self.use_bias:
-            grad.sum(axis=0, out=self.gradients["bias"])
-        if not need_input_grad:
+                grad = activation.grad_inplace(grad, state.outputs)
+        kernel = self.params["kernel"]
+        if state.need_weight_grads:
+            xp.matmul(state.inputs.T, grad, out=state.gradient(kernel))
+            if self.use_bias:
+                grad.sum(axis=0, out=state.gradient(self.params["bias"]))
+        if not state.need_input_grad:
             return None
-        grad_inputs = self.buffer("grad_inputs", self._inputs.shape)
-        xp.matmul(grad, self.params["kernel"].T, out=grad_inputs)
-        return grad_inputs.reshape(grad_output.shape[:-1] + (self._inputs.shape[-1],))
+        grad_inputs = state.buffer("grad_inputs", state.inputs.shape)
+        xp.matmul(grad, kernel.data.T, out=grad_inputs)
+        return grad_inputs.reshape(grad_output.shape[:-1] + (state.inputs.shape[-1],))
 
     def get_config(self):
         return {

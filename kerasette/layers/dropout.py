@@ -27,26 +27,26 @@ class Dropout(Layer):
         self._random = SeedGenerator(seed)
         self.seed = seed
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         if not training or self.rate == 0:
-            self._mask = None
+            state.mask = None
             return inputs
-        uniform = self.buffer("uniform", inputs.shape)
+        uniform = state.buffer("uniform", inputs.shape)
         # The size must be given: CuPy's random(out=...) alone draws one value for all.
         self._random.generator().random(inputs.shape, dtype=uniform.dtype, out=uniform)
         # The mask holds 0 or 1/(1-rate), so backward is one multiplication.
-        mask = self.buffer("mask", inputs.shape)
+        mask = state.buffer("mask", inputs.shape)
         xp.greater_equal(uniform, self.rate, out=mask)
         mask *= 1.0 / (1.0 - self.rate)
-        self._mask = mask
-        outputs = self.buffer("outputs", inputs.shape)
+        state.mask = mask
+        outputs = state.buffer("outputs", inputs.shape)
         return xp.multiply(inputs, mask, out=outputs)
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
-        if self._mask is not None:
-            grad_output *= self._mask
+        if state.mask is not None:
+            grad_output *= state.mask
         return grad_output
 
     def get_config(self):

@@ -80,22 +80,22 @@ class Embedding(Layer):
             )
         return indices
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         indices = self._indices(inputs)
-        outputs = self.buffer("outputs", inputs.shape + (self.output_dim,), self.params["embeddings"].dtype)
-        xp.take(self.params["embeddings"], indices, axis=0, out=outputs)
-        if training:
-            self._indices_used, self._input_shape = indices, inputs.shape
+        outputs = state.buffer("outputs", inputs.shape + (self.output_dim,), self.params["embeddings"].data.dtype)
+        xp.take(self.params["embeddings"].data, indices, axis=0, out=outputs)
+        if state.records:
+            state.indices_used, state.input_shape = indices, inputs.shape
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        grad_embeddings = self.gradients["embeddings"]
+    def backward(self, state, grad_output):
+        grad_embeddings = state.gradient(self.params["embeddings"])
         grad_embeddings[...] = 0
         # Rows used several times in the batch receive the sum of their gradients.
-        xp.add.at(grad_embeddings, self._indices_used.ravel(), grad_output.reshape(-1, self.output_dim))
-        if not need_input_grad:
+        xp.add.at(grad_embeddings, state.indices_used.ravel(), grad_output.reshape(-1, self.output_dim))
+        if not state.need_input_grad:
             return None
-        return xp.zeros(self._input_shape, dtype=grad_output.dtype)
+        return xp.zeros(state.input_shape, dtype=grad_output.dtype)
 
     def get_config(self):
         return {

@@ -18,10 +18,10 @@ class Flatten(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], math.prod(input_shape[1:]))
 
-    def forward(self, inputs, training=False):
-        if training:
-            self._input_shape = inputs.shape
+    def forward(self, state, inputs, training=False):
+        if state.records:
+            state.input_shape = inputs.shape
         return inputs.reshape(inputs.shape[0], -1)
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        return grad_output.reshape(self._input_shape) if need_input_grad else None
+    def backward(self, state, grad_output):
+        return grad_output.reshape(state.input_shape) if state.need_input_grad else None

@@ -30,19 +30,19 @@ class GaussianNoise(Layer):
         self._random = SeedGenerator(seed)
         self.seed = seed
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        outputs = self.buffer("outputs", inputs.shape, inputs.dtype)
+        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
         # The size must be given: CuPy's standard_normal(out=...) alone draws one value for all.
         self._random.generator().standard_normal(inputs.shape, dtype=outputs.dtype, out=outputs)
         outputs *= self.stddev
         outputs += inputs
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
+    def backward(self, state, grad_output):
         # The noise does not depend on the inputs: the gradient passes through unchanged.
-        return grad_output if need_input_grad else None
+        return grad_output if state.need_input_grad else None
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}

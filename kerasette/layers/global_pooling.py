@@ -48,12 +48,12 @@ class GlobalPooling2D(Layer):
         """Writes the average or maximum over the positions axis; each subclass has one."""
         raise NotImplementedError(f"{type(self).__name__} must implement _reduce(values, out)")
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         values = self._positions_view(inputs)
-        self._inputs_shape = inputs.shape
-        outputs = self.buffer("outputs", (inputs.shape[0],) + self.output_shape[1:], inputs.dtype)
+        state.inputs_shape = inputs.shape
+        outputs = state.buffer("outputs", (inputs.shape[0],) + self.output_shape[1:], inputs.dtype)
         self._reduce(values, outputs.reshape(values.shape[0], -1))
-        self._values, self._outputs = values, outputs
+        state.values, state.outputs = values, outputs
         return outputs
 
     def _expanded(self, array):
@@ -82,13 +82,13 @@ class GlobalAveragePooling2D(GlobalPooling2D):
     def _reduce(self, values, out):
         xp.mean(values, axis=self._positions_axis, out=out)
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
-        positions = self._values.shape[self._positions_axis]
-        grad_inputs = self.buffer("grad_inputs", self._values.shape, grad_output.dtype)
+        positions = state.values.shape[self._positions_axis]
+        grad_inputs = state.buffer("grad_inputs", state.values.shape, grad_output.dtype)
         xp.divide(self._expanded(grad_output), positions, out=grad_inputs)
-        return grad_inputs.reshape(self._inputs_shape)
+        return grad_inputs.reshape(state.inputs_shape)
 
 
 class GlobalMaxPooling2D(GlobalPooling2D):
@@ -112,11 +112,11 @@ class GlobalMaxPooling2D(GlobalPooling2D):
     def _reduce(self, values, out):
         xp.max(values, axis=self._positions_axis, out=out)
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
-        grad_inputs = self.buffer("grad_inputs", self._values.shape, grad_output.dtype)
-        xp.equal(self._values, self._expanded(self._outputs), out=grad_inputs)
+        grad_inputs = state.buffer("grad_inputs", state.values.shape, grad_output.dtype)
+        xp.equal(state.values, self._expanded(state.outputs), out=grad_inputs)
         ties = grad_inputs.sum(axis=self._positions_axis, keepdims=True)
         grad_inputs *= self._expanded(grad_output) / ties
-        return grad_inputs.reshape(self._inputs_shape)
+        return grad_inputs.reshape(state.inputs_shape)

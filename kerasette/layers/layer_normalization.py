@@ -85,39 +85,41 @@ class LayerNormalization(Layer):
             self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer)
         super().build(input_shape)
 
-    def forward(self, inputs, training=False):
-        normalized = self.buffer("normalized", inputs.shape, inputs.dtype)
+    def forward(self, state, inputs, training=False):
+        normalized = state.buffer("normalized", inputs.shape, inputs.dtype)
         xp.subtract(inputs, inputs.mean(axis=self._axes, keepdims=True), out=normalized)
         variance = (normalized * normalized).mean(axis=self._axes, keepdims=True)
         inverse_std = 1 / xp.sqrt(variance + self.epsilon)
         normalized *= inverse_std
-        if training:
-            self._normalized, self._inverse_std = normalized, inverse_std
-        outputs = self.buffer("outputs", inputs.shape, inputs.dtype)
+        if state.records:
+            state.normalized, state.inverse_std = normalized, inverse_std
+        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
         outputs[...] = normalized
         if self.scale:
-            outputs *= self.params["gamma"].reshape(self._broadcast_shape)
+            outputs *= self.params["gamma"].data.reshape(self._broadcast_shape)
         if self.center:
-            outputs += self.params["beta"].reshape(self._broadcast_shape)
+            outputs += self.params["beta"].data.reshape(self._broadcast_shape)
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        normalized = self._normalized
+    def backward(self, state, grad_output):
+        normalized = state.normalized
         weight_shape = tuple(normalized.shape[d] for d in self._axes)
         if self.scale:
-            self.gradients["gamma"][...] = (grad_output * normalized).sum(axis=self._others).reshape(weight_shape)
+            state.gradient(self.params["gamma"])[...] = (
+                (grad_output * normalized).sum(axis=self._others).reshape(weight_shape)
+            )
         if self.center:
-            self.gradients["beta"][...] = grad_output.sum(axis=self._others).reshape(weight_shape)
-        if not need_input_grad:
+            state.gradient(self.params["beta"])[...] = grad_output.sum(axis=self._others).reshape(weight_shape)
+        if not state.need_input_grad:
             return None
         if self.scale:
-            grad_output *= self.params["gamma"].reshape(self._broadcast_shape)
+            grad_output *= self.params["gamma"].data.reshape(self._broadcast_shape)
         # d/dx of (x - mean) * inverse_std, with mean and variance depending on x:
         # inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
         projection = (grad_output * normalized).mean(axis=self._axes, keepdims=True)
         grad_output -= grad_output.mean(axis=self._axes, keepdims=True)
         grad_output -= normalized * projection
-        grad_output *= self._inverse_std
+        grad_output *= state.inverse_std
         return grad_output
 
     def get_config(self):

@@ -140,10 +140,10 @@ class Normalization(Layer):
         elif tuple(self.input_shape[1:]) != input_shape[1:]:
             raise ValueError(f"adapt: the layer was built for inputs {self.input_shape}; received data {input_shape}")
         values = xp.concatenate([backend.to_device(array, "float64") for array in arrays])
-        weight_shape = self.params["mean"].shape
-        self.params["mean"][...] = values.mean(axis=self._reduced).reshape(weight_shape)
-        self.params["variance"][...] = values.var(axis=self._reduced).reshape(weight_shape)
-        self.params["count"][...] = values.size // max(self.params["mean"].size, 1)
+        weight_shape = self.params["mean"].data.shape
+        self.params["mean"].data[...] = values.mean(axis=self._reduced).reshape(weight_shape)
+        self.params["variance"].data[...] = values.var(axis=self._reduced).reshape(weight_shape)
+        self.params["count"].data[...] = values.size // max(self.params["mean"].data.size, 1)
         self._adapted = True
 
     def _statistics(self):
@@ -154,9 +154,9 @@ class Normalization(Layer):
         # initial mean 0 and variance 1 count as adapted as well.
         if not self._adapted:
             self._adapted = bool(
-                float(self.params["count"][0]) > 0
-                or (self.params["mean"] != 0).any()
-                or (self.params["variance"] != 1).any()
+                float(self.params["count"].data[0]) > 0
+                or (self.params["mean"].data != 0).any()
+                or (self.params["variance"].data != 1).any()
             )
             if not self._adapted:
                 raise ValueError(
@@ -164,29 +164,29 @@ class Normalization(Layer):
                     "variance; call layer.adapt(data) or pass mean=..., variance=... first"
                 )
         return (
-            self.params["mean"].reshape(self._broadcast_shape),
-            self.params["variance"].reshape(self._broadcast_shape),
+            self.params["mean"].data.reshape(self._broadcast_shape),
+            self.params["variance"].data.reshape(self._broadcast_shape),
         )
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         mean, variance = self._statistics()
-        self._std = xp.maximum(xp.sqrt(variance), _EPSILON)
-        outputs = self.buffer("outputs", inputs.shape, inputs.dtype)
+        state.std = xp.maximum(xp.sqrt(variance), _EPSILON)
+        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
         if self.invert:
-            xp.multiply(inputs, self._std, out=outputs)
+            xp.multiply(inputs, state.std, out=outputs)
             outputs += mean
         else:
             xp.subtract(inputs, mean, out=outputs)
-            outputs /= self._std
+            outputs /= state.std
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
         if self.invert:
-            grad_output *= self._std
+            grad_output *= state.std
         else:
-            grad_output /= self._std
+            grad_output /= state.std
         return grad_output
 
     def get_config(self):

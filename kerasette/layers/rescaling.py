@@ -25,15 +25,15 @@ class Rescaling(Layer):
         self.scale = check_number("scale", scale)
         self.offset = check_number("offset", offset)
 
-    def forward(self, inputs, training=False):
-        outputs = self.buffer("outputs", inputs.shape, inputs.dtype)
+    def forward(self, state, inputs, training=False):
+        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
         outputs[...] = inputs
         outputs *= self.scale
         outputs += self.offset
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
         grad_output *= self.scale
         return grad_output

@@ -56,17 +56,17 @@ class Reshape(Layer):
             )
         return (input_shape[0],) + tuple(size // known if d == -1 else d for d in self.target_shape)
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         if tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
             raise ValueError(
                 f"Reshape layer '{self.name}': built for inputs of shape {self.input_shape}; "
                 f"received {tuple(inputs.shape)}"
             )
-        self._input_shape = inputs.shape
+        state.input_shape = inputs.shape
         return inputs.reshape((inputs.shape[0],) + self.output_shape[1:])
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        return grad_output.reshape(self._input_shape) if need_input_grad else None
+    def backward(self, state, grad_output):
+        return grad_output.reshape(state.input_shape) if state.need_input_grad else None
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}

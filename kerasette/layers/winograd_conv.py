@@ -50,7 +50,7 @@ def _scratch_size(splitter, batch: int) -> tuple[int, int]:
     return min(splitter.workers, len(bounds)), max(last - first for first, last in bounds)
 
 
-def forward(layer, inputs, geometry: Geometry, linear):
+def forward(layer, state, inputs, geometry: Geometry, linear):
     """Writes the convolution with bias and activation into ``linear`` ``(batch * output
     positions, filters)``; returns the transformed input tiles (the backward pass's)."""
     kernels, splitter = backend.winograd_kernels(), backend.batch_splitter()
@@ -62,15 +62,15 @@ def forward(layer, inputs, geometry: Geometry, linear):
     per_image = tiles_h * tiles_w
     pads = tuple(before for before, _ in geometry.pads)
     transform = xp.asarray(KERNEL_TRANSFORM, dtype=inputs.dtype)
-    kernel = layer.params["kernel"]
+    kernel = layer.params["kernel"].data
     # U = G g G^T over the two kernel axes, for every (channel, filter) pair at once.
     transformed_kernel = xp.tensordot(transform, xp.tensordot(transform, kernel, axes=(1, 1)), axes=(1, 1))
     transformed_kernel = xp.ascontiguousarray(transformed_kernel.reshape(16, channels, layer.filters))
-    tiles = layer.buffer("winograd_tiles", (16, batch * per_image, channels), inputs.dtype)
+    tiles = state.buffer("winograd_tiles", (16, batch * per_image, channels), inputs.dtype)
     # The products are used once, right after they are made: one scratch buffer per
     # thread, the size of the largest part, stays in cache.
     threads, largest = _scratch_size(splitter, batch)
-    products = layer.buffer("winograd_products", (threads, 16, largest * per_image, layer.filters), inputs.dtype)
+    products = state.buffer("winograd_products", (threads, 16, largest * per_image, layer.filters), inputs.dtype)
     outputs = linear.reshape(batch, *geometry.output_spatial, layer.filters)
     relu = layer.activation is activations.relu
 
@@ -80,14 +80,14 @@ def forward(layer, inputs, geometry: Geometry, linear):
         part_products = products[part.thread, :, : (last - first) * per_image]
         kernels.input_tiles(inputs[first:last], pads, tiles_w, part_tiles)
         xp.matmul(part_tiles, transformed_kernel, out=part_products)
-        kernels.output_tiles(part_products, layer.params["bias"], relu, tiles_w, outputs[first:last])
+        kernels.output_tiles(part_products, layer.params["bias"].data, relu, tiles_w, outputs[first:last])
 
     splitter.run(batch, images)
-    layer._transformed_kernel = transformed_kernel
+    state.transformed_kernel = transformed_kernel
     return tiles
 
 
-def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool):
+def backward(layer, state, grad, geometry: Geometry, relu: bool):
     """Fills the kernel and bias gradients from ``grad`` ``(batch * output positions,
     filters)`` (times relu's derivative when ``relu``); returns the channels-last input
     gradient, or None."""
@@ -96,17 +96,17 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
     tiles_h, tiles_w = _tiles(geometry)
     per_image = tiles_h * tiles_w
     pads = tuple(before for before, _ in geometry.pads)
-    tiles, transformed_kernel = layer._trained_columns, layer._transformed_kernel
+    tiles, transformed_kernel = state.trained_columns, state.transformed_kernel
     grad = grad.reshape(batch, *geometry.output_spatial, filters)
-    outputs = layer._linear.reshape(grad.shape)
+    outputs = state.linear.reshape(grad.shape)
     bounds = splitter.parts(batch)
     threads, largest = _scratch_size(splitter, batch)
-    kernel_parts = layer.buffer("winograd_kernel_parts", (len(bounds), 16, channels, filters), grad.dtype)
-    bias_parts = layer.buffer("bias_gradient_parts", (len(bounds), filters), grad.dtype)
-    grad_products = layer.buffer("winograd_grad_products", (threads, 16, largest * per_image, filters), grad.dtype)
-    if need_input_grad:
-        grad_inputs = layer.buffer("grad_inputs", geometry.input_shape, grad.dtype)
-        grad_tiles = layer.buffer("winograd_grad_tiles", (threads, 16, largest * per_image, channels), grad.dtype)
+    kernel_parts = state.buffer("winograd_kernel_parts", (len(bounds), 16, channels, filters), grad.dtype)
+    bias_parts = state.buffer("bias_gradient_parts", (len(bounds), filters), grad.dtype)
+    grad_products = state.buffer("winograd_grad_products", (threads, 16, largest * per_image, filters), grad.dtype)
+    if state.need_input_grad:
+        grad_inputs = state.buffer("grad_inputs", geometry.input_shape, grad.dtype)
+        grad_tiles = state.buffer("winograd_grad_tiles", (threads, 16, largest * per_image, channels), grad.dtype)
 
     def images(part):
         first, last = part.first, part.last
@@ -116,7 +116,7 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
             grad[first:last], outputs[first:last], relu, tiles_w, part_grad_products, bias_parts[part.index]
         )
         xp.matmul(tiles[:, rows].transpose(0, 2, 1), part_grad_products, out=kernel_parts[part.index])
-        if need_input_grad:
+        if state.need_input_grad:
             part_grad_tiles = grad_tiles[part.thread, :, : (last - first) * per_image]
             xp.matmul(part_grad_products, transformed_kernel.transpose(0, 2, 1), out=part_grad_tiles)
             kernels.input_tiles_backward(part_grad_tiles, pads, tiles_w, grad_inputs[first:last])
@@ -125,8 +125,8 @@ def backward(layer, grad, geometry: Geometry, need_input_grad: bool, relu: bool)
     transform = xp.asarray(KERNEL_TRANSFORM, dtype=grad.dtype)
     grad_transformed_kernel = kernel_parts.sum(axis=0).reshape(4, 4, channels, filters)
     # dg = G^T dU G over the two transform axes.
-    layer.gradients["kernel"][...] = xp.tensordot(
+    state.gradient(layer.params["kernel"])[...] = xp.tensordot(
         transform.T, xp.tensordot(transform.T, grad_transformed_kernel, axes=(1, 1)), axes=(1, 1)
     )
-    bias_parts.sum(axis=0, out=layer.gradients["bias"])
-    return grad_inputs if need_input_grad else None
+    bias_parts.sum(axis=0, out=state.gradient(layer.params["bias"]))
+    return grad_inputs if state.need_input_grad else None

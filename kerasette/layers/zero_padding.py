@@ -72,26 +72,26 @@ class ZeroPadding2D(Layer):
         index[rows + 1] = slice(left, shape[rows + 1] - right)
         return tuple(index)
 
-    def forward(self, inputs, training=False):
+    def forward(self, state, inputs, training=False):
         if tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
             raise ValueError(
                 f"ZeroPadding2D layer '{self.name}': built for inputs of shape {self.input_shape}; "
                 f"received {tuple(inputs.shape)}"
             )
         shape = (inputs.shape[0],) + self.output_shape[1:]
-        outputs = self.buffer("outputs", shape, inputs.dtype)
+        outputs = state.buffer("outputs", shape, inputs.dtype)
         # The border is written once, when the buffer is new; later batches fill the interior only.
-        if outputs is not getattr(self, "_zeroed", None):
+        if outputs is not getattr(state, "zeroed", None):
             outputs.fill(0)
-            self._zeroed = outputs
+            state.zeroed = outputs
         outputs[self._interior(shape)] = inputs
         return outputs
 
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        if not need_input_grad:
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
             return None
         interior = grad_output[self._interior(grad_output.shape)]
-        grad_inputs = self.buffer("grad_inputs", interior.shape, grad_output.dtype)
+        grad_inputs = state.buffer("grad_inputs", interior.shape, grad_output.dtype)
         grad_inputs[...] = interior
         return grad_inputs
 

@@ -71,8 +71,8 @@ def value_and_gradient(loss: Loss, y_true, y_pred, sample_weight=None):
         raise ValueError(
             f"loss {loss.name!r}: expected one number after the reduction; received shape {tuple(total.shape)}"
         )
-    tape.backward([total])
-    grad = watched.grad if watched.grad is not None else xp.zeros_like(y_pred)
+    (grad,) = tape.gradients([total], [watched])
+    grad = grad if grad is not None else xp.zeros_like(y_pred)
     return xp.asarray(tape.unwrap(total)).reshape(()), grad
 
 

@@ -1,8 +1,7 @@
-"""Models: ``Sequential`` (also as ``Model``) and ``load_model``, as in ``keras.models``."""
+"""Models: ``Model`` (Functional or subclassed), ``Sequential`` and ``load_model``, as in ``keras.models``."""
 
+from kerasette.models.model import Model
 from kerasette.models.sequential import Sequential
 from kerasette.saving import load_model
-
-Model = Sequential
 
 __all__ = ["Model", "Sequential", "load_model"]

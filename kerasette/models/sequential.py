@@ -1,8 +1,8 @@
-"""Sequential: a linear stack of layers, its structure and its weights.
+"""Sequential: a linear stack of layers, a chain of calls on the one engine.
 
 Training comes from :class:`~kerasette.trainers.Trainer` (compile, fit, evaluate,
-predict); files from :mod:`kerasette.saving`. A ``Sequential`` is also a layer, so a model
-can sit inside another.
+predict) through :class:`~kerasette.models.Model`; files from :mod:`kerasette.saving`.
+A ``Sequential`` is also a layer, so a model can sit inside another.
 """
 
 from __future__ import annotations
@@ -10,11 +10,9 @@ from __future__ import annotations
 import copy
 
 from kerasette import layers as layers_module
-from kerasette import saving
 from kerasette.layers import InputLayer, Layer
+from kerasette.models.model import Model
 from kerasette.registry import register_builtins, serialize
-from kerasette.trainers import Trainer
-from kerasette.validation import check_bool
 
 
 def _known_input_shape(layer: Layer) -> tuple | None:
@@ -24,7 +22,7 @@ def _known_input_shape(layer: Layer) -> tuple | None:
     return tuple(layer.input_shape[1:]) if layer.built else None
 
 
-class Sequential(Trainer, Layer):
+class Sequential(Model):
     """A linear stack of layers; also usable as a layer inside another ``Sequential``.
 
     Args:
@@ -46,8 +44,7 @@ class Sequential(Trainer, Layer):
 
     def __init__(self, layers: list | None = None, name: str | None = None, trainable: bool = True):
         self._layers: list[Layer] = []
-        Trainer.__init__(self)
-        Layer.__init__(self, name=name, trainable=trainable)
+        Model.__init__(self, name=name, trainable=trainable)
         for layer in layers or []:
             self.add(layer)
 
@@ -56,17 +53,6 @@ class Sequential(Trainer, Layer):
     def layers(self) -> list[Layer]:
         """The layers, without the InputLayer (as in Keras)."""
         return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        # As in Keras, freezing a model freezes every layer in it.
-        self._trainable = check_bool("trainable", value)
-        for layer in getattr(self, "_layers", []):
-            layer.trainable = self._trainable
 
     def add(self, layer: Layer) -> None:
         """Append a layer; the model builds as soon as the input shape is known."""
@@ -152,86 +138,11 @@ class Sequential(Trainer, Layer):
     def sublayers(self) -> list[Layer]:
         return list(self._layers)
 
-    # -- weights ------------------------------------------------------------------------
-    @property
-    def weights(self) -> list:
-        return [weight for layer in self.leaf_layers() for weight in layer.weights]
-
-    @property
-    def trainable_weights(self) -> list:
-        return [weight for layer in self.leaf_layers() for weight in layer.trainable_weights]
-
-    @property
-    def non_trainable_weights(self) -> list:
-        return [weight for layer in self.leaf_layers() for weight in layer.non_trainable_weights]
-
-    def set_weights(self, weights: list) -> None:
-        """Overwrite all weights, in ``get_weights`` order; all are checked before any changes."""
-        owners = [layer for layer in self.leaf_layers() if layer.weights]
-        expected = sum(len(layer.weights) for layer in owners)
-        if not isinstance(weights, (list, tuple)) or len(weights) != expected:
-            received = len(weights) if isinstance(weights, (list, tuple)) else type(weights).__name__
-            raise ValueError(
-                f"set_weights: model '{self.name}' expects a list of {expected} arrays "
-                f"({[tuple(w.shape) for w in self.weights]}); received {received}"
-            )
-        checked, start = [], 0
-        for layer in owners:
-            count = len(layer.weights)
-            checked.append((layer, layer.check_weights(list(weights[start : start + count]))))
-            start += count
-        for layer, values in checked:
-            layer.write_checked_weights(values)
-
-    # -- forward and backward -------------------------------------------------------------
-    def forward(self, inputs, training: bool = False):
+    # -- computation ----------------------------------------------------------------------
+    def call(self, inputs, training=None):
         for layer in self._layers:
-            inputs = layer.forward(inputs, training=training)
+            inputs = layer(inputs, training=training)
         return inputs
-
-    def backward(self, grad_output, need_input_grad: bool = True, grad_is_logits: bool = False):
-        """Back through every layer; training goes through its :class:`TrainingPlan` instead,
-        which also skips the input gradients no trainable layer needs."""
-        last = len(self._layers) - 1
-        for index in range(last, -1, -1):
-            grad_output = self._layers[index].backward(
-                grad_output,
-                need_input_grad=need_input_grad or index > 0,
-                grad_is_logits=grad_is_logits and index == last,
-            )
-        return grad_output
-
-    # -- inspection ---------------------------------------------------------------------
-    def summary(self, print_fn=None) -> None:
-        """Print a table of layers, output shapes and parameter counts, as Keras does.
-
-        An unbuilt layer shows ``?`` for its output shape and ``0 (unbuilt)`` parameters,
-        as in Keras 3.
-        """
-        print_fn = print_fn or print
-        names = [f" {layer.name} ({type(layer).__name__})" for layer in self.layers]
-        # Keras's widths, the first widened so that a long name (BatchNormalization) keeps its column.
-        widths = (max([33, *(len(name) + 1 for name in names)]), 26, 12)
-        rule = "_" * sum(widths)
-
-        def row(*cells):
-            return "".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
-
-        print_fn(f'Model: "{self.name}"')
-        print_fn(rule)
-        print_fn(row(" Layer (type)", "Output Shape", "Param #"))
-        print_fn("=" * sum(widths))
-        for index, layer in enumerate(self.layers):
-            shape, params = (layer.output_shape, f"{layer.count_params():,}") if layer.built else ("?", "0 (unbuilt)")
-            print_fn(row(names[index], shape, params))
-            if index < len(self.layers) - 1:
-                print_fn("")
-        print_fn("=" * sum(widths))
-        trainable = sum(int(w.size) for w in self.trainable_weights)
-        print_fn(f"Total params: {self.count_params():,}")
-        print_fn(f"Trainable params: {trainable:,}")
-        print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
-        print_fn(rule)
 
     # -- configuration and files ---------------------------------------------------------
     def get_config(self) -> dict:
@@ -253,19 +164,6 @@ class Sequential(Trainer, Layer):
         if not model.built and config.get("build_input_shape"):
             model.build(tuple(config["build_input_shape"]))
         return model
-
-    def save(self, filepath, overwrite: bool = True) -> None:
-        """Save architecture, weights and optimizer state (atomically): a Keras 3 ``.keras``
-        archive, or HDF5 for ``.h5``; see :func:`kerasette.saving.save_model`."""
-        saving.save_model(self, filepath, overwrite=overwrite)
-
-    def save_weights(self, filepath, overwrite: bool = True) -> None:
-        """Save the weights alone to a ``.weights.h5`` file in Keras 3's layout (atomically)."""
-        saving.save_weights(self, filepath, overwrite=overwrite)
-
-    def load_weights(self, filepath) -> None:
-        """Load weights saved by :meth:`save_weights` (or by Keras for the same layers)."""
-        saving.load_weights(self, filepath)
 
 
 register_builtins("layer", {"Sequential": Sequential})

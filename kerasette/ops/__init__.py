@@ -3,7 +3,7 @@
 The ops take and return backend arrays (NumPy or CuPy) and so cost what the array
 module costs. While a gradient is needed (a user layer's ``call`` in training, a loss
 function of the user's own), inputs arrive as :class:`Tensor`\\ s and every op records
-itself on the tape (:mod:`kerasette.ops.tape`), whose ``backward`` gives each input its
+itself on the tape (:mod:`kerasette.ops.tape`), whose ``gradients`` gives each input its
 gradient. One family of ops per module: :mod:`.arithmetic`, :mod:`.linear_algebra`,
 :mod:`.reductions`, :mod:`.shape_ops`, :mod:`.nn`, :mod:`.conversions`.
 
@@ -66,6 +66,7 @@ from kerasette.ops.conversions import (
     zeros,
     zeros_like,
 )
+from kerasette.ops.gradient_tape import GradientTape
 from kerasette.ops.linear_algebra import (
     dot,
     matmul,
@@ -112,9 +113,10 @@ from kerasette.ops.shape_ops import (
     take_along_axis,
     transpose,
 )
-from kerasette.ops.tape import Tensor, backward, is_recording, recording
+from kerasette.ops.tape import Tensor, gradients, is_recording, recording
 
 __all__ = [
+    "GradientTape",
     "Tensor",
     "abs",
     "absolute",
@@ -124,7 +126,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
-    "backward",
+    "gradients",
     "cast",
     "ceil",
     "clip",

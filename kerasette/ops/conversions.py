@@ -15,7 +15,7 @@ def convert_to_tensor(x, dtype=None):
     >>> convert_to_tensor([1, 2], dtype='float32').dtype.name
     'float32'
     """
-    if type(x) is Tensor:
+    if isinstance(x, Tensor):
         return x if dtype is None else cast(x, dtype)
     return backend.to_device(x, dtype)
 
@@ -50,7 +50,7 @@ def cast(x, dtype):
     >>> cast(np.array([1.7]), 'int32').tolist()
     [1]
     """
-    return apply(_Cast(xp.dtype(dtype)), x if type(x) is Tensor else xp.asarray(x))
+    return apply(_Cast(xp.dtype(dtype)), x if isinstance(x, Tensor) else xp.asarray(x))
 
 
 class _StopGradient(Function):

@@ -1,13 +1,20 @@
-"""The tape: reverse-mode automatic differentiation over :mod:`kerasette.ops`.
+"""The tape: kerasette's one reverse-mode differentiation engine.
 
 A :class:`Tensor` wraps a backend array and remembers the :class:`Function` that made
-it; ``backward`` walks those functions from the outputs back, latest generation first,
-so that every tensor's gradient is complete before it is passed on (DeZero's
-``core.py``, Chainer's ``FunctionNode``).
+it; :func:`gradients` walks those functions from the outputs back, latest generation
+first, so that every tensor's gradient is complete before it is passed on (DeZero's
+``core.py``, Chainer's ``FunctionNode``). Gradients are kept per walk, never on the
+tensors or variables, and a tensor used by several ops receives the sum of their
+gradients: a layer called twice, or shared by two models, is differentiated correctly.
 
-Nothing is recorded unless :func:`recording` is active: then an op given a tensor
-returns a tensor. Outside it, ops take and return plain backend arrays, so a model with
-no layer or loss of the user's own pays nothing for the tape.
+Every op is a Function: the element-wise ops of :mod:`kerasette.ops`, and a built-in
+layer's whole call, with its hand-written backward pass (``layers/layer_call.py``).
+
+Nothing is recorded unless a recording is active (:class:`GradientTape`, or the trainer's
+step): then an op that reads a tensor or a *watched* variable returns a tensor. Outside
+it, ops take and return plain backend arrays, so inference pays nothing for the tape.
+Which inputs need a gradient follows from reachability alone: an op on constants and
+unwatched (frozen) variables is not recorded, so nothing below it is differentiated.
 """
 
 from __future__ import annotations
@@ -18,23 +25,36 @@ import itertools
 
 from kerasette.backend import xp
 
-_state = {"recording": False}
+# While recording: ``watch`` decides which variables are watched (the trainer's fixed set,
+# or "every trainable variable" for a GradientTape), ``watched_ids`` adds explicit ones.
+_state = {"recording": False, "watch": None}
 
 
 def is_recording() -> bool:
-    """Whether ops record themselves (inside :func:`recording`)."""
+    """Whether ops record themselves (inside :func:`recording` or a :class:`GradientTape`)."""
     return _state["recording"]
 
 
+def watches_trainable(variable) -> bool:
+    """The default rule, TensorFlow's: a recording watches every trainable variable it reads."""
+    return variable.trainable
+
+
 @contextlib.contextmanager
-def recording(enabled: bool = True):
-    """Within ``with recording():`` ops on tensors build the graph that :func:`backward` walks."""
-    previous = _state["recording"]
-    _state["recording"] = enabled
+def recording(enabled: bool = True, watch=watches_trainable):
+    """Within ``with recording():`` ops on tensors and watched variables build the graph
+    that :func:`gradients` walks.
+
+    Args:
+        enabled: False stops recording inside an enclosing recording.
+        watch: ``f(variable) -> bool``: which variables are leaves to differentiate.
+    """
+    previous = dict(_state)
+    _state["recording"], _state["watch"] = enabled, watch
     try:
         yield
     finally:
-        _state["recording"] = previous
+        _state.update(previous)
 
 
 class Tensor:
@@ -48,11 +68,11 @@ class Tensor:
     >>> with recording():
     ...     x = Tensor(np.array([1.0, 2.0]))
     ...     y = ops.sum(x * x)
-    >>> backward([y]); x.grad.tolist()
+    >>> gradients([y], [x])[0].tolist()
     [2.0, 4.0]
     """
 
-    __slots__ = ("data", "grad", "creator", "generation")
+    __slots__ = ("data", "creator", "generation", "consumers")
     # NumPy and CuPy arrays defer to the reflected operators below instead of broadcasting
     # over a Tensor as if it were an object.
     __array_ufunc__ = None
@@ -60,9 +80,11 @@ class Tensor:
 
     def __init__(self, data, creator: Function | None = None):
         self.data = data
-        self.grad = None
         self.creator = creator
         self.generation = 0 if creator is None else creator.generation + 1
+        # How many recorded ops read this tensor: the trainer fuses a softmax with the
+        # cross-entropy's gradient only for an output nothing else reads.
+        self.consumers = 0
 
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
@@ -77,6 +99,12 @@ class Tensor:
         from kerasette import backend
 
         return backend.to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        from kerasette import backend
+
+        array = backend.to_numpy(self.data)
+        return array if dtype is None else array.astype(dtype)
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -183,36 +211,49 @@ class Tensor:
 
 
 def unwrap(value):
-    """The backend array behind a tensor; anything else unchanged."""
-    return value.data if type(value) is Tensor else value
+    """The backend array behind a tensor or variable; anything else unchanged."""
+    return value.data if isinstance(value, Tensor) else value
 
 
 class Function:
     """One recorded op: ``forward`` on arrays, ``backward`` from the output's gradient.
 
-    Subclasses keep what ``backward`` needs as attributes in ``forward``.
+    Subclasses keep what ``backward`` needs as attributes in ``forward`` (each call of an
+    op is its own Function object, so its saved arrays belong to that call alone).
     ``backward(grad)`` returns one gradient per input (None for an input that needs none);
-    ``self.needs[i]`` says whether input ``i`` is a tensor, so work for constants is skipped.
+    ``self.needs[i]`` says whether input ``i`` needs one, so work for constants is skipped.
+    ``backward`` owns ``grad``: it may overwrite it.
     """
 
     def forward(self, *arrays):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define forward(*arrays)")
 
     def backward(self, grad):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define backward(grad)")
+
+
+def needs_gradient(value) -> bool:
+    """Whether ``value`` is differentiated in the current recording: a recorded tensor,
+    or a variable the recording watches."""
+    if type(value) is Tensor:
+        return True
+    return isinstance(value, Tensor) and value.creator is None and _state["watch"](value)
 
 
 def apply(function: Function, *inputs):
-    """Run ``function`` on ``inputs``; record it and return a Tensor when a tensor is among them."""
+    """Run ``function`` on ``inputs``; record it and return a Tensor when an input needs a gradient."""
+    output = function.forward(*[value.data if isinstance(value, Tensor) else value for value in inputs])
     if not _state["recording"]:
-        return function.forward(*[value.data if type(value) is Tensor else value for value in inputs])
-    needs = tuple(type(value) is Tensor for value in inputs)
-    output = function.forward(*[value.data if type(value) is Tensor else value for value in inputs])
+        return output
+    needs = tuple(needs_gradient(value) for value in inputs)
     if not any(needs):
         return output
     function.inputs = inputs
     function.needs = needs
-    function.generation = max(value.generation for value in inputs if type(value) is Tensor)
+    function.generation = max(value.generation for value, needed in zip(inputs, needs) if needed)
+    for value, needed in zip(inputs, needs):
+        if needed:
+            value.consumers += 1
     return Tensor(output, function)
 
 
@@ -228,46 +269,58 @@ def sum_to_shape(grad, shape: tuple):
     return summed.reshape(shape)
 
 
-def backward(outputs: list, grads: list | None = None) -> None:
-    """Accumulate into ``.grad`` of every tensor the ``outputs`` depend on.
+def gradients(outputs: list, sources: list, output_gradients: list | None = None, owned: bool = False) -> list:
+    """The gradient of the sum of ``outputs`` with respect to each of ``sources``.
 
     Args:
-        outputs: Tensors to differentiate (several are summed: a layer's output and the
-            losses it added).
-        grads: The gradient of each output (ones when omitted). They are read, never
-            written.
+        outputs: Tensors to differentiate (a loss and the losses layers added, say).
+            Entries that are not tensors (constants) contribute nothing.
+        sources: Tensors or variables; None is returned for one no output depends on.
+        output_gradients: The gradient of each output (ones when omitted or None).
+        owned: Whether the caller hands ``output_gradients`` over to be overwritten;
+            otherwise they are copied first.
     """
-    grads = grads or [None] * len(outputs)
+    seeds = output_gradients or [None] * len(outputs)
+    # id -> (tensor, gradient); the tensor is held so that its id cannot be reused.
+    totals: dict[int, tuple] = {}
+    kept = {id(source) for source in sources}
     order = itertools.count()
     pending: list = []
-    seen: set[int] = set()
+    scheduled: set[int] = set()
 
-    def schedule(tensor: Tensor) -> None:
+    def add(tensor, grad) -> None:
+        entry = totals.get(id(tensor))
+        totals[id(tensor)] = (tensor, grad if entry is None else entry[1] + grad)
         creator = tensor.creator
-        if creator is not None and id(creator) not in seen:
-            seen.add(id(creator))
+        if creator is not None and id(creator) not in scheduled:
+            scheduled.add(id(creator))
             heapq.heappush(pending, (-creator.generation, next(order), tensor))
 
-    for output, grad in zip(outputs, grads):
-        if type(output) is not Tensor:
+    for output, seed in zip(outputs, seeds):
+        if not isinstance(output, Tensor):
             continue
-        grad = xp.ones_like(output.data) if grad is None else grad
-        output.grad = grad if output.grad is None else output.grad + grad
-        schedule(output)
+        if seed is None:
+            seed = xp.ones_like(output.data)
+        elif not owned:
+            seed = xp.array(unwrap(seed), dtype=output.data.dtype, copy=True)
+        add(output, seed)
     while pending:
         _, _, tensor = heapq.heappop(pending)
         function = tensor.creator
-        input_grads = function.backward(tensor.grad)
-        for value, needed, grad in zip(function.inputs, function.needs, input_grads):
-            if not needed or grad is None:
+        if id(tensor) in kept:
+            grad = totals[id(tensor)][1].copy()  # the source keeps its own; backward may overwrite
+        else:
+            grad = totals.pop(id(tensor))[1]  # complete once passed on: free it early
+        input_grads = function.backward(grad)
+        handed_out: set[int] = set()
+        for value, needed, input_grad in zip(function.inputs, function.needs, input_grads):
+            if not needed or input_grad is None:
                 continue
-            if value.grad is None:
-                value.grad = grad
-            else:
-                value.grad = value.grad + grad
-            schedule(value)
-        # An intermediate gradient is complete once passed on; free it early.
-        tensor.grad = None
+            if id(input_grad) in handed_out:
+                input_grad = input_grad.copy()  # each input owns its gradient (add's are one array)
+            handed_out.add(id(input_grad))
+            add(value, input_grad)
+    return [totals[id(source)][1] if id(source) in totals else None for source in sources]
 
 
 # Bound at the end: the operator methods above use the ops, which build on this module.

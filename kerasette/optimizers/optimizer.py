@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
+from kerasette.ops.tape import unwrap
 from kerasette.optimizers import schedules
 from kerasette.validation import check_number
 
@@ -175,6 +176,7 @@ class Optimizer(ABC):
         optimizer state outlives a change of the trainable set (freeze a layer, recompile
         with the same optimizer, unfreeze it again).
         """
+        variables = [unwrap(variable) for variable in variables]
         self.slots = [self._known_slots(variable) or self._new_slots(variable) for variable in variables]
         # The variables are kept with their slots, so that their ids cannot be reused.
         self._slots_by_id.update({id(v): (v, slot) for v, slot in zip(variables, self.slots)})
@@ -222,8 +224,10 @@ class Optimizer(ABC):
     def apply(self, grads: list, trainable_variables: list | None = None) -> None:
         """Update every variable in place from its gradient, and count the step.
 
-        The gradients are left as they were given. Without ``trainable_variables``
-        the variables the optimizer was built for are updated.
+        The gradients are left as they were given; a variable whose gradient is None (it
+        did not take part in the loss) is left alone, as in Keras. Without
+        ``trainable_variables`` the variables the optimizer was built for are updated.
+        Variables with a ``constraint`` are projected after the update.
         """
         grads = list(grads)
         if trainable_variables is None:
@@ -239,18 +243,21 @@ class Optimizer(ABC):
                 f"grads: expected one gradient per variable ({len(variables)}); received {len(grads)} gradients"
             )
         for index, (gradient, variable) in enumerate(zip(grads, variables)):
-            if not backend.is_device_array(variable):
-                raise TypeError(f"trainable_variables[{index}]: expected an array; received {type(variable).__name__}")
-            if gradient is None or tuple(getattr(gradient, "shape", ())) != tuple(variable.shape):
-                shape = None if gradient is None else getattr(gradient, "shape", type(gradient).__name__)
-                raise ValueError(
-                    f"grads[{index}]: expected a gradient of shape {tuple(variable.shape)}; received {shape}"
+            if not backend.is_device_array(unwrap(variable)):
+                raise TypeError(
+                    f"trainable_variables[{index}]: expected a Variable or an array; received {type(variable).__name__}"
                 )
-        if not variables:
+            if gradient is not None and tuple(getattr(gradient, "shape", ())) != tuple(variable.shape):
+                raise ValueError(
+                    f"grads[{index}]: expected a gradient of shape {tuple(variable.shape)}; "
+                    f"received {getattr(gradient, 'shape', type(gradient).__name__)}"
+                )
+        pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        if not pairs:
             return
         # Copies in the variables' dtypes, which the update may then overwrite.
-        owned = [xp.array(backend.to_device(g), dtype=v.dtype, copy=True) for g, v in zip(grads, variables)]
-        self.apply_consuming_gradients(owned, variables)
+        owned = [xp.array(backend.to_device(unwrap(g)), dtype=v.dtype, copy=True) for g, v in pairs]
+        self.apply_consuming_gradients(owned, [v for _, v in pairs])
 
     def apply_consuming_gradients(self, gradients: list, variables: list) -> None:
         """``apply`` for callers whose gradient buffers are rewritten every step (the trainer).
@@ -258,6 +265,8 @@ class Optimizer(ABC):
         The gradients must be arrays of the variables' shapes and dtypes; they are used as
         work space and hold nothing useful afterwards. Nothing is checked: this is the fast path.
         """
+        constrained = [variable for variable in variables if getattr(variable, "constraint", None) is not None]
+        variables = [unwrap(variable) for variable in variables]
         if self._built_for != [id(variable) for variable in variables]:
             self.build(variables)
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
@@ -271,6 +280,8 @@ class Optimizer(ABC):
         for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
             self.update_step(gradient, variable, slot, scratch, learning_rate)
         self.iterations += 1
+        for variable in constrained:
+            variable.assign(variable.constraint(variable.data))
 
     def _clip_in_place(self, gradients: list) -> None:
         if self.clipnorm:

@@ -43,7 +43,7 @@ _KERAS_SCALARS = {("Normalization", "count"): "int64"}
 
 def keras_array(layer, name: str, value) -> np.ndarray:
     """A weight as a host array in the shape and dtype Keras keeps it."""
-    array = np.ascontiguousarray(backend.to_numpy(value))
+    array = np.ascontiguousarray(backend.to_numpy(getattr(value, "value", value)))
     if (type(layer).__name__, name) in _KERAS_SCALARS:
         array = array.reshape(()).astype(_KERAS_SCALARS[type(layer).__name__, name])
     return array
@@ -66,7 +66,7 @@ def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
 
 def weighted_layer_groups(model) -> list[tuple[str, object]]:
     """:func:`layer_groups` of the layers that hold weights themselves (no nested models)."""
-    return [(group, layer) for group, layer in layer_groups(model) if layer.params and not layer.sublayers]
+    return [(group, layer) for group, layer in layer_groups(model) if layer.weights and not layer.sublayers]
 
 
 def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
@@ -83,7 +83,7 @@ def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
         groups[f"{group}/vars"] = layer.name
         if layer.sublayers:
             continue
-        for index, (name, value) in enumerate(layer.params.items()):
+        for index, (name, value) in enumerate(layer.named_weights()):
             array = keras_array(layer, name, value)
             datasets[f"{group}/vars/{index}"] = array
             pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))

@@ -45,7 +45,7 @@ _DIGEST_ATTRIBUTE = "sha256"
 def _weight_datasets(model) -> tuple[dict, list[str]]:
     datasets, weight_paths = {}, []
     for layer_path, layer in weighted_layers(model):
-        for name, value in layer.params.items():
+        for name, value in layer.named_weights():
             weight_paths.append(f"{layer_path}/{name}")
             datasets[f"model_weights/{layer_path}/{name}"] = keras_weights.keras_array(layer, name, value)
     return datasets, weight_paths
@@ -57,7 +57,7 @@ def _trained_variable_paths(model) -> tuple[list, list[str]]:
     path_of = {
         id(value): f"{layer_path}/{name}"
         for layer_path, layer in weighted_layers(model)
-        for name, value in layer.params.items()
+        for name, value in layer.named_weights()
     }
     return variables, [path_of[id(variable)] for variable in variables]
 

@@ -12,6 +12,11 @@ def model_class() -> type:
     return registry.builtin_object("layer", "Sequential")
 
 
+def is_model(value) -> bool:
+    """Whether ``value`` is a kerasette model (a ``Model``: Sequential, Functional or subclassed)."""
+    return isinstance(value, registry.builtin_object("layer", "Model"))
+
+
 def weighted_layers(model: Layer, prefix: str = "") -> list[tuple[str, Layer]]:
     """``(layer path, layer)`` for every layer that owns weights, nested models expanded."""
     found = []
@@ -20,7 +25,7 @@ def weighted_layers(model: Layer, prefix: str = "") -> list[tuple[str, Layer]]:
             raise ValueError(f"layer name {layer.name!r} contains '/', which file paths reserve; rename the layer")
         if layer.sublayers:
             found.extend(weighted_layers(layer, f"{prefix}{layer.name}/"))
-        elif layer.params:
+        elif layer.weights:
             found.append((prefix + layer.name, layer))
     return found
 
@@ -41,7 +46,7 @@ def match_weights(path: str, stored: list, model: Layer) -> list:
         pairs = [(layer_path, layer, label, weights) for (layer_path, layer), (label, weights) in zip(layers, stored)]
     assignments = []
     for layer_path, layer, label, weights in pairs:
-        targets = list(layer.params.items())
+        targets = layer.named_weights()
         if len(weights) != len(targets):
             raise ValueError(
                 f"filepath {path!r}: layer '{layer_path}' has {len(targets)} weights "
@@ -63,7 +68,7 @@ def match_weights(path: str, stored: list, model: Layer) -> list:
 def assign(assignments: list) -> None:
     """Write checked ``(variable, array)`` pairs into the model's weights."""
     for variable, array in assignments:
-        variable[...] = backend.to_device(array, variable.dtype)
+        variable.assign(backend.to_device(array, variable.dtype))
 
 
 def compile_as_saved(model, path: str, optimizer, loss, metrics) -> None:

@@ -11,7 +11,7 @@ from kerasette.registry import CustomObjectScope
 from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
 from kerasette.saving.hdf5_file import open_for_reading
-from kerasette.saving.restore import assign, match_weights, model_class
+from kerasette.saving.restore import assign, is_model, match_weights
 from kerasette.validation import check_path
 
 
@@ -195,8 +195,8 @@ def load_weights(model, filepath) -> None:
 
 
 def _check_model(model, function: str) -> None:
-    if not isinstance(model, model_class()):
-        raise TypeError(f"{function}: model must be a kerasette Sequential; received {type(model).__name__}")
+    if not is_model(model):
+        raise TypeError(f"{function}: model must be a kerasette Model; received {type(model).__name__}")
 
 
 def _is_archive(path: str) -> bool:

@@ -12,10 +12,12 @@ them all with one call. A replay reuses the addresses and arguments of the captu
 - metrics are updated eagerly after the launch, from the graph's loss and outputs;
 - everything the graph writes stays allocated while it lives: memory allocated during
   warm-up and capture comes from a pool of its own that nothing else allocates from, and
-  the layers' buffers at capture are kept referenced even if a layer replaces them;
+  the layer calls' buffers at capture are kept referenced even if a call replaces them;
 - weights, gradients and optimizer slots must stay the same arrays: if any is replaced
   (a new optimizer build, an activation reassigned, a new training plan), the graph is
-  dropped and the step captured again.
+  dropped and the step captured again. The gradients are the per-call states' buffers,
+  reused from step to step (``layer_call.reusing_states``), so a model whose layers are
+  each called once keeps them.
 
 Only models made of layers known to be capture-safe are graphed (no dropout: its random
 state lives in the generator; no user layers); anything else, any failure to capture,
@@ -30,6 +32,7 @@ import warnings
 
 from kerasette import backend, layers, losses
 from kerasette.backend import kernel_dispatch
+from kerasette.layers import layer_call
 
 # Layers whose training forward and backward launch kernels only (no host reads, no
 # random state, no allocation that outlives the step but for Layer.buffer). Others are
@@ -56,17 +59,21 @@ def graphs_requested(trainer) -> bool:
 def ineligibility(trainer) -> str | None:
     """Why this compiled model cannot be graphed, or None when it can."""
     optimizer, loss = trainer.optimizer, trainer.loss
-    unsafe = [type(layer).__name__ for layer in trainer.leaf_layers() if type(layer) not in CAPTURE_SAFE_LAYERS]
+    unsafe = [
+        type(layer).__name__
+        for layer in trainer._flatten_layers()
+        if layer is not trainer and not layer.sublayers and type(layer) not in CAPTURE_SAFE_LAYERS
+    ]
     if unsafe:
         return f"layers {unsafe} are not known to be capture-safe"
     if type(loss) not in CAPTURE_SAFE_LOSSES or getattr(loss, "ignore_class", None) is not None:
         return f"loss {type(loss).__name__} is not known to be capture-safe"
     if optimizer.weight_decay or optimizer.clipnorm or optimizer.clipvalue or optimizer.global_clipnorm:
         return "weight decay and gradient clipping read or bake in host values"
-    plan = trainer.training_plan()
-    if plan.adds_losses or plan.constraints:
-        # _forward_backward_update mirrors the plain step; these run in Trainer._train_step only.
-        return "regularization losses, add_loss and constraints are not part of the captured step"
+    layers_with_losses = [layer for layer in trainer._flatten_layers() if layer.weight_regularizers]
+    constrained = [variable for variable in trainer.trainable_weights if variable.constraint is not None]
+    if layers_with_losses or constrained or any(layer.activity_regularizer for layer in trainer._flatten_layers()):
+        return "regularization losses and constraints read host values outside the captured kernels"
     return None
 
 
@@ -119,7 +126,7 @@ class CudaGraphTrainStep:
         iterations = optimizer.iterations
         try:
             with self._hyper.recording():
-                optimizer.apply_consuming_gradients(self._plan.gradients, self._plan.variables)
+                optimizer.apply_consuming_gradients(self._gradients, self._plan.variables)
             if not self._hyper.finished():
                 raise kernel_dispatch.GraphCaptureRefused("the optimizer made other updates than at capture")
         except kernel_dispatch.GraphCaptureRefused as error:
@@ -188,20 +195,24 @@ class CudaGraphTrainStep:
         self.graph, self._outputs, self._loss_value = graph, outputs, loss_value
         self.captures += 1
         self._fingerprint = self._watched()
-        # The layers' buffers at capture, which the graph goes on writing even if a layer
+        # The calls' buffers at capture, which the graph goes on writing even if a call
         # replaces them (a shorter batch, an evaluation): kept so that they stay allocated.
-        self._kept = [(layer, dict(layer._buffers)) for layer in plan.layers]
+        self._kept = [
+            dict(state.buffers)
+            for layer in trainer._flatten_layers()
+            for state in layer.__dict__.get("_call_states", [])
+        ]
 
     def _forward_backward_update(self, plan):
         """Trainer._train_step without the metrics, on the fixed input buffers."""
         trainer = self.trainer
         features, targets, weights = self._inputs
-        outputs = trainer.forward(features, training=True)
-        loss_value, grad = trainer.loss.value_and_gradient(
-            targets, outputs, weights, through_softmax=plan.fused_softmax
-        )
-        plan.backward(grad)
-        trainer.optimizer.apply_consuming_gradients(plan.gradients, plan.variables)
+        with layer_call.reusing_states():
+            outputs, loss_value, gradients = trainer._forward_backward(features, targets, weights)
+        if any(gradient is None for gradient in gradients):
+            raise kernel_dispatch.GraphCaptureRefused("a trained variable received no gradient")
+        self._gradients = gradients
+        trainer.optimizer.apply_consuming_gradients(gradients, plan.variables)
         return outputs, loss_value
 
     # -- what must not change under a graph ---------------------------------------------------
@@ -214,9 +225,9 @@ class CudaGraphTrainStep:
         plan = trainer.training_plan()
         optimizer = trainer.optimizer
         slots = [array for slot in optimizer.slots for array in slot.values()]
-        activations = [getattr(layer, "activation", None) for layer in plan.layers]
-        arrays = [*plan.variables, *plan.gradients, *slots, *getattr(optimizer, "_scratch", [])]
-        return [plan, optimizer, trainer.loss, plan.fused_softmax, *activations, *arrays]
+        activations = [getattr(layer, "activation", None) for layer in trainer._flatten_layers()]
+        arrays = [*plan.variables, *getattr(self, "_gradients", []), *slots, *getattr(optimizer, "_scratch", [])]
+        return [plan, optimizer, trainer.loss, *activations, *arrays]
 
     def _fits_inputs(self, batch) -> bool:
         if batch.num_samples != self.batch_size:

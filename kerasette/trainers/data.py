@@ -72,6 +72,14 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
         if weights_array.ndim:  # a scalar weighs every sample alike
             lengths.append((f"{prefix}sample_weight", weights_array.shape[0]))
     check_same_length(lengths)
+    if loss is None:
+        # No compiled loss (a train_step of one's own): y and sample_weight go to it as arrays.
+        array = host_array(y, f"{prefix}y")
+        targets = backend.to_device(array, backend.floatx() if array.dtype.kind == "f" else None)
+        weights = None
+        if sample_weight is not None:
+            weights = backend.to_device(host_array(sample_weight, f"{prefix}sample_weight"), backend.floatx())
+        return Arrays(features, targets, weights)
     output_shape = (features.shape[0],) + tuple(model.compute_output_shape(input_shape)[1:])
     targets = loss.prepare_targets(y, output_shape, f"{prefix}y")
     weights = loss.prepare_sample_weight(sample_weight, output_shape, f"{prefix}sample_weight")

@@ -35,6 +35,8 @@ import math
 import warnings
 
 from kerasette import backend
+from kerasette.layers import layer_call
+from kerasette.ops import tape
 from kerasette.trainers import data
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.utils.py_dataset import PyDataset
@@ -254,7 +256,8 @@ def predict_batches(model, batches, num_outputs: tuple, callback_list) -> object
     callback_list.call("on_predict_begin", None)
     for step, batch in batches:
         callback_list.call("on_predict_batch_begin", step, None)
-        outputs.append(model.forward(batch.features, training=False).copy())
+        with layer_call.reusing_states():
+            outputs.append(tape.unwrap(model.predict_step(batch.features)).copy())
         callback_list.call("on_predict_batch_end", step, None)
     callback_list.call("on_predict_end", None)
     if not outputs:

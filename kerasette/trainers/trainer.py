@@ -1,10 +1,15 @@
-"""Trainer: Keras's compile / fit / evaluate / predict and the ``*_on_batch`` methods.
+"""Trainer: Keras's compile / fit / evaluate / predict, the ``*_on_batch`` methods, and the
+overridable steps (``train_step``, ``test_step``, ``predict_step``, ``compute_loss``).
 
-A model class inherits these and supplies its structure (``forward``, ``leaf_layers``,
-shapes, building). One training step is explicit: run the layers forward, ask the loss
-for its value and gradient, run the :class:`TrainingPlan` backward, let the optimizer
-update the weights. Batches come from an :class:`EpochIterator` over arrays that
-:mod:`~kerasette.trainers.data` checked, all before the first update.
+A model class inherits these and supplies its structure (``call``, shapes, building).
+One training step: call the model while the :class:`TrainingPlan`'s recording is on,
+ask the loss for its value and its gradient with respect to the outputs, differentiate
+the outputs and the losses layers added on the tape (:func:`kerasette.ops.tape.gradients`),
+let the optimizer update the variables. A ``train_step`` of one's own does the same
+with :class:`~kerasette.GradientTape`. Batches come from an :class:`EpochIterator` over
+arrays that :mod:`~kerasette.trainers.data` checked, all before the first update; each
+step runs inside :func:`~kerasette.layers.layer_call.reusing_states`, so its layers'
+buffers are the previous step's.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ import functools
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
+from kerasette.layers import layer_call
+from kerasette.metrics.metric import python_value
+from kerasette.ops import tape
 from kerasette.trainers import compiled_metrics, cuda_graph_step, data, data_adapters
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.trainers.interrupts import interrupts_between_steps
@@ -40,10 +48,60 @@ def _splitting_batches(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with backend.batch_splitting(self.leaf_layers()):
+        with backend.batch_splitting(self._flatten_layers()):
             return method(self, *args, **kwargs)
 
     return wrapper
+
+
+def unpack_x_y_sample_weight(data) -> tuple:
+    """``(x, y, sample_weight)`` from Keras's ``data``: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if not 1 <= len(data) <= 3:
+        raise ValueError(f"data: expected x, (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(data)}")
+    return (*data, *(None,) * (3 - len(data)))
+
+
+def _keras_data(batch: data.Arrays) -> tuple:
+    """A checked batch as Keras hands it to ``train_step``: ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if batch.targets is None:
+        return (batch.features,)
+    return (batch.features, batch.targets) if batch.weights is None else tuple(batch)
+
+
+def _checked_logs(logs, kind: str) -> dict:
+    if logs is None:
+        return {}
+    if not isinstance(logs, dict):
+        raise TypeError(f"{kind}_step: expected it to return a dict of logs; received {type(logs).__name__}")
+    return logs
+
+
+def data_module_arrays(model, x, y, sample_weight) -> data.Arrays:
+    """Device arrays of a batch given to ``train_step``/``test_step`` directly (checked unless on the device)."""
+    if backend.is_device_array(x) and (y is None or backend.is_device_array(y)):
+        return data.Arrays(x, y, sample_weight)
+    return model._prepare(x, y, sample_weight)
+
+
+class _LossOf(tape.Function):
+    """A compiled loss as one op of the tape: its value, and its gradient with respect to ``y_pred``."""
+
+    def __init__(self, loss, targets, sample_weight):
+        self.loss, self.targets, self.sample_weight = loss, targets, sample_weight
+
+    def on(self, y_pred):
+        return tape.apply(self, y_pred)
+
+    def forward(self, y_pred):
+        value, self.grad = self.loss.value_and_gradient(self.targets, y_pred, self.sample_weight)
+        return value
+
+    def backward(self, grad):
+        return (self.grad * grad,)
 
 
 class Trainer:
@@ -66,8 +124,9 @@ class Trainer:
         Args:
             optimizer: Name (``'rmsprop'``, ``'adam'``, ``'sgd'``) or optimizer object.
             loss: Name (``'mse'``, ``'huber'``), loss object or class, or ``keras.losses``
-                function (``losses.binary_crossentropy``); required. A loss must reduce to one
-                number: ``reduction=None`` is refused.
+                function (``losses.binary_crossentropy``); required by the built-in
+                ``train_step``, not by one's own. A loss must reduce to one number:
+                ``reduction=None`` is refused.
             metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
             weighted_metrics: Metrics that weigh each sample by its ``sample_weight`` (and
                 ``class_weight``); logged as ``weighted_<name>`` where a metric has the name.
@@ -77,11 +136,9 @@ class Trainer:
         """
         if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
             raise ValueError(f"jit_compile: expected 'auto', True or False; received {jit_compile!r}")
-        if loss is None:
-            raise ValueError("compile: loss is required, e.g. loss='categorical_crossentropy'; received None")
         resolved_optimizer = optimizers.get(optimizer)
-        resolved_loss = losses.get(loss)
-        if resolved_loss.reduction in (None, "none"):
+        resolved_loss = None if loss is None else losses.get(loss)
+        if resolved_loss is not None and resolved_loss.reduction in (None, "none"):
             # Keras fails later, inside backward; a gradient needs one number.
             raise ValueError(
                 f"loss: {type(resolved_loss).__name__} with reduction={resolved_loss.reduction!r} gives one value "
@@ -95,15 +152,25 @@ class Trainer:
         # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
         # resolved again once an unbuilt model learns its shape.
         self._metric_identifiers = None if self.built else (metrics, weighted_metrics)
-        # As in Keras, changes to ``trainable`` take effect at the next compile.
+        # As in Keras, changes to ``trainable`` take effect at the next compile: the plan
+        # fixes the trained variables now (at the first step for a model not built yet).
         self.invalidate_training_plan()
+        if self.built:
+            self.training_plan()
         self._loss_tracker = metrics_module.Mean(name="loss")
 
     def _require_compiled(self, method: str) -> None:
-        if self.loss is None:
+        if self.optimizer is None:
             raise RuntimeError(
                 f"{method}: the model must be compiled first, e.g. "
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy')"
+            )
+
+    def _require_loss(self, method: str) -> None:
+        if self.loss is None:
+            raise RuntimeError(
+                f"{method}: the model was compiled without a loss, which the built-in train_step and "
+                "test_step need; expected compile(loss=...), or a train_step of the model's own"
             )
 
     @property
@@ -113,7 +180,7 @@ class Trainer:
     def training_plan(self) -> TrainingPlan:
         """The plan of the training step, made at the first step after compile or a change of layers."""
         if self._plan is None:
-            self._plan = TrainingPlan(self, self.loss)
+            self._plan = TrainingPlan(self)
         return self._plan
 
     def invalidate_training_plan(self) -> None:
@@ -144,33 +211,37 @@ class Trainer:
         return CallbackList([*callbacks, *extra], self, {**params, "verbose": verbose})
 
     # -- one step and its metrics ---------------------------------------------------------
-    def _reset_metrics(self) -> None:
-        self._loss_tracker.reset_state()
-        for metric in self.compiled_metrics + self.compiled_weighted_metrics:
-            metric.reset_state()
+    def _forward_backward(self, features, targets, weights):
+        """The model's outputs, the loss and the gradients of the plan's variables for one batch."""
+        plan = self.training_plan()
+        with plan.recording():
+            outputs = self(features, training=True)
+            added_losses = self.losses
+        fused = plan.fuses_softmax(outputs, self.loss)
+        loss_value, grad = self.loss.value_and_gradient(targets, tape.unwrap(outputs), weights, through_softmax=fused)
+        if fused:
+            plan.mark_logits(outputs)
+        if added_losses:
+            # As Keras: regularization and add_loss join the loss that is trained and logged.
+            loss_value = loss_value + sum(tape.unwrap(loss) for loss in added_losses)
+        grads = tape.gradients([outputs, *added_losses], plan.variables, [grad], owned=True)
+        return tape.unwrap(outputs), loss_value, grads
 
     def _train_step(self, batch: data.Arrays) -> None:
-        plan = self.training_plan()
-        outputs = self.forward(batch.features, training=True)
-        loss_value, grad = self.loss.value_and_gradient(
-            batch.targets, outputs, batch.weights, through_softmax=plan.fused_softmax
-        )
-        if plan.adds_losses:
-            # As Keras: regularization and add_loss join the loss that is trained and logged.
-            loss_value = loss_value + plan.added_loss(with_gradients=True)
+        """The built-in training step on checked device arrays (``fit``'s fast path)."""
+        outputs, loss_value, grads = self._forward_backward(batch.features, batch.targets, batch.weights)
         self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
-        plan.backward(grad)
-        # The plan's gradient buffers are rewritten every step, so the update may use them as work space.
-        self.optimizer.apply_consuming_gradients(plan.gradients, plan.variables)
-        if plan.constraints:
-            plan.apply_constraints()
+        pairs = [(grad, variable) for grad, variable in zip(grads, self.training_plan().variables) if grad is not None]
+        # The gradients are this step's own buffers, so the update may use them as work space.
+        if pairs:
+            self.optimizer.apply_consuming_gradients([grad for grad, _ in pairs], [variable for _, variable in pairs])
 
     def _test_step(self, batch: data.Arrays) -> None:
-        outputs = self.forward(batch.features, training=False)
+        outputs = tape.unwrap(self(batch.features, training=False))
         loss_value = self.loss.value(batch.targets, outputs, batch.weights)
-        plan = self.training_plan()
-        if plan.adds_losses:
-            loss_value = loss_value + plan.added_loss(with_gradients=False)
+        added_losses = self.losses
+        if added_losses:
+            loss_value = loss_value + sum(tape.unwrap(loss) for loss in added_losses)
         self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
 
     def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
@@ -183,12 +254,104 @@ class Trainer:
     def _trackers(self) -> list:
         return [self._loss_tracker, *self.compiled_metrics, *self.compiled_weighted_metrics]
 
+    def _reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
     def _logs(self) -> dict:
         return {tracker.name: tracker.result() for tracker in self._trackers()}
 
-    def _batch_result(self, return_dict: bool):
+    def _epoch_logs(self, step_logs) -> dict:
+        """The logs of the last step of one's own ``train_step``/``test_step``, as floats;
+        else the built-in trackers' results."""
+        if step_logs is None:
+            return self._logs()
+        return {name: python_value(tape.unwrap(value)) for name, value in step_logs.items()}
+
+    # -- the steps, overridable as in Keras 3 ------------------------------------------------
+    def _step_function(self, kind: str, batch_size: int | None = None):
+        """``f(batch) -> logs or None`` for one step of ``kind``: the built-in fast step on
+        checked arrays (None: the trackers hold the logs), or the model's own ``*_step``
+        called with Keras's ``data`` tuple."""
+        own = getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step")
+        if kind == "predict":
+            if own:
+                return lambda batch: tape.unwrap(self.predict_step(batch.features))
+            return lambda batch: tape.unwrap(self(batch.features, training=False))
+        if own:
+            step = getattr(self, f"{kind}_step")
+            return lambda batch: _checked_logs(step(_keras_data(batch)), kind)
+        self._require_loss("fit" if kind == "train" else "evaluate")
+        if kind == "test":
+            return self._test_step
+        self.training_plan()
+        return cuda_graph_step.train_step_for(self, batch_size)
+
+    def train_step(self, data) -> dict:
+        """One training step on ``data`` (``(x, y)`` or ``(x, y, sample_weight)``); returns
+        the logs. Override it for a step of one's own, with :class:`~kerasette.GradientTape`:
+
+        ``with GradientTape() as tape: y_pred = self(x, training=True);
+        loss = self.compute_loss(x, y, y_pred, sample_weight)``, then
+        ``self.optimizer.apply(tape.gradient(loss, self.trainable_weights), self.trainable_weights)``
+        and ``return self.compute_metrics(x, y, y_pred, sample_weight)``.
+        """
+        self._require_loss("train_step")
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._train_step(data_module_arrays(self, x, y, sample_weight))
+        return self.get_metrics_result()
+
+    def test_step(self, data) -> dict:
+        """One evaluation step on ``data``; returns the logs (overridable, as ``train_step``)."""
+        self._require_loss("test_step")
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._test_step(data_module_arrays(self, x, y, sample_weight))
+        return self.get_metrics_result()
+
+    def predict_step(self, data):
+        """The outputs for one batch of inputs (overridable)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
+        """The compiled loss of ``y_pred`` against ``y`` plus the losses the layers added
+        (``self.losses``): a tensor the tape can differentiate inside a GradientTape."""
+        total = 0.0
+        if self.loss is not None:
+            targets = self.loss.prepare_targets(y, tuple(tape.unwrap(y_pred).shape), "y")
+            total = _LossOf(self.loss, targets, sample_weight).on(y_pred)
+        for loss in self.losses:
+            total = total + loss
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Update the compiled metrics with this batch; returns :meth:`get_metrics_result`."""
+        outputs = tape.unwrap(y_pred)
+        targets = y if self.loss is None else self.loss.prepare_targets(y, tuple(outputs.shape), "y")
+        for metric in self.compiled_metrics:
+            metric.update_state(targets, outputs)
+        for metric in self.compiled_weighted_metrics:
+            metric.update_state(targets, outputs, sample_weight=sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """``{name: result}`` of every metric in :attr:`metrics`, as Python numbers."""
+        return {metric.name: python_value(metric.result()) for metric in self.metrics}
+
+    @property
+    def metrics(self) -> list:
+        """The metrics ``fit`` resets each epoch: the loss tracker and the compiled metrics
+        (after compile), then metrics held in the model's attributes (a ``train_step`` of
+        one's own keeps its trackers there, or overrides this property)."""
+        found = self._trackers() if self.optimizer is not None else []
+        for value in vars(self).values():
+            if isinstance(value, metrics_module.Metric) and all(value is not metric for metric in found):
+                found.append(value)
+        return found
+
+    def _batch_result(self, return_dict: bool, step_logs: dict | None = None):
         """The metrics just computed: a dict, the loss alone, or ``[loss, *metrics]``, as in Keras."""
-        logs = self._logs()
+        logs = self._epoch_logs(step_logs)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -254,8 +417,7 @@ class Trainer:
         callback_list = self._callback_list(
             callbacks, verbose, {"epochs": epochs, "steps": batches.steps, "in_fit": True}, history=self.history
         )
-        self.training_plan()
-        train_step = cuda_graph_step.train_step_for(self, batch_size)
+        train_step = self._step_function("train", batch_size)
         self.stop_training = False
         callback_list.call("on_train_begin", None)
         with interrupts_between_steps() as raise_if_interrupted:
@@ -267,13 +429,14 @@ class Trainer:
                 for step, batch in batches:
                     if callback_list.on_train_batch_begin is not None:
                         callback_list.on_train_batch_begin(step, None)
-                    train_step(batch)
+                    with layer_call.reusing_states():
+                        step_logs = train_step(batch)
                     raise_if_interrupted()
                     if callback_list.on_train_batch_end is not None:
-                        callback_list.on_train_batch_end(step, LazyLogs(self._trackers()))
+                        callback_list.on_train_batch_end(step, step_logs or LazyLogs(self._trackers()))
                     if self.stop_training:
                         break
-                epoch_logs = self._logs()
+                epoch_logs = self._epoch_logs(step_logs)
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     callback_list.call("on_test_begin", None)
                     validation_logs = self._evaluate_batches(validation, callback_list)
@@ -288,13 +451,15 @@ class Trainer:
     # -- evaluate -----------------------------------------------------------------------
     def _evaluate_batches(self, batches: EpochIterator, callback_list: CallbackList | None = None) -> dict:
         self._reset_metrics()
+        test_step, step_logs = self._step_function("test"), None
         for step, batch in batches:
             if callback_list is not None:
                 callback_list.call("on_test_batch_begin", step, None)
-            self._test_step(batch)
+            with layer_call.reusing_states():
+                step_logs = test_step(batch)
             if callback_list is not None and callback_list.on_test_batch_end is not None:
-                callback_list.on_test_batch_end(step, LazyLogs(self._trackers()))
-        return self._logs()
+                callback_list.on_test_batch_end(step, step_logs or LazyLogs(self._trackers()))
+        return self._epoch_logs(step_logs)
 
     @_splitting_batches
     def evaluate(
@@ -321,7 +486,7 @@ class Trainer:
         callback_list.call("on_test_begin", None)
         logs = self._evaluate_batches(batches, callback_list)
         callback_list.call("on_test_end", logs)
-        return self._batch_result(return_dict)
+        return self._batch_result(return_dict, logs)
 
     # -- predict ------------------------------------------------------------------------
     @_splitting_batches
@@ -342,10 +507,12 @@ class Trainer:
         arrays, batch_size = batches.arrays, batches.batch_size
         results = backend.xp.empty((arrays.num_samples,) + tuple(self.output_shape[1:]), dtype=backend.floatx())
         callback_list.call("on_predict_begin", None)
+        predict_step = self._step_function("predict")
         for step, batch in batches:
             callback_list.call("on_predict_batch_begin", step, None)
             start = step * batch_size
-            results[start : start + batch.num_samples] = self.forward(batch.features, training=False)
+            with layer_call.reusing_states():
+                results[start : start + batch.num_samples] = predict_step(batch)
             callback_list.call("on_predict_batch_end", step, None)
         callback_list.call("on_predict_end", None)
         return backend.to_numpy(results)
@@ -354,7 +521,7 @@ class Trainer:
     def predict_on_batch(self, x):
         """Outputs for one batch, as a NumPy array."""
         features = self._prepare(x).features
-        return backend.to_numpy(self.forward(features, training=False).copy())
+        return backend.to_numpy(tape.unwrap(self.predict_step(features)))
 
     # -- single batches -----------------------------------------------------------------
     @_splitting_batches
@@ -366,10 +533,9 @@ class Trainer:
         if y is None:
             raise ValueError("train_on_batch: y is required (targets for x); received None")
         batch = data.apply_class_weight(self.loss, class_weight, self._prepare(x, y, sample_weight))
-        self.training_plan()
         self._reset_metrics()
-        self._train_step(batch)
-        return self._batch_result(return_dict)
+        step_logs = self._step_function("train", batch.num_samples)(batch)
+        return self._batch_result(return_dict, step_logs)
 
     @_splitting_batches
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -378,5 +544,5 @@ class Trainer:
         if y is None:
             raise ValueError("test_on_batch: y is required (targets for x); received None")
         self._reset_metrics()
-        self._test_step(self._prepare(x, y, sample_weight))
-        return self._batch_result(return_dict)
+        step_logs = self._step_function("test")(self._prepare(x, y, sample_weight))
+        return self._batch_result(return_dict, step_logs)

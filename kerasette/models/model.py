@@ -1,0 +1,139 @@
+"""Model: Keras's model class, a layer that trains, and the base of every kind of model.
+
+- ``Model(inputs, outputs)`` builds a Functional model from a graph of layer calls;
+- ``class MyModel(Model)`` with layers assigned in ``__init__`` and a ``call`` is a
+  subclassed model: the layers are tracked on assignment (lists and dicts of them too);
+- :class:`~kerasette.models.Sequential` is a chain of layers.
+
+All three train through the same :class:`~kerasette.trainers.Trainer` on the same tape,
+and save their weights the same way.
+"""
+
+from __future__ import annotations
+
+from kerasette import saving
+from kerasette.layers import InputLayer, Layer
+from kerasette.registry import register_builtins
+from kerasette.trainers import Trainer
+
+
+class Model(Trainer, Layer):
+    """A layer with ``compile``/``fit``/``evaluate``/``predict``, ``summary`` and files.
+
+    Subclass it, create the layers in ``__init__`` and compute in
+    ``call(inputs, training=None)``; or call ``Model(inputs, outputs)`` on the tensors of
+    ``keras.Input``.
+
+    Example, a subclassed model:
+    >>> from kerasette import layers
+    >>> class TwoLayers(Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = layers.Dense(4, activation='relu')
+    ...         self.out = layers.Dense(1)
+    ...     def call(self, inputs, training=None):
+    ...         return self.out(self.hidden(inputs))
+    >>> model = TwoLayers()
+    >>> model(np.ones((2, 3))).shape, len(model.weights), [layer.name for layer in model.layers][:1]
+    ((2, 1), 4, ['dense'])
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from kerasette.models.functional import Functional
+
+            return Functional(*args, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(self, *args, name: str | None = None, trainable: bool = True, dtype=None, **kwargs):
+        if args or kwargs:
+            raise TypeError(
+                f"Model: unexpected arguments {args or ''}{kwargs or ''}; expected name=, trainable=, dtype= "
+                "(or Model(inputs, outputs) for a Functional model)"
+            )
+        Trainer.__init__(self)
+        Layer.__init__(self, name=name, trainable=trainable, dtype=dtype)
+
+    # -- structure ----------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers held in the model's attributes, in the order they were assigned."""
+        return [layer for layer in self._tracked_layers() if not isinstance(layer, InputLayer)]
+
+    @property
+    def sublayers(self) -> list[Layer]:
+        return self.layers
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer of that name, or at that index of :attr:`layers`."""
+        if (name is None) == (index is None):
+            raise ValueError(f"get_layer: expected exactly one of name= and index=; received {name=}, {index=}")
+        layers = self.layers
+        if index is not None:
+            if not isinstance(index, int) or not -len(layers) <= index < len(layers):
+                raise ValueError(f"get_layer: index {index!r} is out of range for {len(layers)} layers")
+            return layers[index]
+        for layer in layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"get_layer: no layer named {name!r}; the layers are {[layer.name for layer in layers]}")
+
+    def input_shape_for(self, data_shape: tuple) -> tuple:
+        """The model's input shape, or the one data of ``data_shape`` would build it with."""
+        if self.built and self.input_shape is not None:
+            return self.input_shape
+        return (None,) + tuple(data_shape[1:])
+
+    def ensure_built(self, data_shape: tuple) -> None:
+        """Build the model for data of ``data_shape`` unless it is built already."""
+        if not self.built:
+            self.build(self.input_shape_for(data_shape))
+
+    # -- inspection ---------------------------------------------------------------------
+    def summary(self, print_fn=None) -> None:
+        """Print a table of layers, output shapes and parameter counts, as Keras does.
+
+        An unbuilt layer shows ``?`` for its output shape and ``0 (unbuilt)`` parameters,
+        as in Keras 3.
+        """
+        print_fn = print_fn or print
+        names = [f" {layer.name} ({type(layer).__name__})" for layer in self.layers]
+        # Keras's widths, the first widened so that a long name (BatchNormalization) keeps its column.
+        widths = (max([33, *(len(name) + 1 for name in names)]), 26, 12)
+        rule = "_" * sum(widths)
+
+        def row(*cells):
+            return "".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+        print_fn(f'Model: "{self.name}"')
+        print_fn(rule)
+        print_fn(row(" Layer (type)", "Output Shape", "Param #"))
+        print_fn("=" * sum(widths))
+        for index, layer in enumerate(self.layers):
+            shape, params = (layer.output_shape, f"{layer.count_params():,}") if layer.built else ("?", "0 (unbuilt)")
+            print_fn(row(names[index], shape, params))
+            if index < len(self.layers) - 1:
+                print_fn("")
+        print_fn("=" * sum(widths))
+        trainable = sum(int(w.size) for w in self.trainable_weights)
+        print_fn(f"Total params: {self.count_params():,}")
+        print_fn(f"Trainable params: {trainable:,}")
+        print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
+        print_fn(rule)
+
+    # -- files ----------------------------------------------------------------------------
+    def save(self, filepath, overwrite: bool = True) -> None:
+        """Save architecture, weights and optimizer state (atomically): a Keras 3 ``.keras``
+        archive, or HDF5 for ``.h5``; see :func:`kerasette.saving.save_model`."""
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Save the weights alone to a ``.weights.h5`` file in Keras 3's layout (atomically)."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath) -> None:
+        """Load weights saved by :meth:`save_weights` (or by Keras for the same layers)."""
+        saving.load_weights(self, filepath)
+
+
+register_builtins("layer", {"Model": Model})
