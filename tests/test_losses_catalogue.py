@@ -109,7 +109,6 @@ def test_functions_match_keras(case):
     name, y_true, y_pred, kwargs = FUNCTIONS[case]
     function = getattr(losses, name)
     values = function(np.array(y_true), floats(y_pred), **kwargs)
-    )
     np.testing.assert_allclose(np.asarray(values, dtype="float64"), KERAS_FUNCTIONS[case], rtol=1e-5, atol=1e-6)
     assert type(losses.get(function)) is losses.CLASS_OF_FUNCTION[function]
 
