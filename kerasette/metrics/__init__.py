@@ -246,6 +246,8 @@ _BY_NAME = {
 _BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES if snake_case(cls.__name__) not in _BY_NAME})
 _BY_NAME.update({"msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError})
 register_builtins("metric", _BY_NAME)
+# Found by its class name in configs, not by a short name: it needs a function.
+register_builtins("metric", {"MeanMetricWrapper": MeanMetricWrapper})
 _ACCURACY_BY_KIND = {
     "categorical": CategoricalAccuracy,
     "sparse": SparseCategoricalAccuracy,
