@@ -36,6 +36,12 @@ STRICTER = {
     ("losses", "SparseCategoricalCrossentropy"): "labels outside `[0, classes)` are refused",
     ("losses", "sparse_categorical_crossentropy"): "labels outside `[0, classes)` are refused",
     ("metrics", "SparseCategoricalAccuracy"): "labels outside `[0, classes)` are refused",
+    ("metrics", "IoU"): "`dtype` must be a float dtype: the confusion matrix is counted in floats (Keras's default "
+    "`'int'` truncates fractional sample weights)",
+    ("metrics", "MeanIoU"): "as `IoU`",
+    ("metrics", "BinaryIoU"): "as `IoU`",
+    ("metrics", "OneHotIoU"): "as `IoU`",
+    ("metrics", "OneHotMeanIoU"): "as `IoU`",
     ("optimizers", "SGD"): "a learning rate or momentum out of range is refused at construction",
     ("layers", "Dense"): "`units` must be a positive integer; non-finite inputs are refused in `fit`",
 }

@@ -26,6 +26,17 @@ _RISING = (
     metrics.AUC,
     metrics.Precision,
     metrics.Recall,
+    # Keras's _direction 'up': the scores, and the similarities that are MeanMetricWrappers.
+    metrics.FBetaScore,
+    metrics.R2Score,
+    metrics.IoU,
+    metrics.SensitivityAtSpecificity,
+    metrics.SpecificityAtSensitivity,
+    metrics.PrecisionAtRecall,
+    metrics.RecallAtPrecision,
+    metrics.CosineSimilarity,
+    metrics.PearsonCorrelation,
+    metrics.ConcordanceCorrelation,
 )
 
 

@@ -4,7 +4,8 @@ A loss maps ``(y_true, y_pred)`` to one value per sample and reduces them as Ker
 (``reduction='sum_over_batch_size'``, the mean, weighted by ``sample_weight`` when given;
 ``'sum'``; or ``None`` for the values themselves). Training uses
 :meth:`Loss.value_and_gradient`, which returns the reduced value and ``dL/dy_pred``
-together, from hand-written gradients. When the model's last operation is a softmax, the
+together, from hand-written gradients (or, for the focal, overlap, generalized and circle
+losses, written with ``kerasette.ops``, from the tape). When the model's last operation is a softmax, the
 cross-entropy losses hand back ``dL/dlogits = p - y`` directly: exact, cheaper, and free
 of the division by small probabilities that the general path has to clip.
 
@@ -13,6 +14,7 @@ given to ``compile``, each stands for its class, as Keras 2 programs expect.
 """
 
 from kerasette import registry
+from kerasette.losses.circle import Circle, circle
 from kerasette.losses.cosine_similarity import CosineSimilarity, cosine_similarity
 from kerasette.losses.cross_entropy import (
     BinaryCrossentropy,
@@ -22,9 +24,20 @@ from kerasette.losses.cross_entropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from kerasette.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
+from kerasette.losses.generalized_cross_entropy import (
+    CategoricalGeneralizedCrossEntropy,
+    categorical_generalized_cross_entropy,
+)
 from kerasette.losses.hinge import CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge
 from kerasette.losses.loss import REDUCTIONS, Loss
 from kerasette.losses.mean_squared_error import MeanSquaredError, mean_squared_error
+from kerasette.losses.overlap import Dice, Tversky, dice, tversky
 from kerasette.losses.probabilistic import KLDivergence, Poisson, kl_divergence, poisson
 from kerasette.losses.regression import (
     Huber,
@@ -45,9 +58,14 @@ from kerasette.registry import deserialize, register_builtins
 __all__ = [
     "REDUCTIONS",
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLDivergence",
@@ -61,10 +79,16 @@ __all__ = [
     "Poisson",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "dice",
     "get",
     "hinge",
     "huber",
@@ -79,6 +103,7 @@ __all__ = [
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
 ]
 
 #: each ``keras.losses`` function and the class it stands for in ``compile``
@@ -98,6 +123,12 @@ CLASS_OF_FUNCTION = {
     kl_divergence: KLDivergence,
     poisson: Poisson,
     cosine_similarity: CosineSimilarity,
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
+    dice: Dice,
+    tversky: Tversky,
+    circle: Circle,
 }
 # Keras's names: the function names, and the short names of keras.losses.ALL_OBJECTS_DICT.
 _BY_NAME = {function.__name__: cls for function, cls in CLASS_OF_FUNCTION.items()}

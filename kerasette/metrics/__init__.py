@@ -4,8 +4,10 @@ A metric accumulates over an epoch (``update_state``) and reports the running va
 (``result``). Its state stays on the device between batches, so reading a metric is the
 only point where the GPU has to catch up. One family per module: :mod:`.metric` (the
 base class), :mod:`.reduction` (Mean, Sum, MeanMetricWrapper), :mod:`.accuracy`,
-:mod:`.regression`, :mod:`.probabilistic` (cross-entropies), :mod:`.confusion`
-(Precision, Recall) and :mod:`.auc`.
+:mod:`.regression` (with R2Score), :mod:`.probabilistic` (cross-entropies),
+:mod:`.loss_averages` (hinges, KL divergence, Poisson), :mod:`.correlation`,
+:mod:`.confusion` (the four counts, Precision, Recall), :mod:`.sensitivity_specificity`
+(SensitivityAtSpecificity and its kin), :mod:`.auc`, :mod:`.f_score` and :mod:`.iou`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,18 @@ from functools import partial
 from types import FunctionType
 
 from kerasette import registry
+from kerasette.losses import (
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    kl_divergence,
+    log_cosh,
+    mean_squared_logarithmic_error,
+    poisson,
+    squared_hinge,
+)
 from kerasette.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -29,8 +43,17 @@ from kerasette.metrics.accuracy import (
     top_k_categorical_accuracy,
 )
 from kerasette.metrics.auc import AUC
-from kerasette.metrics.confusion import Precision, Recall
-from kerasette.metrics.metric import Metric
+from kerasette.metrics.confusion import FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives
+from kerasette.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from kerasette.metrics.f_score import F1Score, FBetaScore
+from kerasette.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from kerasette.metrics.loss_averages import CategoricalHinge, Hinge, KLDivergence, Poisson, SquaredHinge
+from kerasette.metrics.metric import Metric, snake_case
 from kerasette.metrics.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -41,13 +64,23 @@ from kerasette.metrics.probabilistic import (
 )
 from kerasette.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from kerasette.metrics.regression import (
+    CosineSimilarity,
+    LogCoshError,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
     MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
+)
+from kerasette.metrics.sensitivity_specificity import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
 )
 from kerasette.registry import builtin_names, register_builtins
 from kerasette.validation import unknown_name_error
@@ -62,59 +95,123 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "ConcordanceCorrelation",
+    "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
+    "Hinge",
+    "IoU",
+    "KLDivergence",
+    "LogCoshError",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
+    "PearsonCorrelation",
+    "Poisson",
     "Precision",
+    "PrecisionAtRecall",
+    "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
+    "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
     "accuracy",
     "binary_accuracy",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_accuracy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
     "compile_identifier",
+    "concordance_correlation",
     "deserialize",
     "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
     "mean_absolute_error",
     "mean_absolute_percentage_error",
     "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "pearson_correlation",
+    "poisson",
     "serialize",
     "sparse_categorical_accuracy",
     "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
     "top_k_categorical_accuracy",
 ]
 
 _CLASSES = [
-    Accuracy,
     AUC,
+    Accuracy,
     BinaryAccuracy,
     BinaryCrossentropy,
+    BinaryIoU,
     CategoricalAccuracy,
     CategoricalCrossentropy,
+    CategoricalHinge,
+    ConcordanceCorrelation,
+    CosineSimilarity,
+    F1Score,
+    FBetaScore,
+    FalseNegatives,
+    FalsePositives,
+    Hinge,
+    IoU,
+    KLDivergence,
+    LogCoshError,
     Mean,
     MeanAbsoluteError,
     MeanAbsolutePercentageError,
+    MeanIoU,
     MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    OneHotIoU,
+    OneHotMeanIoU,
+    PearsonCorrelation,
+    Poisson,
     Precision,
+    PrecisionAtRecall,
+    R2Score,
     Recall,
+    RecallAtPrecision,
     RootMeanSquaredError,
+    SensitivityAtSpecificity,
     SparseCategoricalAccuracy,
     SparseCategoricalCrossentropy,
     SparseTopKCategoricalAccuracy,
+    SpecificityAtSensitivity,
+    SquaredHinge,
     Sum,
     TopKCategoricalAccuracy,
+    TrueNegatives,
+    TruePositives,
 ]
 # As Keras's ALL_OBJECTS_DICT: each class by its snake-case name, and the short names.
 _BY_NAME = {
@@ -145,7 +242,12 @@ _BY_NAME = {
     "sum": Sum,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
 }
+# The newer classes by their snake-case names, as Keras finds every metric class.
+_BY_NAME.update({snake_case(cls.__name__): cls for cls in _CLASSES if snake_case(cls.__name__) not in _BY_NAME})
+_BY_NAME.update({"msle": MeanSquaredLogarithmicError, "MSLE": MeanSquaredLogarithmicError})
 register_builtins("metric", _BY_NAME)
+# Found by its class name in configs, not by a short name: it needs a function.
+register_builtins("metric", {"MeanMetricWrapper": MeanMetricWrapper})
 _ACCURACY_BY_KIND = {
     "categorical": CategoricalAccuracy,
     "sparse": SparseCategoricalAccuracy,

@@ -1,4 +1,4 @@
-"""Confusion-matrix metrics: Precision and Recall, and the counting they share with AUC.
+"""Confusion-matrix metrics: the four counts, Precision and Recall, and the counting they share with AUC.
 
 Each threshold ``t`` counts a prediction ``p`` as positive when ``p > t`` and a target as
 positive when it is non-zero, as Keras's ``update_confusion_matrix_variables`` does,
@@ -215,3 +215,106 @@ class Recall(_PrecisionOrRecall):
     """
 
     _other = "false_negatives"
+
+
+class _ConfusionCount(Metric):
+    """One cell of the confusion matrix, counted at each threshold (Keras's ``accumulator``)."""
+
+    _cell = 0  # index into confusion_counts's (tp, fp, tn, fn)
+
+    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
+        super().__init__(dtype=dtype, name=name)
+        self.init_thresholds = thresholds
+        self.thresholds = [0.5] if thresholds is None else check_thresholds(thresholds)
+        self._evenly = evenly_spaced(self.thresholds)
+        self.accumulator = self.add_variable((len(self.thresholds),), "zeros", name="accumulator")
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        counts = confusion_counts(y_true, y_pred, sample_weight, self.thresholds, self.dtype, evenly=self._evenly)
+        self.accumulator = self.accumulator + counts[self._cell]
+
+    def result(self):
+        return python_value(self.accumulator[0] if len(self.thresholds) == 1 else self.accumulator)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConfusionCount):
+    """The (weighted) count of positive targets predicted positive: ``y_pred > threshold``.
+
+    Args:
+        thresholds: A number or list of numbers in [0, 1]; defaults to 0.5. With a list,
+            the result has one count per threshold.
+        name: Name in logs.
+        dtype: Float dtype of the state and the result.
+
+    Example:
+    >>> metric = TruePositives()
+    >>> metric.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> metric.result()
+    2.0
+    >>> metric.reset_state()
+    >>> metric.update_state([0, 1, 1, 1], [1, 0, 1, 1], sample_weight=[0, 0, 1, 0])
+    >>> metric.result()
+    1.0
+    """
+
+    _cell = 0
+
+
+class FalsePositives(_ConfusionCount):
+    """The (weighted) count of negative targets predicted positive: ``y_pred > threshold``.
+
+    Args:
+        thresholds: A number or list of numbers in [0, 1]; defaults to 0.5. With a list,
+            the result has one count per threshold.
+        name: Name in logs.
+        dtype: Float dtype of the state and the result.
+
+    Example:
+    >>> metric = FalsePositives()
+    >>> metric.update_state([0, 1, 0, 0], [0, 0, 1, 1])
+    >>> metric.result()
+    2.0
+    """
+
+    _cell = 1
+
+
+class TrueNegatives(_ConfusionCount):
+    """The (weighted) count of negative targets predicted negative: ``y_pred <= threshold``.
+
+    Args:
+        thresholds: A number or list of numbers in [0, 1]; defaults to 0.5. With a list,
+            the result has one count per threshold.
+        name: Name in logs.
+        dtype: Float dtype of the state and the result.
+
+    Example:
+    >>> metric = TrueNegatives()
+    >>> metric.update_state([0, 1, 0, 0], [1, 1, 0, 0])
+    >>> metric.result()
+    2.0
+    """
+
+    _cell = 2
+
+
+class FalseNegatives(_ConfusionCount):
+    """The (weighted) count of positive targets predicted negative: ``y_pred <= threshold``.
+
+    Args:
+        thresholds: A number or list of numbers in [0, 1]; defaults to 0.5. With a list,
+            the result has one count per threshold.
+        name: Name in logs.
+        dtype: Float dtype of the state and the result.
+
+    Example:
+    >>> metric = FalseNegatives()
+    >>> metric.update_state([0, 1, 1, 1], [0, 1, 0, 0])
+    >>> metric.result()
+    2.0
+    """
+
+    _cell = 3

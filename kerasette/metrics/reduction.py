@@ -7,8 +7,10 @@ weights reduce each sample's values to one weighted value (``reduce_to_samplewis
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
+from kerasette import registry
 from kerasette.backend import xp
 from kerasette.metrics.metric import Metric, python_value, to_array
 
@@ -118,7 +120,7 @@ class Mean(Metric):
     2.0
     """
 
-    def __init__(self, name: str = "mean", dtype=None):
+    def __init__(self, name: str | None = "mean", dtype=None):
         super().__init__(dtype=dtype, name=name)
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
         self.count = self.add_variable(shape=(), initializer="zeros", name="count")
@@ -151,9 +153,14 @@ class MeanMetricWrapper(Mean):
 
     Args:
         fn: ``fn(y_true, y_pred, **kwargs)`` returning one value per sample (or per element).
-        name: Name in logs; defaults to the function's name.
+        name: Name in logs; ``'mean_metric_wrapper'`` (made unique) when omitted, as in
+            Keras (``compile(metrics=[fn])`` names it after the function).
         dtype: Float dtype of the state and the result.
         **kwargs: Passed on to ``fn``.
+
+    Its config names ``fn`` by its registered name (a ``keras.metrics`` or
+    ``keras.losses`` function, or one registered with ``register_keras_serializable``),
+    so that ``from_config`` finds it again.
 
     Example:
     >>> from kerasette.metrics import mean_absolute_error
@@ -161,12 +168,14 @@ class MeanMetricWrapper(Mean):
     >>> metric.update_state([[0.0], [1.0]], [[1.0], [1.0]])
     >>> metric.result()
     0.5
+    >>> MeanMetricWrapper.from_config(metric.get_config()).fn is mean_absolute_error
+    True
     """
 
     def __init__(self, fn, name: str | None = None, dtype=None, **kwargs):
         if not callable(fn):
             raise TypeError(f"fn: expected a function fn(y_true, y_pred); received {fn!r}")
-        super().__init__(name=name or getattr(fn, "__name__", None) or "mean_metric_wrapper", dtype=dtype)
+        super().__init__(name=name, dtype=dtype)
         self.fn = fn
         self.fn_kwargs = kwargs
 
@@ -176,4 +185,33 @@ class MeanMetricWrapper(Mean):
         super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), **self.fn_kwargs}
+        config = {**super().get_config(), **self.fn_kwargs}
+        # Subclasses fix their function; only a wrapper made from a function keeps it in its config.
+        if "fn" in inspect.signature(type(self).__init__).parameters:
+            config["fn"] = registry.get_registered_name(self.fn)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> MeanMetricWrapper:
+        config = dict(config)
+        if isinstance(config.get("fn"), str):
+            name = config["fn"]
+            found = registry.get_registered_object(name)
+            config["fn"] = found if callable(found) and not isinstance(found, type) else _builtin_function(name)
+            if config["fn"] is None:
+                raise ValueError(
+                    f"fn: cannot find the function {name!r}; register it with register_keras_serializable "
+                    "or pass it in custom_objects"
+                )
+        return cls(**config)
+
+
+def _builtin_function(name: str):
+    """A ``keras.metrics`` (else ``keras.losses``) function of that name, or None."""
+    from kerasette import losses, metrics
+
+    for module in (metrics, losses):
+        found = getattr(module, name, None)
+        if callable(found) and not isinstance(found, type):
+            return found
+    return None
