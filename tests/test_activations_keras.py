@@ -9,10 +9,11 @@ import inspect
 
 import numpy as np
 import pytest
-from test_gradients import assert_gradient_close, check_layer, device, numeric_gradient
 
 from kerasette import Sequential, activations, backend, layers, losses, optimizers
 from kerasette.layers import Activation, Dense
+from kerasette.trainers import TrainingPlan
+from tests.gradient_check import assert_gradient_close, check_layer, forward, numeric_gradient
 
 X = [-6.0, -3.0, -1.5, -0.5, -0.1, 0.0, 0.1, 0.5, 1.5, 3.0, 6.0]
 MATRIX = [[1.0, -2.0, 0.5, 3.0], [0.0, 0.25, -1.0, 2.0], [4.0, 1.0, 1.0, -3.0]]
@@ -352,6 +353,10 @@ GRADIENT_CASES = {case: params for case, (params, _) in KERAS_ACTIVATIONS.items(
 }
 
 
+def device(array):
+    return backend.to_device(np.asarray(array, dtype="float64"), "float64")
+
+
 def bound_activation(case):
     return getattr(activations, case.split()[0]).with_params(**GRADIENT_CASES[case])
 
@@ -382,7 +387,7 @@ def test_dense_activation_gradient(float64, case):
     inputs = rng.standard_normal((6, 3))
     layer.build((None, 3))
     kernel = kink_free_inputs(rng, (3, 4))
-    layer.params["kernel"][...] = device(kernel)
+    layer.params["kernel"].assign(device(kernel))
     pre_activations = inputs @ kernel + backend.to_numpy(layer.params["bias"])
     layer.activation = bound_activation(case)
     for _ in range(20):  # move the inputs until no pre-activation sits near a kink
@@ -392,8 +397,11 @@ def test_dense_activation_gradient(float64, case):
         pre_activations = inputs @ kernel + backend.to_numpy(layer.params["bias"])
     else:
         pytest.fail("no kink-free inputs found")
+    states = []  # the state of each call that ran a backward pass
+    backward = layer.backward
+    layer.backward = lambda state, grad: (states.append(state), backward(state, grad))[1]
     check_layer(layer, inputs, rng)
-    assert ("pre_activations" in layer._buffers) == layer.activation.needs_inputs
+    assert states and all(("pre_activations" in state.buffers) == layer.activation.needs_inputs for state in states)
 
 
 def test_fast_activations_run_their_functions_directly():
@@ -421,27 +429,36 @@ def test_dense_activation_can_be_reassigned_after_construction():
     assert layer.activation is activations.gelu
 
 
-def test_reassigning_the_last_activation_after_compile_changes_the_training_gradient(float64):
+def test_reassigning_the_last_activation_after_compile_changes_the_training_gradient(float64, monkeypatch):
     """The fused softmax + cross-entropy path follows the activation the model has now."""
+    fused = []  # one entry per training step that fused the softmax with the loss
+    original_mark = TrainingPlan.mark_logits
+    monkeypatch.setattr(
+        TrainingPlan, "mark_logits", staticmethod(lambda output: (fused.append(True), original_mark(output))[1])
+    )
+
+    def step_fuses(x, y) -> bool:
+        fused.clear()
+        model.train_on_batch(x, y)
+        return bool(fused)
+
     rng = np.random.default_rng(4)
     x, y = rng.standard_normal((8, 3)), rng.integers(0, 3, size=8)
     model = Sequential([Dense(4, activation="tanh", input_shape=(3,)), Dense(3, activation="softmax")])
     loss = losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss=loss)
-    model.train_on_batch(x, y)
-    assert not model.training_plan().fused_softmax  # from_logits: no fusion
+    assert not step_fuses(x, y)  # from_logits: no fusion
     model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy")
-    assert model.training_plan().fused_softmax
+    assert step_fuses(x, y)
     model.layers[-1].activation = "sigmoid"
-    assert not model.training_plan().fused_softmax
     kernel = model.layers[-1].params["kernel"]
     before = backend.to_numpy(kernel).copy()
 
     def scalar():
-        return float(losses.SparseCategoricalCrossentropy()(y, model.forward(device(x), training=False)))
+        return float(losses.SparseCategoricalCrossentropy()(y, forward(model, device(x), training=False)))
 
     expected = numeric_gradient(scalar, kernel)
-    model.train_on_batch(x, y)
+    assert not step_fuses(x, y)
     assert_gradient_close((before - backend.to_numpy(kernel)) / 0.1, expected)
 
 

@@ -14,12 +14,14 @@ import pathlib
 import numpy as np
 import pytest
 from data_helpers import require_dataset
-from test_gradients import assert_gradient_close, device, numeric_gradient
 
+import kerasette
 from kerasette import Sequential, backend, layers, utils
 from kerasette.datasets import mnist
 from kerasette.layers import BatchNormalization, Dense
 from kerasette.models import load_model
+from kerasette.ops import tape
+from tests.gradient_check import assert_gradient_close, forward, layer_gradients, numeric_gradient
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 KERAS = json.loads((FIXTURES / "keras_batch_normalization.json").read_text())
@@ -28,6 +30,10 @@ CASES = ("features", "channels_last", "channels_first")
 
 def host(array):
     return backend.to_numpy(array)
+
+
+def device(array):
+    return backend.to_device(np.asarray(array, dtype="float64"), "float64")
 
 
 def by_hand(inputs, axis, gamma, beta, mean, variance, epsilon):
@@ -124,15 +130,24 @@ def check_batch_normalization(layer, inputs, rng, training):
     projection = device(rng.standard_normal(inputs.shape))
 
     def scalar():
-        return float((layer.forward(inputs, training=training) * projection).sum())
+        return float((forward(layer, inputs, training=training) * projection).sum())
 
-    layer.forward(inputs, training=training)
-    analytic = host(layer.backward(projection.copy())).copy()
-    assert_gradient_close(analytic, numeric_gradient(scalar, inputs))
     trained = [name for name in ("gamma", "beta") if name in layer.params]
-    assert sorted(layer.gradients) == sorted(trained)
+    # gamma and beta are watched even when the layer is frozen (their gradients exist all the same).
+    watched = {name: layer.params[name] for name in trained}
+    analytic, grads = layer_gradients(layer, inputs, projection, training, watched)
+    analytic, grads = host(analytic).copy(), {name: host(grad).copy() for name, grad in grads.items()}
+    assert_gradient_close(analytic, numeric_gradient(scalar, inputs))
+    assert sorted(grads) == sorted(trained)
     for name in trained:
-        assert_gradient_close(host(layer.gradients[name]), numeric_gradient(scalar, layer.params[name]))
+        assert_gradient_close(grads[name], numeric_gradient(scalar, layer.params[name]))
+    # The statistics are never differentiated: a tape watching what the call reads gives them none.
+    statistics = [layer.params["moving_mean"], layer.params["moving_variance"]]
+    with kerasette.GradientTape() as gradient_tape:
+        watched = tape.Tensor(inputs)
+        gradient_tape.watch(watched)
+        outputs = layer(watched, training=training)
+    assert gradient_tape.gradient(outputs, statistics, output_gradients=[projection]) == [None, None]
 
 
 @pytest.mark.parametrize("mode", ["training", "inference", "frozen"])
@@ -143,8 +158,8 @@ def test_gradients(float64, case, mode):
     layer = BatchNormalization(axis=axis, beta_initializer="random_normal", gamma_initializer="random_normal", **kwargs)
     layer.build((None,) + shape[1:])
     channels = shape[axis]
-    layer.params["moving_mean"][...] = device(rng.normal(size=channels))
-    layer.params["moving_variance"][...] = device(rng.uniform(0.5, 2.0, size=channels))
+    layer.params["moving_mean"].assign(device(rng.normal(size=channels)))
+    layer.params["moving_variance"].assign(device(rng.uniform(0.5, 2.0, size=channels)))
     if mode == "frozen":
         layer.trainable = False
     check_batch_normalization(layer, rng.normal(1.0, 2.0, size=shape), rng, training=mode != "inference")
@@ -155,8 +170,10 @@ def test_input_gradient_of_training_mode_sums_to_zero_per_channel(float64):
     rng = np.random.default_rng(3)
     layer = BatchNormalization(axis=1)
     layer.build((None, 3, 5, 5))
-    layer.forward(device(rng.standard_normal((4, 3, 5, 5))), training=True)
-    grad = host(layer.backward(device(rng.standard_normal((4, 3, 5, 5)))))
+    grad, _ = layer_gradients(
+        layer, device(rng.standard_normal((4, 3, 5, 5))), device(rng.standard_normal((4, 3, 5, 5))), weights={}
+    )
+    grad = host(grad)
     np.testing.assert_allclose(grad.sum(axis=(0, 2, 3)), 0, atol=1e-12)
 
 
@@ -345,10 +362,11 @@ def test_gpu_matches_the_formulas(case):
     reduced = tuple(d for d in range(inputs.ndim) if d != axis)
     gamma, beta, moving_mean, moving_variance = (np.array(w) for w in golden["weights"])
     x = backend.to_device(inputs.astype("float32"), "float32")
-    outputs = host(layer.forward(x, training=True))
+    outputs = host(forward(layer, x, training=True))
     mean, variance = inputs.mean(axis=reduced), inputs.var(axis=reduced)
     np.testing.assert_allclose(outputs, by_hand(inputs, axis, gamma, beta, mean, variance, golden["epsilon"]), 1e-4)
     momentum = golden["momentum"]
     np.testing.assert_allclose(host(layer.params["moving_mean"]), moving_mean * momentum + mean * (1 - momentum), 1e-5)
-    grad = host(layer.backward(backend.to_device(np.ones(inputs.shape, "float32"), "float32")))
+    ones = backend.to_device(np.ones(inputs.shape, "float32"), "float32")
+    grad = host(layer_gradients(layer, x, ones, weights={})[0])
     np.testing.assert_allclose(grad, 0, atol=1e-4)  # a constant upstream gradient is removed by the batch mean

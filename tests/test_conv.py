@@ -11,12 +11,14 @@ import math
 import numpy as np
 import pytest
 from conv_helpers import FIXTURES, golden_id, keras_goldens
-from test_gradients import check_layer
 
-from kerasette import Sequential, backend, layers
-from kerasette.layers import Conv1D, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D
+import kerasette
+from kerasette import Sequential, backend, layers, losses
+from kerasette.layers import Conv1D, Conv2D, Dense, Dropout, Flatten, Input, MaxPooling2D, winograd_conv
 from kerasette.models import load_model
 from kerasette.optimizers import Adam
+from kerasette.trainers import TrainingPlan
+from tests.gradient_check import check_layer
 
 # Keras refuses strides > 1 together with dilation_rate > 1; every other combination.
 STRIDES_DILATIONS_2D = [((1, 1), (1, 1)), ((2, 2), (1, 1)), ((1, 2), (1, 1)), ((1, 1), (2, 2)), ((1, 1), (2, 1))]
@@ -165,7 +167,7 @@ def test_conv2d_activation_gradients(window_path, float64, activation, use_bias,
 @pytest.mark.parametrize("padding", ["valid", "same"])
 @pytest.mark.parametrize("activation, data_format", [("relu", "channels_last"), ("linear", "channels_first")])
 def test_winograd_convolutions_match_the_direct_convolution_and_their_gradients(
-    window_path, float64, shape, padding, activation, data_format
+    window_path, float64, shape, padding, activation, data_format, monkeypatch
 ):
     rng = np.random.default_rng(10)
     layer = Conv2D(
@@ -173,8 +175,16 @@ def test_winograd_convolutions_match_the_direct_convolution_and_their_gradients(
     )
     inputs = rng.standard_normal(shape)
     layer_inputs = inputs if data_format == "channels_last" else inputs.transpose(0, 3, 1, 2)
+    winograd_calls = []
+    winograd_forward = winograd_conv.forward
+
+    def counting_forward(*args, **kwargs):
+        winograd_calls.append(1)
+        return winograd_forward(*args, **kwargs)
+
+    monkeypatch.setattr(winograd_conv, "forward", counting_forward)
     outputs = backend.to_numpy(layer(layer_inputs))
-    assert getattr(layer, "_winograd", False) == (window_path != "arrays")
+    assert bool(winograd_calls) == (window_path != "arrays")
     kernel, bias = layer.get_weights()
     expected = direct_convolution(inputs, kernel, bias, (1, 1), padding, (1, 1))
     expected = np.maximum(expected, 0) if activation == "relu" else expected
@@ -197,14 +207,33 @@ def test_first_layer_skips_its_input_gradient_and_softmax_takes_logit_gradients(
     inputs = rng.standard_normal((2, 4, 4, 2))
     layer(inputs)
     assert layer.ends_in_softmax
-    layer.forward(backend.to_device(inputs), training=True)
+    # Spy on the hand-written backward pass: what it was asked for, and what it returned.
+    seen = []
+    backward = layer.backward
+
+    def spy(state, grad):
+        flags = (state.need_input_grad, state.need_weight_grads, state.grad_is_logits)
+        result = backward(state, grad)
+        seen.append((flags, result))
+        return result
+
+    layer.backward = spy
     grad = rng.standard_normal((2, 3, 3, 3))
-    assert layer.backward(backend.to_device(grad.copy()), need_input_grad=False, grad_is_logits=True) is None
+    with kerasette.GradientTape() as gradient_tape:
+        # The inputs are a plain array, as a first layer's are: nothing asks for their gradient.
+        outputs = layer(backend.to_device(inputs), training=True)
+    assert TrainingPlan.fuses_softmax(outputs, losses.CategoricalCrossentropy())
+    TrainingPlan.mark_logits(outputs)  # what the fused softmax + cross-entropy step does
+    (grad_kernel,) = gradient_tape.gradient(outputs, [layer.kernel], output_gradients=[backend.to_device(grad)])
+    assert len(seen) == 1
+    (need_input_grad, need_weight_grads, grad_is_logits), grad_inputs = seen[0]
+    assert (need_input_grad, need_weight_grads, grad_is_logits) == (False, True, True)
+    assert grad_inputs is None
     # With grad_is_logits the gradient is taken as dL/dlogits: the kernel gradient is
     # then the plain correlation of inputs and grad.
     columns = np.stack([inputs[:, i : i + 3, j : j + 3, :] for i in range(2) for j in range(2)], axis=3)
     expected = np.einsum("nhwkc,nhwf->kcf", columns, grad).reshape(2, 2, 2, 3)
-    np.testing.assert_allclose(backend.to_numpy(layer.gradients["kernel"]), expected, atol=1e-12)
+    np.testing.assert_allclose(backend.to_numpy(grad_kernel), expected, atol=1e-12)
 
 
 # -- models: training, saving, summary, Keras files ----------------------------------------

@@ -19,6 +19,7 @@ from kernel_translation import NumpyUpdateKernels
 import kerasette as keras
 from kerasette import backend
 from kerasette.backend import kernel_dispatch
+from kerasette.ops import tape
 from kerasette.trainers import cuda_graph_step
 
 
@@ -33,8 +34,11 @@ class FakeGraph:
         step = self.steps[-1]
         optimizer = step.trainer.optimizer
         saved_iterations = optimizer.iterations
-        for layer, buffers in step._kept:  # the graph writes the buffers of the capture
-            layer._buffers.update(buffers)
+        # The graph writes the buffers of the capture, even where a call's state has replaced them since.
+        states = [state for layer in step.trainer._flatten_layers() for state in layer.__dict__.get("_call_states", [])]
+        assert len(states) == len(step._kept)
+        for state, buffers in zip(states, step._kept):
+            state.buffers.update(buffers)
         replay = _Replay(step._hyper)
         kernel_dispatch._active = replay
         try:
@@ -81,7 +85,8 @@ class FakeStream:
         if FakeStream.fail_with is not None:
             raise FakeStream.fail_with
         model = FakeStream.model
-        self._arrays = [*model.weights, *(s for slot in model.optimizer.slots for s in slot.values())]
+        slots = [s for slot in model.optimizer.slots for s in slot.values()]
+        self._arrays = [tape.unwrap(array) for array in (*model.weights, *slots)]
         self._saved = [array.copy() for array in self._arrays]
 
     def synchronize(self):

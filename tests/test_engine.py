@@ -379,3 +379,46 @@ def test_a_custom_training_loop_outside_fit():
         losses.append(float(loss))
     assert losses[-1] < 0.2 * losses[0]
     assert optimizer.iterations == 150
+
+
+def test_regularization_and_add_loss_gradients_reach_the_weights_in_fit(float64):
+    """fit's step differentiates the compiled loss and every loss the layers add, together."""
+
+    class Penalized(layers.Layer):
+        def call(self, x):
+            self.add_loss(0.5 * ops.sum(x**2))
+            return x
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            layers.Dense(3, kernel_regularizer="l2", activity_regularizer="l1", input_shape=(2,)),
+            Penalized(),
+            layers.Dense(1),
+        ]
+    )
+    rng = np.random.default_rng(13)
+    x, y = rng.standard_normal((6, 2)), rng.standard_normal((6, 1))
+
+    def total_loss():
+        outputs = model(x, training=True)
+        return ops.mean(ops.square(outputs - y)) + sum(model.losses)
+
+    check_model_gradients(total_loss, model.trainable_weights)
+    expected = gradients_of(total_loss, model.trainable_weights)
+    before = [w.numpy() for w in model.trainable_weights]
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, y, batch_size=6, epochs=1, shuffle=False, verbose=0)
+    for old, grad, new in zip(before, expected, model.trainable_weights):
+        np.testing.assert_allclose(new.numpy(), old - 0.1 * grad, rtol=1e-10, atol=1e-12)
+
+
+def test_a_frozen_statistic_watched_explicitly_has_no_gradient():
+    bn = layers.BatchNormalization()
+    x = np.random.default_rng(14).standard_normal((4, 3)).astype("float32")
+    bn(x)
+    with keras.GradientTape() as tape:
+        tape.watch(bn.weights)
+        y = ops.sum(bn(x, training=True))
+    grads = tape.gradient(y, bn.weights)
+    assert grads[0] is not None and grads[1] is not None and grads[2:] == [None, None]

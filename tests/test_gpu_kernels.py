@@ -13,6 +13,7 @@ import pytest
 
 import kerasette as keras
 from kerasette import backend, losses, optimizers
+from tests.gradient_check import forward, layer_gradients
 
 pytestmark = pytest.mark.gpu
 
@@ -76,9 +77,10 @@ def dense_forward_backward(activation, fused: bool, monkeypatch):
     layer.build((None, 19))
     (inputs,) = device_arrays(1, (64, 19), seed=2)
     (upstream,) = device_arrays(1, (64, 37), seed=3)
-    outputs = backend.to_numpy(layer.forward(inputs, training=True)).copy()
-    grad_inputs = backend.to_numpy(layer.backward(upstream.copy()))
-    gradients = [backend.to_numpy(g) for g in layer.gradients.values()]
+    outputs = backend.to_numpy(forward(layer, inputs, training=True)).copy()
+    grad_inputs, gradients = layer_gradients(layer, inputs, upstream)
+    grad_inputs = backend.to_numpy(grad_inputs)
+    gradients = [backend.to_numpy(g) for g in gradients.values()]
     monkeypatch.undo()
     return outputs, grad_inputs, gradients
 

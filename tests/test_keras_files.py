@@ -290,11 +290,8 @@ def test_a_nested_model_round_trips(tmp_path):
 class Halve(layers.Layer):
     """A user layer no registry knows: loading it needs custom_objects."""
 
-    def forward(self, inputs, training=False):
+    def call(self, inputs):
         return inputs / 2
-
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        return grad_output / 2
 
 
 def test_a_user_layer_needs_custom_objects(tmp_path):

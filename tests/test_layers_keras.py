@@ -9,7 +9,6 @@ output shapes and parameter counts) and refusals of bad arguments.
 
 import numpy as np
 import pytest
-from test_gradients import assert_gradient_close, check_layer, device, numeric_gradient
 
 from kerasette import Sequential, backend, layers, utils
 from kerasette.layers import (
@@ -24,6 +23,7 @@ from kerasette.layers import (
     Rescaling,
 )
 from kerasette.models import load_model
+from tests.gradient_check import assert_gradient_close, check_layer, forward, layer_gradients, numeric_gradient
 
 X = [-6.0, -3.0, -1.5, -0.5, -0.1, 0.0, 0.1, 0.5, 1.5, 3.0, 6.0]
 
@@ -156,6 +156,10 @@ def host(array):
     return backend.to_numpy(array)
 
 
+def device(array):
+    return backend.to_device(np.asarray(array, dtype="float64"), "float64")
+
+
 # -- outputs against Keras -------------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(LAYER_FACTORIES))
 def test_activation_and_rescaling_layers_match_keras(float64, name):
@@ -226,20 +230,19 @@ def test_embedding_looks_up_rows_and_scatters_gradients(float64):
     np.testing.assert_array_equal(outputs, table[indices])
     rng = np.random.default_rng(1)
     projection = rng.standard_normal((2, 3, 3))
-    layer.forward(device(indices), training=True)
-    grad_inputs = host(layer.backward(device(projection.copy())))
-    np.testing.assert_array_equal(grad_inputs, np.zeros((2, 3)))
+    grad_inputs, grads = layer_gradients(layer, backend.to_device(indices), device(projection))
+    np.testing.assert_array_equal(host(grad_inputs), np.zeros((2, 3)))
     expected = np.zeros((5, 3))
     np.add.at(expected, indices.ravel(), projection.reshape(-1, 3))
-    np.testing.assert_allclose(host(layer.gradients["embeddings"]), expected, rtol=1e-14)
+    np.testing.assert_allclose(host(grads["embeddings"]), expected, rtol=1e-14)
     assert not expected[[1, 3]].any() and expected[4].any()  # unused rows get nothing, row 4 three parts
 
     inputs = device(indices)
 
     def scalar():
-        return float((layer.forward(inputs) * device(projection)).sum())
+        return float((forward(layer, inputs) * device(projection)).sum())
 
-    assert_gradient_close(host(layer.gradients["embeddings"]), numeric_gradient(scalar, layer.params["embeddings"]))
+    assert_gradient_close(host(grads["embeddings"]), numeric_gradient(scalar, layer.params["embeddings"]))
 
 
 def test_embedding_default_initializer_is_keras_uniform():
@@ -294,11 +297,10 @@ def test_normalization_gradient(float64, invert):
     projection = device(rng.standard_normal((4, 5)))
 
     def scalar():
-        return float((layer.forward(inputs, training=True) * projection).sum())
+        return float((forward(layer, inputs, training=True) * projection).sum())
 
-    layer.forward(inputs, training=True)
-    analytic = host(layer.backward(projection.copy())).copy()
-    assert_gradient_close(analytic, numeric_gradient(scalar, inputs))
+    analytic, _ = layer_gradients(layer, inputs, projection, weights={})
+    assert_gradient_close(host(analytic), numeric_gradient(scalar, inputs))
 
 
 def test_gaussian_noise_adds_seeded_noise_in_training_only(float64):
@@ -311,9 +313,9 @@ def test_gaussian_noise_adds_seeded_noise_in_training_only(float64):
     assert not np.array_equal(noise, host(layer(inputs, training=True)) - inputs)  # fresh noise each step
     again = GaussianNoise(0.3, seed=5)
     np.testing.assert_array_equal(host(again(inputs, training=True)) - inputs, noise)
-    layer.forward(device(inputs), training=True)
     projection = rng.standard_normal((500, 8))
-    np.testing.assert_array_equal(host(layer.backward(device(projection.copy()))), projection)
+    grad_inputs, _ = layer_gradients(layer, device(inputs), device(projection))
+    np.testing.assert_array_equal(host(grad_inputs), projection)
 
 
 def test_normalization_weights_are_not_trained():

@@ -12,11 +12,11 @@ central differences (relative error < 1e-6), clipped regions included.
 
 import numpy as np
 import pytest
-from test_gradients import assert_gradient_close, device, numeric_gradient
 
 from kerasette import backend, layers, losses, metrics, optimizers, utils
 from kerasette.layers import Softmax
 from kerasette.models import Sequential
+from tests.gradient_check import assert_gradient_close, layer_gradients, numeric_gradient
 
 # -- golden values from real Keras 3.15 (KERAS_BACKEND=torch), float32 --------------------------
 # GOLDEN[case][variant]: keras.losses.<class>(reduction, **kwargs)(y_true, y_pred, sample_weight); see VARIANTS.
@@ -433,6 +433,10 @@ def test_functions_match_keras_and_their_classes(name):
 
 
 # -- gradients ---------------------------------------------------------------------------------
+def device(array):
+    return backend.to_device(np.asarray(array, dtype="float64"), "float64")
+
+
 def gradient_cases(rng):
     """Each loss on data that reaches its clipped and piecewise regions, kept off the kinks."""
     n = 5
@@ -598,8 +602,7 @@ def test_ignore_class_on_the_fused_softmax_path(float64):
     weights = loss.prepare_sample_weight(sample_weight, logits.shape)
     targets = loss.prepare_targets(labels, logits.shape)
     softmax = Softmax()
-    softmax.build((None, 3))
-    probabilities = softmax.forward(logits, training=True).copy()
+    probabilities = softmax(logits, training=True).copy()
 
     _, fused = loss.value_and_gradient(targets, probabilities.copy(), weights, through_softmax=True)
 
@@ -609,7 +612,7 @@ def test_ignore_class_on_the_fused_softmax_path(float64):
     assert_gradient_close(fused, numeric_gradient(scalar, logits))
     assert (backend.to_numpy(fused)[labels == 7] == 0).all()
     _, grad_probabilities = loss.value_and_gradient(targets, probabilities.copy(), weights)
-    general = softmax.backward(grad_probabilities)
+    general, _ = layer_gradients(softmax, logits, grad_probabilities)
     np.testing.assert_allclose(backend.to_numpy(fused), backend.to_numpy(general), rtol=1e-9, atol=1e-12)
 
 

@@ -17,11 +17,8 @@ class Scale(layers.Layer):
         super().__init__(**kwargs)
         self.factor = factor
 
-    def forward(self, inputs, training=False):
+    def call(self, inputs):
         return inputs * self.factor
-
-    def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-        return grad_output * self.factor if need_input_grad else None
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
@@ -116,11 +113,8 @@ def test_a_registered_user_layer_loads_without_custom_objects_and_trains_on(tmp_
             super().__init__(**kwargs)
             self.offset = offset
 
-        def forward(self, inputs, training=False):
+        def call(self, inputs):
             return inputs + self.offset
-
-        def backward(self, grad_output, need_input_grad=True, grad_is_logits=False):
-            return grad_output if need_input_grad else None
 
         def get_config(self):
             return {**super().get_config(), "offset": self.offset}

@@ -9,7 +9,6 @@ import re
 
 import numpy as np
 import pytest
-from test_gradients import check_layer, device
 
 from kerasette import Sequential, backend, layers
 from kerasette.layers import (
@@ -19,6 +18,7 @@ from kerasette.layers import (
     Reshape,
     ZeroPadding2D,
 )
+from tests.gradient_check import check_layer, forward, layer_gradients
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 KERAS_SUMMARY = json.loads((FIXTURES / "keras_batch_normalization.json").read_text())["summary"]
@@ -27,6 +27,10 @@ FORMATS = ("channels_last", "channels_first")
 
 def host(array):
     return backend.to_numpy(array)
+
+
+def device(array):
+    return backend.to_device(np.asarray(array, dtype="float64"), "float64")
 
 
 def images(rng, data_format, batch=2, rows=4, cols=3, channels=2):
@@ -114,8 +118,7 @@ def test_global_max_pooling_splits_the_gradient_among_ties(float64):
     inputs = np.array([[[[1.0], [3.0]], [[3.0], [0.0]]]])  # (1, 2, 2, 1): two maxima
     layer = GlobalMaxPooling2D()
     layer.build((None, 2, 2, 1))
-    layer.forward(device(inputs), training=True)
-    grad = host(layer.backward(device([[4.0]])))
+    grad = host(layer_gradients(layer, device(inputs), device([[4.0]]))[0])
     np.testing.assert_array_equal(grad[0, :, :, 0], [[0.0, 2.0], [2.0, 0.0]])
 
 
@@ -250,15 +253,16 @@ def test_gpu_matches_numpy(data_format):
     x = backend.to_device(inputs, "float32")
     padding = ZeroPadding2D(((1, 0), (2, 1)), data_format=data_format)
     padding.build((None,) + inputs.shape[1:])
-    padded = host(padding.forward(x, training=True))
+    padded = host(forward(padding, x, training=True))
     spatial = [(0, 0), (1, 0), (2, 1), (0, 0)] if data_format == "channels_last" else [(0, 0), (0, 0), (1, 0), (2, 1)]
     np.testing.assert_array_equal(padded, np.pad(inputs, spatial))
-    np.testing.assert_array_equal(host(padding.backward(backend.to_device(padded, "float32"))), inputs)
+    grad = layer_gradients(padding, x, backend.to_device(padded, "float32"))[0]
+    np.testing.assert_array_equal(host(grad), inputs)
     for layer_class, reduce in [(GlobalAveragePooling2D, np.mean), (GlobalMaxPooling2D, np.max)]:
         layer = layer_class(data_format=data_format)
         layer.build((None,) + inputs.shape[1:])
-        np.testing.assert_allclose(host(layer.forward(x, training=True)), reduce(inputs, axis=axes), rtol=1e-6)
-        grad = host(layer.backward(backend.to_device(np.ones((2, 2), "float32"), "float32")))
+        np.testing.assert_allclose(host(forward(layer, x, training=True)), reduce(inputs, axis=axes), rtol=1e-6)
+        grad = host(layer_gradients(layer, x, backend.to_device(np.ones((2, 2), "float32"), "float32"))[0])
         np.testing.assert_allclose(grad.sum(axis=axes), np.ones((2, 2)), rtol=1e-6)
 
 

@@ -69,6 +69,12 @@ class Case:
     loss: str = "sparse_categorical_crossentropy"
 
 
+def _fit_without_loss() -> None:
+    model = Sequential([layers.Dense(3, input_shape=(4,))])
+    model.compile(optimizer="adam")
+    model.fit(X, Y, verbose=0)
+
+
 def _set_last_bias(model, value) -> None:
     """set_weights with every array changed, the last one to ``value``."""
     weights = [w + 1 for w in model.get_weights()]
@@ -130,7 +136,10 @@ CASES = {
         "'categorical_crossentropi'",
         hint="'categorical_crossentropy'",
     ),
-    "compile-loss-missing": Case(lambda m, d: m.compile(optimizer="adam"), ValueError, "loss", "None"),
+    # As Keras, compile accepts no loss (a train_step of one's own needs none); the built-in step refuses.
+    "fit-after-compile-without-loss": Case(
+        lambda m, d: _fit_without_loss(), RuntimeError, "loss", "compile(loss="
+    ),
     "compile-loss-not-a-name": Case(lambda m, d: m.compile(loss=3), TypeError, "loss", "received 3"),
     "compile-metric-typo": Case(
         lambda m, d: m.compile(loss="mse", metrics=["acuracy"]), ValueError, "metrics", "'acuracy'", hint="'accuracy'"

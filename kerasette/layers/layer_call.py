@@ -107,8 +107,11 @@ class LayerCall(tape.Function):
         state.need_weight_grads = any(self.needs[1:])
         grad_inputs = self.layer.backward(state, grad)
         state.grad_is_logits = False
+        # Weights created non-trainable (moving statistics) have no gradient the layer computes.
+        frozen = self.layer._non_trainable_names
         weight_grads = [
-            state.gradient(weight) if needed else None for weight, needed in zip(self.weights, self.needs[1:])
+            state.gradient(weight) if needed and weight.name not in frozen else None
+            for weight, needed in zip(self.weights, self.needs[1:])
         ]
         return (grad_inputs if self.needs[0] else None, *weight_grads)
 

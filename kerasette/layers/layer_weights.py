@@ -144,9 +144,14 @@ class LayerWeights:
                 f"set_weights of layer '{self.name}': expected a list of {len(current)} arrays "
                 f"({[tuple(w.shape) for w in current]}); received {received}"
             )
+        # Errors name the layer that owns the weight and its index there, as a model's layers count them.
+        owners = {
+            id(v): (layer.name, i) for layer in self._flatten_layers() for i, v in enumerate(layer.params.values())
+        }
         values = []
-        for index, (value, weight) in enumerate(zip(weights, current)):
-            argument = f"set_weights of layer '{self.name}': weight {index}"
+        for value, weight in zip(weights, current):
+            owner, index = owners[id(weight)]
+            argument = f"set_weights of layer '{owner}': weight {index}"
             array = host_array(tape.unwrap(value) if isinstance(value, tape.Tensor) else value, argument)
             if array.shape != tuple(weight.shape):
                 raise ValueError(f"{argument} has shape {array.shape}; expected {tuple(weight.shape)}")

@@ -276,11 +276,15 @@ def gradients(outputs: list, sources: list, output_gradients: list | None = None
         outputs: Tensors to differentiate (a loss and the losses layers added, say).
             Entries that are not tensors (constants) contribute nothing.
         sources: Tensors or variables; None is returned for one no output depends on.
-        output_gradients: The gradient of each output (ones when omitted or None).
+        output_gradients: The gradient of each output, in order; ones for an output
+            without one (None, or past the end of the list).
         owned: Whether the caller hands ``output_gradients`` over to be overwritten;
             otherwise they are copied first.
     """
-    seeds = output_gradients or [None] * len(outputs)
+    seeds = list(output_gradients or [])
+    if len(seeds) > len(outputs):
+        raise ValueError(f"output_gradients: expected at most one per output ({len(outputs)}); received {len(seeds)}")
+    seeds += [None] * (len(outputs) - len(seeds))  # outputs without one get ones
     # id -> (tensor, gradient); the tensor is held so that its id cannot be reused.
     totals: dict[int, tuple] = {}
     kept = {id(source) for source in sources}

@@ -252,6 +252,14 @@ class Optimizer(ABC):
                     f"grads[{index}]: expected a gradient of shape {tuple(variable.shape)}; "
                     f"received {getattr(gradient, 'shape', type(gradient).__name__)}"
                 )
+        missing = [getattr(v, "path", f"variable {i}") for i, (g, v) in enumerate(zip(grads, variables)) if g is None]
+        if missing:
+            # Keras's warning: a variable the loss does not depend on is not updated.
+            warnings.warn(
+                f"Gradients do not exist for variables {missing} when minimizing the loss; they are left unchanged",
+                UserWarning,
+                stacklevel=2,
+            )
         pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
         if not pairs:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kerasette import backend, losses, optimizers, registry
 from kerasette.layers import Layer
+from kerasette.ops.tape import unwrap
 
 
 def model_class() -> type:
@@ -66,9 +67,9 @@ def match_weights(path: str, stored: list, model: Layer) -> list:
 
 
 def assign(assignments: list) -> None:
-    """Write checked ``(variable, array)`` pairs into the model's weights."""
+    """Write checked ``(variable, array)`` pairs (weights or optimizer slots) in place."""
     for variable, array in assignments:
-        variable.assign(backend.to_device(array, variable.dtype))
+        unwrap(variable)[...] = backend.to_device(array, variable.dtype)
 
 
 def compile_as_saved(model, path: str, optimizer, loss, metrics) -> None:
