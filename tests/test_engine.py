@@ -422,3 +422,25 @@ def test_a_frozen_statistic_watched_explicitly_has_no_gradient():
         y = ops.sum(bn(x, training=True))
     grads = tape.gradient(y, bn.weights)
     assert grads[0] is not None and grads[1] is not None and grads[2:] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "loss_fn",
+    [
+        lambda y, p: ops.mean(keras.losses.binary_crossentropy(y, p)),
+        lambda y, p: ops.sum(keras.losses.binary_crossentropy(y, p) * np.arange(1.0, 5.0)),
+        lambda y, p: keras.losses.CategoricalCrossentropy()(y, p),
+        lambda y, p: keras.losses.MeanSquaredError()(y, p, sample_weight=np.array([1.0, 0.0, 2.0, 0.5])),
+        lambda y, p: ops.sum(keras.losses.MeanAbsoluteError(reduction="none")(y, p)),
+    ],
+    ids=["bce-function-mean", "bce-function-weighted-sum", "cce-object", "mse-sample-weight", "mae-none"],
+)
+def test_built_in_losses_are_differentiable_inside_a_gradient_tape(float64, loss_fn):
+    rng = np.random.default_rng(15)
+    y = np.eye(3)[rng.integers(0, 3, 4)]
+    logits = keras.Variable(rng.standard_normal((4, 3)), dtype="float64")
+
+    def loss():
+        return loss_fn(y, ops.softmax(logits))
+
+    check_model_gradients(loss, [logits])

@@ -204,9 +204,14 @@ class Loss:
         >>> MeanSquaredError(reduction=None)(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])).tolist()
         [1.0, 0.0]
         """
-        y_pred = backend.to_device(y_pred, backend.floatx())
-        y_true = self.prepare_targets(y_true, y_pred.shape)
-        weights = self.prepare_sample_weight(sample_weight, y_pred.shape)
+        recorded = isinstance(y_pred, tape.Tensor) and tape.is_recording()
+        if not recorded:
+            y_pred = backend.to_device(tape.unwrap(y_pred), backend.floatx())
+        y_true = self.prepare_targets(tape.unwrap(y_true), tape.unwrap(y_pred).shape)
+        weights = self.prepare_sample_weight(tape.unwrap(sample_weight), tape.unwrap(y_pred).shape)
+        if recorded and not self.uses_call:
+            # Inside a GradientTape: one op whose gradient is the loss's own.
+            return tape.apply(_RecordedLoss(self, y_true, weights), y_pred)
         return self.value(y_true, y_pred, weights)
 
     def value_and_gradient(self, y_true, y_pred, sample_weight=None, through_softmax: bool = False):
@@ -258,6 +263,33 @@ class Loss:
     @classmethod
     def from_config(cls, config: dict) -> Loss:
         return cls(**config)
+
+
+class _RecordedLoss(tape.Function):
+    """A built-in loss applied to a recorded ``y_pred``: its value (reduced or per sample),
+    and its hand-written gradient with respect to ``y_pred``."""
+
+    def __init__(self, loss: Loss, y_true, sample_weight):
+        self.loss, self.y_true, self.sample_weight = loss, y_true, sample_weight
+
+    def forward(self, y_pred):
+        loss = self.loss
+        if loss.reduction in (None, "none"):
+            self.y_pred = y_pred
+            return loss.value(self.y_true, y_pred, self.sample_weight)
+        value, self.grad = loss.value_and_gradient(self.y_true, y_pred, self.sample_weight)
+        return value
+
+    def backward(self, grad):
+        loss = self.loss
+        if loss.reduction not in (None, "none"):
+            return (self.grad * grad,)
+        # Each value depends on its own row of y_pred: d value / d y_pred is the loss's
+        # per-sample gradient, times the weight (and mask) the value was multiplied by.
+        weights, _ = loss._weights_and_divisor(grad, self.sample_weight, loss.sample_mask(self.y_true))
+        factor = grad if weights is None else grad * xp.broadcast_to(weights, grad.shape)
+        axis = loss._loss_axis(self.y_pred.ndim)
+        return (loss.gradient(self.y_true, self.y_pred) * xp.expand_dims(factor, axis),)
 
 
 def check_same_shape(targets, output_shape: tuple, argument: str, hint: str = ""):

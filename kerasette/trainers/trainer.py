@@ -66,9 +66,9 @@ def unpack_x_y_sample_weight(data) -> tuple:
 
 
 def _keras_data(batch: data.Arrays) -> tuple:
-    """A checked batch as Keras hands it to ``train_step``: ``(x, y)`` or ``(x, y, sample_weight)``."""
+    """A checked batch as Keras hands it to ``train_step``: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
     if batch.targets is None:
-        return (batch.features,)
+        return batch.features
     return (batch.features, batch.targets) if batch.weights is None else tuple(batch)
 
 
@@ -269,11 +269,15 @@ class Trainer:
         return {name: python_value(tape.unwrap(value)) for name, value in step_logs.items()}
 
     # -- the steps, overridable as in Keras 3 ------------------------------------------------
+    def uses_builtin_step(self, kind: str) -> bool:
+        """Whether ``kind`` (``'train'``, ``'test'``, ``'predict'``) runs the built-in step, not the model's own."""
+        return getattr(type(self), f"{kind}_step") is getattr(Trainer, f"{kind}_step")
+
     def _step_function(self, kind: str, batch_size: int | None = None):
         """``f(batch) -> logs or None`` for one step of ``kind``: the built-in fast step on
         checked arrays (None: the trackers hold the logs), or the model's own ``*_step``
         called with Keras's ``data`` tuple."""
-        own = getattr(type(self), f"{kind}_step") is not getattr(Trainer, f"{kind}_step")
+        own = not self.uses_builtin_step(kind)
         if kind == "predict":
             if own:
                 return lambda batch: tape.unwrap(self.predict_step(batch.features))
