@@ -20,11 +20,11 @@ from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
 from kerasette.layers import layer_call
-from kerasette.metrics.metric import python_value
 from kerasette.ops import tape
-from kerasette.trainers import compiled_metrics, cuda_graph_step, data, data_adapters
+from kerasette.trainers import compiled_metrics, data, data_adapters
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.trainers.interrupts import interrupts_between_steps
+from kerasette.trainers.steps import Steps
 from kerasette.trainers.training_plan import TrainingPlan
 from kerasette.validation import check_bool, check_int, check_number, check_verbose
 
@@ -54,57 +54,7 @@ def _splitting_batches(method):
     return wrapper
 
 
-def unpack_x_y_sample_weight(data) -> tuple:
-    """``(x, y, sample_weight)`` from Keras's ``data``: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if not 1 <= len(data) <= 3:
-        raise ValueError(f"data: expected x, (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(data)}")
-    return (*data, *(None,) * (3 - len(data)))
-
-
-def _keras_data(batch: data.Arrays) -> tuple:
-    """A checked batch as Keras hands it to ``train_step``: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``."""
-    if batch.targets is None:
-        return batch.features
-    return (batch.features, batch.targets) if batch.weights is None else tuple(batch)
-
-
-def _checked_logs(logs, kind: str) -> dict:
-    if logs is None:
-        return {}
-    if not isinstance(logs, dict):
-        raise TypeError(f"{kind}_step: expected it to return a dict of logs; received {type(logs).__name__}")
-    return logs
-
-
-def data_module_arrays(model, x, y, sample_weight) -> data.Arrays:
-    """Device arrays of a batch given to ``train_step``/``test_step`` directly (checked unless on the device)."""
-    if backend.is_device_array(x) and (y is None or backend.is_device_array(y)):
-        return data.Arrays(x, y, sample_weight)
-    return model._prepare(x, y, sample_weight)
-
-
-class _LossOf(tape.Function):
-    """A compiled loss as one op of the tape: its value, and its gradient with respect to ``y_pred``."""
-
-    def __init__(self, loss, targets, sample_weight):
-        self.loss, self.targets, self.sample_weight = loss, targets, sample_weight
-
-    def on(self, y_pred):
-        return tape.apply(self, y_pred)
-
-    def forward(self, y_pred):
-        value, self.grad = self.loss.value_and_gradient(self.targets, y_pred, self.sample_weight)
-        return value
-
-    def backward(self, grad):
-        return (self.grad * grad,)
-
-
-class Trainer:
+class Trainer(Steps):
     """The training half of a model; see the module docstring."""
 
     def __init__(self):
@@ -209,149 +159,6 @@ class Trainer:
         # As in Keras: the user's callbacks first, so History records what they add to the logs.
         extra = ([history] if history else []) + ([ProgbarLogger(verbose)] if verbose else [])
         return CallbackList([*callbacks, *extra], self, {**params, "verbose": verbose})
-
-    # -- one step and its metrics ---------------------------------------------------------
-    def _forward_backward(self, features, targets, weights):
-        """The model's outputs, the loss and the gradients of the plan's variables for one batch."""
-        plan = self.training_plan()
-        with plan.recording():
-            outputs = self(features, training=True)
-            added_losses = self.losses
-        fused = plan.fuses_softmax(outputs, self.loss)
-        loss_value, grad = self.loss.value_and_gradient(targets, tape.unwrap(outputs), weights, through_softmax=fused)
-        if fused:
-            plan.mark_logits(outputs)
-        if added_losses:
-            # As Keras: regularization and add_loss join the loss that is trained and logged.
-            loss_value = loss_value + sum(tape.unwrap(loss) for loss in added_losses)
-        grads = tape.gradients([outputs, *added_losses], plan.variables, [grad], owned=True)
-        return tape.unwrap(outputs), loss_value, grads
-
-    def _train_step(self, batch: data.Arrays) -> None:
-        """The built-in training step on checked device arrays (``fit``'s fast path)."""
-        outputs, loss_value, grads = self._forward_backward(batch.features, batch.targets, batch.weights)
-        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
-        pairs = [(grad, variable) for grad, variable in zip(grads, self.training_plan().variables) if grad is not None]
-        # The gradients are this step's own buffers, so the update may use them as work space.
-        if pairs:
-            self.optimizer.apply_consuming_gradients([grad for grad, _ in pairs], [variable for _, variable in pairs])
-
-    def _test_step(self, batch: data.Arrays) -> None:
-        outputs = tape.unwrap(self(batch.features, training=False))
-        loss_value = self.loss.value(batch.targets, outputs, batch.weights)
-        added_losses = self.losses
-        if added_losses:
-            loss_value = loss_value + sum(tape.unwrap(loss) for loss in added_losses)
-        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
-
-    def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
-        self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
-        for metric in self.compiled_metrics:
-            metric.update_state(targets, outputs)
-        for metric in self.compiled_weighted_metrics:
-            metric.update_state(targets, outputs, sample_weight=weights)
-
-    def _trackers(self) -> list:
-        return [self._loss_tracker, *self.compiled_metrics, *self.compiled_weighted_metrics]
-
-    def _reset_metrics(self) -> None:
-        for metric in self.metrics:
-            metric.reset_state()
-
-    def _logs(self) -> dict:
-        return {tracker.name: tracker.result() for tracker in self._trackers()}
-
-    def _epoch_logs(self, step_logs) -> dict:
-        """The logs of the last step of one's own ``train_step``/``test_step``, as floats;
-        else the built-in trackers' results."""
-        if step_logs is None:
-            return self._logs()
-        return {name: python_value(tape.unwrap(value)) for name, value in step_logs.items()}
-
-    # -- the steps, overridable as in Keras 3 ------------------------------------------------
-    def uses_builtin_step(self, kind: str) -> bool:
-        """Whether ``kind`` (``'train'``, ``'test'``, ``'predict'``) runs the built-in step, not the model's own."""
-        return getattr(type(self), f"{kind}_step") is getattr(Trainer, f"{kind}_step")
-
-    def _step_function(self, kind: str, batch_size: int | None = None):
-        """``f(batch) -> logs or None`` for one step of ``kind``: the built-in fast step on
-        checked arrays (None: the trackers hold the logs), or the model's own ``*_step``
-        called with Keras's ``data`` tuple."""
-        own = not self.uses_builtin_step(kind)
-        if kind == "predict":
-            if own:
-                return lambda batch: tape.unwrap(self.predict_step(batch.features))
-            return lambda batch: tape.unwrap(self(batch.features, training=False))
-        if own:
-            step = getattr(self, f"{kind}_step")
-            return lambda batch: _checked_logs(step(_keras_data(batch)), kind)
-        self._require_loss("fit" if kind == "train" else "evaluate")
-        if kind == "test":
-            return self._test_step
-        self.training_plan()
-        return cuda_graph_step.train_step_for(self, batch_size)
-
-    def train_step(self, data) -> dict:
-        """One training step on ``data`` (``(x, y)`` or ``(x, y, sample_weight)``); returns
-        the logs. Override it for a step of one's own, with :class:`~kerasette.GradientTape`:
-
-        ``with GradientTape() as tape: y_pred = self(x, training=True);
-        loss = self.compute_loss(x, y, y_pred, sample_weight)``, then
-        ``self.optimizer.apply(tape.gradient(loss, self.trainable_weights), self.trainable_weights)``
-        and ``return self.compute_metrics(x, y, y_pred, sample_weight)``.
-        """
-        self._require_loss("train_step")
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._train_step(data_module_arrays(self, x, y, sample_weight))
-        return self.get_metrics_result()
-
-    def test_step(self, data) -> dict:
-        """One evaluation step on ``data``; returns the logs (overridable, as ``train_step``)."""
-        self._require_loss("test_step")
-        x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._test_step(data_module_arrays(self, x, y, sample_weight))
-        return self.get_metrics_result()
-
-    def predict_step(self, data):
-        """The outputs for one batch of inputs (overridable)."""
-        x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training: bool = True):
-        """The compiled loss of ``y_pred`` against ``y`` plus the losses the layers added
-        (``self.losses``): a tensor the tape can differentiate inside a GradientTape."""
-        total = 0.0
-        if self.loss is not None:
-            targets = self.loss.prepare_targets(y, tuple(tape.unwrap(y_pred).shape), "y")
-            total = _LossOf(self.loss, targets, sample_weight).on(y_pred)
-        for loss in self.losses:
-            total = total + loss
-        return total
-
-    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
-        """Update the compiled metrics with this batch; returns :meth:`get_metrics_result`."""
-        outputs = tape.unwrap(y_pred)
-        targets = y if self.loss is None else self.loss.prepare_targets(y, tuple(outputs.shape), "y")
-        for metric in self.compiled_metrics:
-            metric.update_state(targets, outputs)
-        for metric in self.compiled_weighted_metrics:
-            metric.update_state(targets, outputs, sample_weight=sample_weight)
-        return self.get_metrics_result()
-
-    def get_metrics_result(self) -> dict:
-        """``{name: result}`` of every metric in :attr:`metrics`, as Python numbers."""
-        return {metric.name: python_value(metric.result()) for metric in self.metrics}
-
-    @property
-    def metrics(self) -> list:
-        """The metrics ``fit`` resets each epoch: the loss tracker and the compiled metrics
-        (after compile), then metrics held in the model's attributes (a ``train_step`` of
-        one's own keeps its trackers there, or overrides this property)."""
-        found = self._trackers() if self.optimizer is not None else []
-        for value in vars(self).values():
-            if isinstance(value, metrics_module.Metric) and all(value is not metric for metric in found):
-                found.append(value)
-        return found
 
     def _batch_result(self, return_dict: bool, step_logs: dict | None = None):
         """The metrics just computed: a dict, the loss alone, or ``[loss, *metrics]``, as in Keras."""
