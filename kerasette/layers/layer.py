@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 
-from kerasette import backend, constraints, initializers, regularizers
+from kerasette import backend, constraints, graph, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers import activity_regularization, traced_call
 from kerasette.ops import tape
@@ -294,6 +294,8 @@ class Layer:
         >>> Dense(3, kernel_initializer='ones')(np.ones((2, 4))).tolist()
         [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]
         """
+        if graph.is_symbolic(inputs):  # the Functional API: record a node instead of computing
+            return graph.symbolic_call(self, inputs, training=training)
         if tape.is_recording():
             return traced_call.call_nested(self, inputs, training)
         training = bool(training)
