@@ -26,6 +26,15 @@ def is_shape(value) -> bool:
     return isinstance(value, (tuple, list)) and all(dim is None or isinstance(dim, int) for dim in value)
 
 
+def map_shapes(function, shapes):
+    """``shapes`` (one shape, or a list, tuple or dict of them) with ``function`` applied to each shape."""
+    if is_shape(shapes):
+        return function(tuple(shapes))
+    if isinstance(shapes, dict):
+        return {key: map_shapes(function, value) for key, value in shapes.items()}
+    return type(shapes)(map_shapes(function, value) for value in shapes)
+
+
 def shapes_compatible(expected, received) -> bool:
     """Whether ``received`` fits ``expected``, shape by shape: same rank, equal dimensions
     wherever both are known; the batch axis is not compared."""
@@ -83,7 +92,7 @@ def symbolic_call(layer, *args, **kwargs):
             "A layer called again (shared) must receive inputs of the shape it was built for."
         )
     if _infers_by_calling(layer):
-        outputs = _outputs_by_running(_call_function(layer), args, kwargs)
+        outputs = outputs_by_running(_call_function(layer), args, kwargs)
     else:
         try:
             output_shapes = layer.compute_output_shape(received)
@@ -110,7 +119,7 @@ def _call_function(layer):
     return call
 
 
-def _outputs_by_running(function, args, kwargs, name: str | None = None):
+def outputs_by_running(function, args, kwargs, name: str | None = None):
     """The outputs of ``function`` on KerasTensors, found by running it on zeros (see the module doc)."""
     from kerasette.ops import tape
 
@@ -171,7 +180,7 @@ def symbolic_op(function, args: tuple, kwargs: dict):
     """``function(*args, **kwargs)`` on KerasTensors: a Node of a new :class:`Operation`."""
     operation = Operation(function)
     try:
-        outputs = _outputs_by_running(function, args, kwargs, name=operation.name)
+        outputs = outputs_by_running(function, args, kwargs, name=operation.name)
     except (ValueError, TypeError, IndexError) as error:
         raise type(error)(f"ops.{function.__name__} cannot take arguments {_describe(list(args))}: {error}") from error
     Node(operation, args, kwargs, outputs)
