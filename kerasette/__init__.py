@@ -1,4 +1,4 @@
-"""kerasette: Keras's Sequential API on NumPy (CPU) or CuPy (GPU).
+"""kerasette: Keras's Sequential and Functional APIs on NumPy (CPU) or CuPy (GPU).
 
 >>> import kerasette as keras
 >>> model = keras.Sequential([keras.layers.Dense(10, activation='softmax', input_shape=(784,))])
@@ -24,11 +24,12 @@ from kerasette import (
     utils,
 )
 from kerasette.layers import Input
-from kerasette.models import Model, Sequential
+from kerasette.models import Functional, Model, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Functional",
     "Input",
     "Model",
     "Sequential",

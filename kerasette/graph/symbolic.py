@@ -13,7 +13,7 @@ import functools
 
 from kerasette import backend
 from kerasette.backend import xp
-from kerasette.graph.keras_tensor import KerasTensor, is_symbolic
+from kerasette.graph.keras_tensor import KerasTensor, any_symbolic, is_symbolic
 from kerasette.graph.node import Node
 from kerasette.graph.structure import flatten, map_structure, pack_as
 
@@ -35,16 +35,23 @@ def map_shapes(function, shapes):
     return type(shapes)(map_shapes(function, value) for value in shapes)
 
 
+def flat_shapes(shapes) -> list[tuple]:
+    """The shapes in ``shapes`` (one shape, or a list, tuple or dict of them; dicts in key order)."""
+    if is_shape(shapes):
+        return [tuple(shapes)]
+    if isinstance(shapes, dict):
+        return [shape for key in sorted(shapes) for shape in flat_shapes(shapes[key])]
+    return [shape for item in shapes for shape in flat_shapes(item)]
+
+
 def shapes_compatible(expected, received) -> bool:
-    """Whether ``received`` fits ``expected``, shape by shape: same rank, equal dimensions
-    wherever both are known; the batch axis is not compared."""
-    if is_shape(expected) and is_shape(received):
-        return len(expected) == len(received) and all(
-            a is None or b is None or a == b for a, b in zip(tuple(expected)[1:], tuple(received)[1:])
-        )
-    if isinstance(expected, (tuple, list)) and isinstance(received, (tuple, list)) and len(expected) == len(received):
-        return all(shapes_compatible(a, b) for a, b in zip(expected, received))
-    return False
+    """Whether ``received`` fits ``expected``, shape by shape in flattened order: same rank,
+    equal dimensions wherever both are known; the batch axis is not compared."""
+    expected, received = flat_shapes(expected), flat_shapes(received)
+    return len(expected) == len(received) and all(
+        len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a[1:], b[1:]))
+        for a, b in zip(expected, received)
+    )
 
 
 def shape_structure(inputs):
@@ -107,7 +114,7 @@ def symbolic_call(layer, *args, **kwargs):
 def _tensors_for(shapes, dtype, name):
     if is_shape(shapes):
         return KerasTensor(shapes, dtype=dtype, name=name)
-    return type(shapes)(_tensors_for(item, dtype, f"{name}_{index}") for index, item in enumerate(shapes))
+    return map_shapes(lambda shape: KerasTensor(shape, dtype=dtype, name=name), shapes)
 
 
 def _call_function(layer):
@@ -147,6 +154,11 @@ def outputs_by_running(function, args, kwargs, name: str | None = None):
 
 
 # -- ops --------------------------------------------------------------------------------------
+def class_name_of(function) -> str:
+    """The Keras class name of an op function: ``add`` -> ``'Add'``, ``log_softmax`` -> ``'LogSoftmax'``."""
+    return "".join(part.capitalize() for part in function.__name__.split("_"))
+
+
 class Operation:
     """A ``kerasette.ops`` function called on KerasTensors: the operation of a Node, run
     again on arrays (or tape tensors) when the model runs.
@@ -164,10 +176,19 @@ class Operation:
 
     @property
     def class_name(self) -> str:
-        return "".join(part.capitalize() for part in self.function.__name__.split("_"))
+        return class_name_of(self.function)
 
     def __call__(self, *args, **kwargs):
-        return self.function(*args, **kwargs)
+        if not any_symbolic(args, kwargs):
+            return self.function(*args, **kwargs)
+        try:
+            outputs = outputs_by_running(self.function, args, kwargs, name=self.name)
+        except (ValueError, TypeError, IndexError) as error:
+            raise type(error)(
+                f"ops.{self.function.__name__} cannot take arguments {_describe(list(args))}: {error}"
+            ) from error
+        Node(self, args, kwargs, outputs)
+        return outputs
 
     def get_config(self) -> dict:
         return {"name": self.name}
@@ -178,13 +199,7 @@ class Operation:
 
 def symbolic_op(function, args: tuple, kwargs: dict):
     """``function(*args, **kwargs)`` on KerasTensors: a Node of a new :class:`Operation`."""
-    operation = Operation(function)
-    try:
-        outputs = outputs_by_running(function, args, kwargs, name=operation.name)
-    except (ValueError, TypeError, IndexError) as error:
-        raise type(error)(f"ops.{function.__name__} cannot take arguments {_describe(list(args))}: {error}") from error
-    Node(operation, args, kwargs, outputs)
-    return outputs
+    return Operation(function)(*args, **kwargs)
 
 
 def records_symbolic_calls(function):

@@ -1,0 +1,441 @@
+"""Functional: a model that is a graph of layer calls, from ``keras.Input`` tensors to outputs.
+
+Built as in Keras, by calling layers on symbolic tensors and then ``Model(inputs,
+outputs)``; it runs by calling each node's layer (or op) in the order of
+:func:`kerasette.graph.map_graph`, on arrays, or on tape tensors inside a recording.
+Its config is Keras 3's: each layer with its ``inbound_nodes``, and ``input_layers`` /
+``output_layers`` naming ``[layer, node index, tensor index]``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kerasette import backend, graph
+from kerasette import layers as layers_module
+from kerasette.graph import KerasTensor, Operation, inbound_nodes
+from kerasette.graph.serialization import deserialize_value, serialize_value
+from kerasette.graph.structure import flatten, pack_as, unpack_singleton
+from kerasette.layers import InputLayer, Layer
+from kerasette.models.model import Model
+from kerasette.ops import tape
+from kerasette.registry import CustomObjectScope, get_registered_name, register_builtins
+
+
+def _describe_inputs(structure) -> str:
+    return repr(graph.map_structure(lambda tensor: tensor.name, structure))
+
+
+class Functional(Model):
+    """A model defined by a graph of layer calls (``keras.Model(inputs, outputs)``).
+
+    Args:
+        inputs: The ``keras.Input`` tensor(s): one, a list or a dict.
+        outputs: The output tensor(s), computed from ``inputs`` by layer calls: one, a list or a dict.
+        name: Model name.
+        trainable: Whether the optimizer updates its layers' weights.
+
+    Example:
+    >>> import kerasette as keras
+    >>> from kerasette import layers
+    >>> inputs = keras.Input(shape=(3,), name='features')
+    >>> hidden = layers.Dense(4, activation='relu', name='hidden')(inputs)
+    >>> outputs = layers.Dense(2, name='scores')(layers.concatenate([inputs, hidden]))
+    >>> model = keras.Model(inputs, outputs, name='doc')
+    >>> [layer.name for layer in model.layers]
+    ['features', 'hidden', 'concatenate', 'scores']
+    >>> model(np.ones((5, 3))).shape
+    (5, 2)
+    """
+
+    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True):
+        for argument, structure in (("inputs", inputs), ("outputs", outputs)):
+            flat = flatten(structure)
+            if not flat:
+                raise ValueError(f"{argument}: expected at least one KerasTensor; received {structure!r}")
+            for value in flat:
+                if not isinstance(value, KerasTensor):
+                    raise TypeError(
+                        f"{argument}: every value must be a KerasTensor (from keras.Input or a layer call); "
+                        f"received {value!r} of type {type(value).__name__}"
+                    )
+        for tensor in flatten(inputs):
+            operation = tensor.keras_history.operation
+            if not isinstance(operation, InputLayer):
+                raise ValueError(
+                    f"inputs: {tensor!r} is the output of layer '{operation.name}'; expected tensors made by "
+                    "keras.Input (a model built from intermediate tensors is not supported yet)"
+                )
+        nodes, operations = graph.map_graph(flatten(inputs), flatten(outputs))
+        self._inputs_struct = _copy_structure(inputs)
+        self._outputs_struct = _copy_structure(outputs)
+        self._inputs, self._outputs = flatten(inputs), flatten(outputs)
+        self._nodes = [node for node in nodes if not node.is_input]
+        self._node_ids = {id(node) for node in nodes}
+        self._operations = operations
+        # The last node that reads each tensor: its value is dropped after that node runs.
+        self._last_reader = {
+            id(tensor): index for index, node in enumerate(self._nodes) for tensor in node.input_tensors
+        }
+        super().__init__(name=name, trainable=trainable)
+        self.built = True
+        self.input_shape = unpack_singleton([tensor.shape for tensor in self._inputs])
+        self.output_shape = unpack_singleton([tensor.shape for tensor in self._outputs])
+        self.output_names = [tensor.keras_history.operation.name for tensor in self._outputs]
+
+    # -- structure ------------------------------------------------------------------------
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        """The inputs as given to the constructor (a tensor, a list or a dict)."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The outputs as given to the constructor (a tensor, a list or a dict)."""
+        return self._outputs_struct
+
+    @property
+    def operations(self) -> list:
+        """The layers and ops of the graph, in Keras's order."""
+        return list(self._operations)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers of the graph (InputLayers first among them), in Keras's order; shared layers once."""
+        return [operation for operation in self._operations if not isinstance(operation, Operation)]
+
+    @property
+    def sublayers(self) -> list[Layer]:
+        return [layer for layer in self.layers if not isinstance(layer, InputLayer)]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer named ``name``, or at position ``index`` of :attr:`layers`."""
+        if name is not None and index is not None:
+            raise ValueError(
+                f"get_layer: give a layer name or an index, not both; received name={name!r}, index={index}"
+            )
+        if index is not None:
+            if not isinstance(index, int) or not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"get_layer: index {index!r} is out of range; model '{self.name}' has {len(self.layers)} layers"
+                )
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"get_layer: no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}"
+            )
+        raise ValueError("get_layer: expected a layer name= or index=; received neither")
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        from kerasette.validation import check_bool
+
+        # As in Keras, freezing a model freezes every layer in it.
+        self._trainable = check_bool("trainable", value)
+        for layer in self.__dict__.get("_operations", []):
+            if isinstance(layer, Layer):
+                layer.trainable = self._trainable
+
+    # -- weights (each layer once, however many nodes it has) ---------------------------------
+    def _unique(self, attribute: str) -> list:
+        found, seen = [], set()
+        for layer in self.sublayers:
+            for weight in getattr(layer, attribute):
+                if id(weight) not in seen:
+                    seen.add(id(weight))
+                    found.append(weight)
+        return found
+
+    @property
+    def weights(self) -> list:
+        return self._unique("weights")
+
+    @property
+    def trainable_weights(self) -> list:
+        return self._unique("trainable_weights")
+
+    @property
+    def non_trainable_weights(self) -> list:
+        return self._unique("non_trainable_weights")
+
+    # -- running ------------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if graph.any_symbolic(args, kwargs):
+            return graph.symbolic_call(self, *args, **kwargs)
+        # Until the new engine's Layer.__call__ takes structures, a model runs its graph here.
+        if not args and "inputs" not in kwargs:
+            raise TypeError(f"model '{self.name}' expects inputs as its first argument; received none")
+        inputs = args[0] if args else kwargs.pop("inputs")
+        return self.call(inputs, training=kwargs.pop("training", None), **kwargs)
+
+    def call(self, inputs, training=None):
+        """Run the graph on ``inputs`` (arrays, or tape tensors), in the structure of :attr:`input`."""
+        values = {id(tensor): value for tensor, value in zip(self._inputs, self._standardize_inputs(inputs))}
+        keep = {id(tensor) for tensor in self._outputs}
+        for index, node in enumerate(self._nodes):
+            args, kwargs = node.fill_in(values)
+            results = flatten(_run_node(node.operation, args, kwargs, training))
+            for tensor, value in zip(node.outputs, results):
+                values[id(tensor)] = value
+            for tensor in node.input_tensors:
+                if self._last_reader[id(tensor)] == index and id(tensor) not in keep:
+                    values.pop(id(tensor), None)
+        return pack_as(self._outputs_struct, [values[id(tensor)] for tensor in self._outputs])
+
+    def _standardize_inputs(self, inputs) -> list:
+        """``inputs`` flattened in the order of :attr:`inputs`, each checked and on the device."""
+        structure = self._inputs_struct
+        names = [tensor.name for tensor in self._inputs]
+        if isinstance(inputs, dict) and not isinstance(structure, dict):
+            missing = [name for name in names if name not in inputs]
+            if missing:
+                raise ValueError(
+                    f"model '{self.name}': inputs given as a dict must name every input; missing {missing}; "
+                    f"received keys {sorted(inputs)}, expected {names}"
+                )
+            flat = [inputs[name] for name in names]
+        elif isinstance(structure, dict):
+            if not isinstance(inputs, dict) or set(structure) - set(inputs):
+                received = sorted(inputs) if isinstance(inputs, dict) else type(inputs).__name__
+                raise ValueError(
+                    f"model '{self.name}': expected a dict of inputs with keys {sorted(structure)}; received {received}"
+                )
+            flat = flatten({key: inputs[key] for key in structure})
+        elif isinstance(structure, (list, tuple)):
+            if not isinstance(inputs, (list, tuple)) or len(inputs) != len(self._inputs):
+                if len(self._inputs) == 1 and not isinstance(inputs, (list, tuple)):
+                    inputs = [inputs]
+                else:
+                    count = len(inputs) if isinstance(inputs, (list, tuple)) else type(inputs).__name__
+                    raise ValueError(
+                        f"model '{self.name}': expected a list of {len(self._inputs)} inputs {names}; received {count}"
+                    )
+            flat = list(inputs)
+        else:
+            flat = [inputs[0]] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else [inputs]
+        checked = []
+        for tensor, value in zip(self._inputs, flat):
+            if type(value) is not tape.Tensor:
+                value = backend.to_device(value, tensor.dtype)
+            shape = tuple(value.shape)
+            if not graph.shapes_compatible(tensor.shape, shape):
+                raise ValueError(
+                    f"model '{self.name}': input '{tensor.name}' expects shape {tensor.shape}; received an array "
+                    f"of shape {shape}"
+                )
+            checked.append(value)
+        return checked
+
+    def compute_output_shape(self, input_shape):
+        if not graph.shapes_compatible(self.input_shape, input_shape):
+            raise ValueError(
+                f"model '{self.name}' takes inputs of shape {self.input_shape}; received shape {input_shape}"
+            )
+        return pack_as(self._outputs_struct, [tensor.shape for tensor in self._outputs])
+
+    def training_plan(self):
+        raise NotImplementedError(
+            f"model '{self.name}': fit and evaluate of a Functional model come with the new engine (issue 18); "
+            "call the model on arrays to run it"
+        )
+
+    # -- inspection -----------------------------------------------------------------------------
+    def summary(self, print_fn=None) -> None:
+        """Print the layers, output shapes, parameter counts and what each is connected to, as Keras does."""
+        from kerasette.models import summary
+
+        summary.print_functional_summary(self, print_fn or print)
+
+    # -- configuration --------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        # A node's index among the nodes of its layer that belong to this model; input_layers and
+        # output_layers count one more for a nested Functional, as Keras 3 writes them.
+        own_index = {}
+        for operation in self._operations:
+            own = [node for node in inbound_nodes(operation) if id(node) in self._node_ids]
+            for position, node in enumerate(own):
+                own_index[id(node)] = position
+
+        def node_index_of(tensor: KerasTensor) -> int:
+            operation, node_index, _ = tensor.keras_history
+            return own_index[id(inbound_nodes(operation)[node_index])]
+
+        def endpoint(tensor: KerasTensor) -> list:
+            operation, _, tensor_index = tensor.keras_history
+            offset = 1 if isinstance(operation, Functional) else 0
+            return [operation.name, node_index_of(tensor) + offset, tensor_index]
+
+        layer_configs = []
+        for operation in self._operations:
+            entry = serialize_operation(operation)
+            entry["name"] = operation.name
+            entry["inbound_nodes"] = [
+                {
+                    "args": [serialize_value(arg, node_index_of) for arg in node.call_args],
+                    "kwargs": serialize_value(node.call_kwargs, node_index_of),
+                }
+                for node in inbound_nodes(operation)
+                if id(node) in self._node_ids and not node.is_input
+            ]
+            layer_configs.append(entry)
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layer_configs,
+            "input_layers": graph.map_structure(endpoint, self._inputs_struct),
+            "output_layers": graph.map_structure(endpoint, self._outputs_struct),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
+        with CustomObjectScope(custom_objects or {}):
+            return _functional_from_config(cls, config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as Keras 3's JSON (``keras.models.model_from_json`` reads it)."""
+        return json.dumps(serialize_operation(self), **kwargs)
+
+
+def _copy_structure(structure):
+    return graph.map_structure(lambda value: value, structure)
+
+
+def _run_node(operation, args: tuple, kwargs: dict, training):
+    """One node's call on real values.
+
+    The new engine's ``Layer.__call__`` takes any structure and keyword arguments: then
+    this is ``operation(*args, training=training, **kwargs)``. Today's takes one array, so
+    a layer given a list (a merge) or keyword arguments runs its ``call`` directly.
+    """
+    if isinstance(operation, Operation):
+        return operation(*args, **kwargs)
+    if training is not None and "training" not in kwargs:
+        kwargs = {**kwargs, "training": training}
+    single_array = len(args) == 1 and not isinstance(args[0], (list, tuple, dict)) and set(kwargs) <= {"training"}
+    if single_array or isinstance(operation, Functional):
+        return operation(*args, **kwargs)
+    if not getattr(type(operation), "call_takes_training", False):
+        kwargs.pop("training", None)
+    return operation.call(*args, **kwargs)
+
+
+def serialize_operation(operation) -> dict:
+    """``{'module', 'class_name', 'config', 'registered_name'[, 'build_config']}`` as Keras 3 writes an object."""
+    if isinstance(operation, Operation):
+        name = operation.class_name
+        return {
+            "module": "keras.src.ops",
+            "class_name": name,
+            "config": operation.get_config(),
+            "registered_name": name,
+        }
+    cls = type(operation)
+    registered = get_registered_name(cls)
+    if isinstance(operation, Functional):
+        module, registered = "keras.src.models.functional", "Functional"
+    elif registered != cls.__name__:
+        module = cls.__module__
+    else:
+        module, registered = ("keras" if cls.__name__ == "Sequential" else "keras.layers"), None
+    entry = {
+        "module": module,
+        "class_name": cls.__name__,
+        "config": operation.get_config(),
+        "registered_name": registered,
+    }
+    if operation.built and not isinstance(operation, (Functional, InputLayer)) and operation.input_shape is not None:
+        entry["build_config"] = {"input_shape": _jsonable_shape(operation.input_shape)}
+    return entry
+
+
+def _jsonable_shape(shape):
+    return [_jsonable_shape(item) for item in shape] if isinstance(shape, (list, tuple)) else shape
+
+
+def _op_functions() -> dict:
+    from kerasette import ops
+
+    return {graph.symbolic.class_name_of(function): function for function in map(ops.__dict__.get, ops.__all__)}
+
+
+def deserialize_operation(entry: dict):
+    """A layer or op from an entry of a config's ``layers``."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict) or "class_name" not in entry:
+        raise ValueError(
+            f"config: each entry of 'layers' must be a dict with 'class_name' and 'config'; received {entry!r}"
+        )
+    if str(entry.get("module", "")).startswith("keras.src.ops"):
+        function = _op_functions().get(entry["class_name"])
+        if function is None:
+            raise ValueError(f"config: unknown op {entry['class_name']!r} in layer {entry.get('name')!r}")
+        return Operation(function, name=entry["config"].get("name", entry.get("name")))
+    class_name = entry.get("registered_name") or entry["class_name"]
+    return layers_module.deserialize({"class_name": class_name, "config": entry["config"]})
+
+
+def _functional_from_config(cls, config: dict):
+    for key in ("layers", "input_layers", "output_layers"):
+        if key not in config:
+            raise ValueError(f"config: a Functional model's config needs {key!r}; received keys {sorted(config)}")
+    operations, pending = {}, {}
+    for entry in config["layers"]:
+        operation = deserialize_operation(entry)
+        name = entry.get("name", getattr(operation, "name", None))
+        operations[name] = operation
+        pending[name] = list(entry.get("inbound_nodes", []))
+    # A node is made once the nodes it reads exist; a shared layer may wait on a later one.
+    while any(pending.values()):
+        progressed = False
+        for name, nodes in pending.items():
+            while nodes:
+                data = nodes[0]
+                if isinstance(data, list):
+                    raise ValueError(f"config: layer {name!r} has inbound_nodes in the Keras 2 format, not supported")
+                try:
+                    args = deserialize_value(data.get("args", []), operations)
+                    kwargs = deserialize_value(data.get("kwargs", {}), operations)
+                except IndexError:
+                    break
+                operations[name](*args, **kwargs)
+                nodes.pop(0)
+                progressed = True
+        if not progressed:
+            waiting = {name: len(nodes) for name, nodes in pending.items() if nodes}
+            raise ValueError(f"config: the graph cannot be rebuilt; nodes wait on layers that never run: {waiting}")
+
+    def tensor_at(endpoint):
+        if isinstance(endpoint, list) and len(endpoint) == 3 and isinstance(endpoint[0], str):
+            name, node_index, tensor_index = endpoint
+            if name not in operations:
+                raise ValueError(f"config: input_layers/output_layers name an unknown layer {name!r}")
+            operation = operations[name]
+            node_index -= 1 if isinstance(operation, Functional) else 0
+            return inbound_nodes(operation)[node_index].outputs[tensor_index]
+        if isinstance(endpoint, dict):
+            return {key: tensor_at(value) for key, value in endpoint.items()}
+        return [tensor_at(value) for value in endpoint]
+
+    return cls(
+        inputs=tensor_at(config["input_layers"]),
+        outputs=tensor_at(config["output_layers"]),
+        name=config.get("name"),
+        trainable=config.get("trainable", True),
+    )
+
+
+register_builtins("layer", {"Functional": Functional})
