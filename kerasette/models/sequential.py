@@ -11,6 +11,7 @@ import copy
 
 from kerasette import layers as layers_module
 from kerasette import saving
+from kerasette.graph import KerasTensor
 from kerasette.layers import InputLayer, Layer
 from kerasette.registry import register_builtins, serialize
 from kerasette.trainers import Trainer
@@ -70,6 +71,8 @@ class Sequential(Trainer, Layer):
 
     def add(self, layer: Layer) -> None:
         """Append a layer; the model builds as soon as the input shape is known."""
+        if isinstance(layer, KerasTensor):  # keras.Input(...): its InputLayer, as in Keras 3
+            layer = layer.keras_history.operation
         if not isinstance(layer, Layer):
             raise TypeError(f"add: expected a kerasette layer; received {layer!r} of type {type(layer).__name__}")
         if layer is self or any(existing is layer for existing in self._layers):
