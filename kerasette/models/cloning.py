@@ -72,7 +72,7 @@ def _clone_functional(model, input_tensors, clone_function):
         operation = node.operation
         if id(operation) not in clones:
             if isinstance(operation, Operation):
-                clones[id(operation)] = Operation(operation.function)
+                clones[id(operation)] = Operation(operation.function, name=operation.name)
             else:
                 clones[id(operation)] = clone_function(operation)
         args, kwargs = node.fill_in(new_tensors)
