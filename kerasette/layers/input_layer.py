@@ -12,7 +12,18 @@ import numpy as np
 from kerasette import backend
 from kerasette.graph import KerasTensor, Node
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_shape
+
+
+def _check_sample_shape(shape) -> tuple:
+    """``shape`` as a tuple of positive ints, ``None`` for a free dimension (a sequence length)."""
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        shape = (shape,)
+    valid = isinstance(shape, (tuple, list)) and all(
+        dim is None or (isinstance(dim, int) and not isinstance(dim, bool) and dim > 0) for dim in shape
+    )
+    if not valid:
+        raise ValueError(f"shape: expected a tuple of positive integers or None; received {shape!r}")
+    return tuple(shape)
 
 
 def _check_dtype(dtype) -> str:
@@ -75,7 +86,8 @@ class InputLayer(Layer):
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f"batch_size: expected a positive int or None; received {batch_size!r}")
         kwargs.pop("trainable", None)
-        super().__init__(name=name, input_shape=check_shape(tuple(shape), "shape"), **kwargs)
+        super().__init__(name=name, **kwargs)
+        self.declared_input_shape = _check_sample_shape(shape)
         self.batch_size = batch_size
         self.dtype = _check_dtype(dtype or backend.floatx())
         self.build((batch_size, *self.declared_input_shape))

@@ -19,7 +19,7 @@ from kerasette.graph.structure import flatten, pack_as, unpack_singleton
 from kerasette.layers import InputLayer, Layer
 from kerasette.models.model import Model
 from kerasette.ops import tape
-from kerasette.registry import CustomObjectScope, get_registered_name, register_builtins
+from kerasette.registry import get_registered_name, register_builtins
 
 
 def _describe_inputs(structure) -> str:
@@ -300,11 +300,6 @@ class Functional(Model):
             "input_layers": graph.map_structure(endpoint, self._inputs_struct),
             "output_layers": graph.map_structure(endpoint, self._outputs_struct),
         }
-
-    @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
-        with CustomObjectScope(custom_objects or {}):
-            return _functional_from_config(cls, config)
 
     def to_json(self, **kwargs) -> str:
         """The model's architecture as Keras 3's JSON (``keras.models.model_from_json`` reads it)."""

@@ -52,6 +52,18 @@ class Model(Trainer, Layer):
         Trainer.__init__(self)
         Layer.__init__(self, name=name, trainable=trainable)
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """A model from its config: a Functional model's (``layers``, ``input_layers``,
+        ``output_layers``) rebuilds its graph; a subclass's goes to its constructor."""
+        if "input_layers" in config and "output_layers" in config:
+            from kerasette.models.functional import Functional, _functional_from_config
+            from kerasette.registry import CustomObjectScope
+
+            with CustomObjectScope(custom_objects or {}):
+                return _functional_from_config(cls if issubclass(cls, Functional) else Functional, config)
+        return cls(**config)
+
 
 def model_from_json(json_string: str, custom_objects: dict | None = None):
     """A model (Functional or Sequential) from the JSON of ``model.to_json()``, with new weights.
