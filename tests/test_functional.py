@@ -116,6 +116,16 @@ def test_lists_and_dicts_of_inputs_and_outputs():
         as_lists([t, t])
 
 
+def test_building_a_model_keeps_frozen_layers_frozen():
+    x = keras.Input((3,))
+    frozen = layers.Dense(2)
+    frozen.trainable = False
+    model = keras.Model(x, layers.Dense(1)(frozen(x)))
+    assert not frozen.trainable and len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    model.trainable = False
+    assert model.trainable_weights == []
+
+
 def test_model_properties_and_get_layer():
     x = keras.Input((3,), name="x")
     dense = layers.Dense(2, name="d")

@@ -85,7 +85,7 @@ def _clone_functional(model, input_tensors, clone_function):
 
     inputs = map_structure(renew, model.input)
     outputs = map_structure(renew, model.output)
-    return Functional(inputs, outputs, name=model.name, trainable=model.trainable)
+    return Functional(inputs, outputs, name=model.name, trainable=None if model.trainable else False)
 
 
 def _flat(outputs) -> list:

@@ -33,7 +33,7 @@ class Functional(Model):
         inputs: The ``keras.Input`` tensor(s): one, a list or a dict.
         outputs: The output tensor(s), computed from ``inputs`` by layer calls: one, a list or a dict.
         name: Model name.
-        trainable: Whether the optimizer updates its layers' weights.
+        trainable: False freezes every layer of the model; None leaves the layers as they are.
 
     Example:
     >>> import kerasette as keras
@@ -48,7 +48,7 @@ class Functional(Model):
     (5, 2)
     """
 
-    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool = True):
+    def __init__(self, inputs, outputs, name: str | None = None, trainable: bool | None = None):
         for argument, structure in (("inputs", inputs), ("outputs", outputs)):
             flat = flatten(structure)
             if not flat:
@@ -72,12 +72,15 @@ class Functional(Model):
         self._inputs, self._outputs = flatten(inputs), flatten(outputs)
         self._nodes = [node for node in nodes if not node.is_input]
         self._node_ids = {id(node) for node in nodes}
-        self._operations = operations
         # The last node that reads each tensor: its value is dropped after that node runs.
         self._last_reader = {
             id(tensor): index for index, node in enumerate(self._nodes) for tensor in node.input_tensors
         }
-        super().__init__(name=name, trainable=trainable)
+        super().__init__(name=name)
+        # Set after the base initializer, whose trainable=True must not unfreeze frozen layers.
+        self._operations = operations
+        if trainable is not None:
+            self.trainable = trainable
         self.built = True
         self.input_shape = unpack_singleton([tensor.shape for tensor in self._inputs])
         self.output_shape = unpack_singleton([tensor.shape for tensor in self._outputs])
@@ -429,7 +432,8 @@ def _functional_from_config(cls, config: dict):
         inputs=tensor_at(config["input_layers"]),
         outputs=tensor_at(config["output_layers"]),
         name=config.get("name"),
-        trainable=config.get("trainable", True),
+        # True would unfreeze the layers the config froze one by one.
+        trainable=None if config.get("trainable", True) else False,
     )
 
 
