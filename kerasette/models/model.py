@@ -57,11 +57,12 @@ class Model(Trainer, Layer):
         """A model from its config: a Functional model's (``layers``, ``input_layers``,
         ``output_layers``) rebuilds its graph; a subclass's goes to its constructor."""
         if "input_layers" in config and "output_layers" in config:
-            from kerasette.models.functional import Functional, _functional_from_config
+            from kerasette.models.functional import Functional
+            from kerasette.models.functional_config import functional_from_config
             from kerasette.registry import CustomObjectScope
 
             with CustomObjectScope(custom_objects or {}):
-                return _functional_from_config(cls if issubclass(cls, Functional) else Functional, config)
+                return functional_from_config(cls if issubclass(cls, Functional) else Functional, config)
         return cls(**config)
 
 
