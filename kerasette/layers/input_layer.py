@@ -7,9 +7,8 @@ the one a ``Sequential`` model may start with.
 
 from __future__ import annotations
 
-import numpy as np
-
 from kerasette import backend
+from kerasette.backend import xp
 from kerasette.graph import KerasTensor, Node
 from kerasette.layers.layer import Layer
 
@@ -28,10 +27,10 @@ def _check_sample_shape(shape) -> tuple:
 
 def _check_dtype(dtype) -> str:
     try:
-        name = np.dtype(dtype).name
+        name = xp.dtype(dtype).name
     except TypeError:
         name = None
-    if name is None or np.dtype(name).kind not in "biuf":
+    if name is None or xp.dtype(name).kind not in "biuf":
         raise ValueError(f"dtype: expected a numeric dtype such as 'float32' or 'int32'; received {dtype!r}")
     return name
 
