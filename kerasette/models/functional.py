@@ -39,10 +39,10 @@ class Functional(Model):
     >>> from kerasette import layers
     >>> inputs = keras.Input(shape=(3,), name='features')
     >>> hidden = layers.Dense(4, activation='relu', name='hidden')(inputs)
-    >>> outputs = layers.Dense(2, name='scores')(layers.concatenate([inputs, hidden]))
+    >>> outputs = layers.Dense(2, name='scores')(layers.concatenate([inputs, hidden], name='joined'))
     >>> model = keras.Model(inputs, outputs, name='doc')
     >>> [layer.name for layer in model.layers]
-    ['features', 'hidden', 'concatenate', 'scores']
+    ['features', 'hidden', 'joined', 'scores']
     >>> model(np.ones((5, 3))).shape
     (5, 2)
     """
