@@ -24,13 +24,14 @@ from kerasette import (
     utils,
 )
 from kerasette.layers import Input
-from kerasette.models import Model, Sequential
+from kerasette.models import Functional, Model, Sequential
 from kerasette.ops.gradient_tape import GradientTape
 from kerasette.variables import Variable
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Functional",
     "GradientTape",
     "Input",
     "Model",

@@ -1,4 +1,6 @@
-"""Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the activation
+"""Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the merging
+layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), Lambda,
+Identity, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
 Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
 GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers.
@@ -19,8 +21,27 @@ from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
 from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
 from kerasette.layers.input_layer import Input, InputLayer
+from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
+from kerasette.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
@@ -38,16 +59,25 @@ GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
 
 __all__ = [
     "Activation",
+    "Add",
+    "add",
+    "Average",
+    "average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "Concatenate",
+    "concatenate",
     "Conv1D",
     "Conv2D",
     "Convolution1D",
     "Convolution2D",
     "Dense",
+    "deserialize",
+    "Dot",
+    "dot",
     "Dropout",
     "ELU",
     "Embedding",
@@ -57,22 +87,32 @@ __all__ = [
     "GlobalAvgPool2D",
     "GlobalMaxPool2D",
     "GlobalMaxPooling2D",
+    "Identity",
     "Input",
     "InputLayer",
+    "Lambda",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Maximum",
+    "maximum",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",
     "MaxPooling2D",
+    "Minimum",
+    "minimum",
+    "Multiply",
+    "multiply",
     "Normalization",
     "ReLU",
     "Rescaling",
     "Reshape",
+    "SafeModeScope",
     "Softmax",
+    "Subtract",
+    "subtract",
     "ZeroPadding2D",
-    "deserialize",
 ]
 
 _BUILTIN_LAYERS = (

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from kerasette import backend, regularizers
+from kerasette import backend, graph, regularizers
 from kerasette.layers import layer_call, own_call
 from kerasette.layers.layer_weights import LayerWeights
 from kerasette.ops import tape
@@ -246,6 +246,8 @@ class Layer(LayerWeights):
         else:
             raise TypeError(f"layer '{self.name}': expected inputs as the first argument; received none")
         training = kwargs.pop("training", None)
+        if graph.is_symbolic(inputs):  # the Functional API: record a node instead of computing
+            return graph.symbolic_call(self, inputs, *args, training=training, **kwargs)
         outer_depth, outer_training = _context["depth"], _context["training"]
         training = (outer_training if outer_depth else False) if training is None else bool(training)
         inputs = _device_inputs(inputs)

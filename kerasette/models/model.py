@@ -11,10 +11,16 @@ and save their weights the same way.
 
 from __future__ import annotations
 
+import json
+
 from kerasette import saving
 from kerasette.layers import InputLayer, Layer
 from kerasette.registry import register_builtins
 from kerasette.trainers import Trainer
+
+
+def _is_functional_call(args: tuple, kwargs: dict) -> bool:
+    return len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs) or (len(args) == 1 and "outputs" in kwargs)
 
 
 class Model(Trainer, Layer):
@@ -39,10 +45,11 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _is_functional_call(args, kwargs):
             from kerasette.models.functional import Functional
 
-            return Functional(*args, **kwargs)
+            # Python then runs Functional.__init__ with the same arguments.
+            return Functional.__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *args, name: str | None = None, trainable: bool = True, dtype=None, **kwargs):
@@ -121,7 +128,26 @@ class Model(Trainer, Layer):
         print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
         print_fn(rule)
 
-    # -- files ----------------------------------------------------------------------------
+    # -- configuration and files -----------------------------------------------------------------
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """A model from its config: a Functional model's (``layers``, ``input_layers``,
+        ``output_layers``) rebuilds its graph; a subclass's goes to its constructor."""
+        if "input_layers" in config and "output_layers" in config:
+            from kerasette.models.functional import Functional
+            from kerasette.models.functional_config import functional_from_config
+            from kerasette.registry import CustomObjectScope
+
+            with CustomObjectScope(custom_objects or {}):
+                return functional_from_config(cls if issubclass(cls, Functional) else Functional, config)
+        return cls(**config)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's architecture as Keras 3's JSON (``keras.models.model_from_json`` reads it)."""
+        from kerasette.registry import serialize
+
+        return json.dumps(serialize(self), **kwargs)
+
     def save(self, filepath, overwrite: bool = True) -> None:
         """Save architecture, weights and optimizer state (atomically): a Keras 3 ``.keras``
         archive, or HDF5 for ``.h5``; see :func:`kerasette.saving.save_model`."""
@@ -134,6 +160,29 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath) -> None:
         """Load weights saved by :meth:`save_weights` (or by Keras for the same layers)."""
         saving.load_weights(self, filepath)
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None):
+    """A model (Functional or Sequential) from the JSON of ``model.to_json()``, with new weights.
+
+    >>> import kerasette as keras
+    >>> inputs = keras.Input((3,), name='x')
+    >>> model = keras.Model(inputs, keras.layers.Dense(1, name='y')(inputs))
+    >>> [layer.name for layer in model_from_json(model.to_json()).layers]
+    ['x', 'y']
+    """
+    from kerasette import layers
+
+    try:
+        config = json.loads(json_string)
+    except (TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"json_string: expected the JSON of model.to_json(); {error}") from None
+    if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
+        raise ValueError(
+            f"json_string: expected a JSON object with 'class_name' and 'config'; received {json_string[:80]!r}"
+        )
+    class_name = config.get("registered_name") or config["class_name"]
+    return layers.deserialize({"class_name": class_name, "config": config["config"]}, custom_objects)
 
 
 register_builtins("layer", {"Model": Model})

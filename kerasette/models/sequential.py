@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 from kerasette import layers as layers_module
+from kerasette.graph import KerasTensor
 from kerasette.layers import InputLayer, Layer
 from kerasette.models.model import Model
 from kerasette.registry import register_builtins, serialize
@@ -56,6 +57,8 @@ class Sequential(Model):
 
     def add(self, layer: Layer) -> None:
         """Append a layer; the model builds as soon as the input shape is known."""
+        if isinstance(layer, KerasTensor):  # keras.Input(...): its InputLayer, as in Keras 3
+            layer = layer.keras_history.operation
         if not isinstance(layer, Layer):
             raise TypeError(f"add: expected a kerasette layer; received {layer!r} of type {type(layer).__name__}")
         if layer is self or any(existing is layer for existing in self._layers):

@@ -13,6 +13,7 @@ Example:
 [[3.0, 3.0, 3.0]]
 """
 
+from kerasette.graph import records_symbolic_calls as _records_symbolic_calls
 from kerasette.ops.arithmetic import (
     abs,
     absolute,
@@ -209,3 +210,10 @@ __all__ = [
     "zeros",
     "zeros_like",
 ]
+
+# On KerasTensors (the Functional API) an op records a node of the graph, run again on
+# arrays when the model runs; the ops that make arrays from shapes, or read values, do not.
+_NOT_SYMBOLIC = {"Tensor", "arange", "backward", "convert_to_numpy", "eye", "full", "is_recording", "ones", "recording"}
+_NOT_SYMBOLIC |= {"shape", "zeros"}
+for _name in sorted(set(__all__) - _NOT_SYMBOLIC):
+    globals()[_name] = _records_symbolic_calls(globals()[_name])
