@@ -444,3 +444,43 @@ def test_built_in_losses_are_differentiable_inside_a_gradient_tape(float64, loss
         return loss_fn(y, ops.softmax(logits))
 
     check_model_gradients(loss, [logits])
+
+
+# -- Functional models on the engine -----------------------------------------------------------
+def residual_model():
+    inputs = keras.Input(shape=(4,), name="x")
+    shared = layers.Dense(4, activation="tanh", name="shared")
+    hidden = shared(inputs)
+    again = shared(hidden)  # the same layer twice in one graph
+    merged = layers.Add()([inputs, again])
+    outputs = layers.Dense(3, activation="softmax", name="out")(merged)
+    return keras.Model(inputs, outputs)
+
+
+def test_a_functional_model_with_a_shared_layer_has_exact_gradients(float64):
+    keras.utils.set_random_seed(0)
+    model = residual_model()
+    rng = np.random.default_rng(16)
+    x, y = rng.standard_normal((6, 4)), np.eye(3)[rng.integers(0, 3, 6)]
+    assert len(model.trainable_weights) == 4
+    check_model_gradients(
+        lambda: keras.losses.CategoricalCrossentropy()(y, model(x, training=True)), model.trainable_weights
+    )
+
+
+def test_a_functional_model_trains_with_the_built_in_step_like_its_gradients_say(float64):
+    keras.utils.set_random_seed(0)
+    model = residual_model()
+    rng = np.random.default_rng(17)
+    x, labels = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
+    expected = gradients_of(
+        lambda: keras.losses.SparseCategoricalCrossentropy()(labels, model(x, training=True)), model.trainable_weights
+    )
+    before = [w.numpy() for w in model.trainable_weights]
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, labels, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    for old, grad, new in zip(before, expected, model.trainable_weights):
+        np.testing.assert_allclose(new.numpy(), old - 0.1 * grad, rtol=1e-10, atol=1e-12)
+    assert set(history.history) == {"loss", "accuracy"}
+    assert model.predict(x, verbose=0).shape == (8, 3)
+    assert len(model.evaluate(x, labels, verbose=0)) == 2
