@@ -14,11 +14,16 @@ from typing import NamedTuple
 import numpy as np
 
 from kerasette import backend, losses
+from kerasette.graph.structure import flatten, map_structure, pack_as
 from kerasette.validation import check_same_length, host_array
 
 
 class Arrays(NamedTuple):
-    """Device arrays of one data set: inputs, and targets and weights where given."""
+    """Device arrays of one data set: inputs, and targets and weights where given.
+
+    Each is one array, or for a model of several inputs or outputs a list, tuple or dict
+    of them (None where an output has no targets or weights).
+    """
 
     features: object
     targets: object = None
@@ -26,11 +31,13 @@ class Arrays(NamedTuple):
 
     @property
     def num_samples(self) -> int:
-        return self.features.shape[0]
+        return flatten(self.features)[0].shape[0]
 
     def rows(self, selection) -> Arrays:
         """The same arrays restricted to ``selection`` (a slice or indices)."""
-        return Arrays(*(None if array is None else array[selection] for array in self))
+        return Arrays(
+            *(map_structure(lambda array: None if array is None else array[selection], part) for part in self)
+        )
 
 
 def prepare_features(values, argument: str):
@@ -56,6 +63,9 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
         loss: The compiled loss, which prepares the targets; unused without ``y``.
         prefix: Put before argument names in messages (``'validation_data: '``).
     """
+    compiled = getattr(model, "compiled_outputs", None)
+    if compiled or len(flatten(getattr(model, "_inputs_struct", None))) > 1 or isinstance(x, dict):
+        return _prepare_structured(model, compiled, x, y, sample_weight, prefix)
     features = prepare_features(x, f"{prefix}x")
     input_shape = model.input_shape_for(features.shape)
     if tuple(features.shape[1:]) != tuple(input_shape[1:]):
@@ -84,6 +94,60 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
     targets = loss.prepare_targets(y, output_shape, f"{prefix}y")
     weights = loss.prepare_sample_weight(sample_weight, output_shape, f"{prefix}sample_weight")
     return Arrays(features, targets, weights)
+
+
+def _prepare_structured(model, compiled, x, y, sample_weight, prefix: str) -> Arrays:
+    """:func:`prepare` for a Functional model of several inputs or outputs (lists or dicts)."""
+    names = [tensor.name for tensor in model.inputs]
+    leaves = x if isinstance(x, dict) else dict(zip(names, x if isinstance(x, (list, tuple)) else [x]))
+    checked = {name: prepare_features(value, f"{prefix}x['{name}']") for name, value in leaves.items()}
+    flat = model._standardize_inputs(checked if isinstance(x, dict) else [checked[name] for name in names])
+    features = pack_as(model._inputs_struct, flat)
+    lengths = [(f"{prefix}x['{name}']", array.shape[0]) for name, array in zip(names, flat)]
+    if y is None:
+        check_same_length(lengths)
+        return Arrays(features)
+    if compiled is None:  # several inputs, one output
+        single = prepare(_OneInput(model, flat[0].shape), model.loss, flat[0], y, sample_weight, prefix)
+        check_same_length([*lengths, (f"{prefix}y", single.targets.shape[0])])
+        return Arrays(features, single.targets, single.weights)
+    from kerasette.trainers.compiled_outputs import per_output
+
+    output_names = [output.name for output in compiled]
+    ys = per_output(f"{prefix}y", y, output_names, broadcast=False)
+    broadcast = not isinstance(sample_weight, (list, tuple, dict))
+    sample_weights = per_output(f"{prefix}sample_weight", sample_weight, output_names, broadcast)
+    shapes = [tensor.shape for tensor in model.outputs]
+    targets, weights = [], []
+    for output, target, weight, shape in zip(compiled, ys, sample_weights, shapes):
+        argument = f"{prefix}y['{output.name}']"
+        if output.loss is None or target is None:
+            if output.loss is not None:
+                raise ValueError(f"{argument}: output '{output.name}' has a loss, so it needs targets; received None")
+            targets.append(None)
+            weights.append(None)
+            continue
+        lengths.append((argument, len(host_array(target, argument))))
+        output_shape = (lengths[0][1],) + tuple(shape[1:])
+        targets.append(output.loss.prepare_targets(target, output_shape, argument))
+        weights.append(
+            output.loss.prepare_sample_weight(weight, output_shape, f"{prefix}sample_weight['{output.name}']")
+        )
+    check_same_length(lengths)
+    return Arrays(features, tuple(targets), tuple(weights))
+
+
+class _OneInput:
+    """A view of a model of several inputs that :func:`prepare` checks one array against (its first input)."""
+
+    def __init__(self, model, shape):
+        self.model, self.shape = model, (None,) + tuple(shape[1:])
+
+    def input_shape_for(self, data_shape):
+        return self.shape
+
+    def compute_output_shape(self, input_shape):
+        return self.model.output_shape
 
 
 def split_validation(arrays: Arrays, fraction: float) -> tuple[Arrays, Arrays]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from kerasette import backend
+from kerasette.graph.structure import flatten, pack_as
 from kerasette.trainers.data import Arrays
 
 
@@ -40,19 +41,23 @@ class EpochIterator:
             if order is None:
                 yield step, self.arrays.rows(slice(start, stop))
             else:
-                yield (
-                    step,
-                    Arrays(*(self._gather(index, array, order[start:stop]) for index, array in enumerate(self.arrays))),
-                )
+                rows = order[start:stop]
+                yield step, Arrays(*(self._gather(index, part, rows) for index, part in enumerate(self.arrays)))
 
     def out_of_data(self) -> bool:
         return False
 
-    def _gather(self, index: int, array, indices):
+    def _gather(self, index: int, part, indices):
+        """The rows ``indices`` of every array of ``part`` (an array, or a structure of them)."""
+        leaves = flatten(part)
+        gathered = [self._gather_array((index, leaf), array, indices) for leaf, array in enumerate(leaves)]
+        return pack_as(part, gathered)
+
+    def _gather_array(self, key: tuple, array, indices):
         if array is None:
             return None
         shape = (len(indices),) + tuple(array.shape[1:])
-        key = (index, shape)
+        key = (*key, shape)
         if key not in self._buffers:
             # One buffer per array and batch length: full batches and the shorter last one.
             self._buffers[key] = backend.xp.empty(shape, dtype=array.dtype)

@@ -11,9 +11,10 @@ with the softmax + cross-entropy fusion where it applies. ``fit``, ``evaluate`` 
 from __future__ import annotations
 
 from kerasette import backend
+from kerasette.graph.structure import flatten, map_structure
 from kerasette.metrics.metric import Metric, python_value
 from kerasette.ops import tape
-from kerasette.trainers import cuda_graph_step, data
+from kerasette.trainers import compiled_outputs, cuda_graph_step, data
 
 
 def unpack_x_y_sample_weight(data) -> tuple:
@@ -70,21 +71,46 @@ class Steps:
     """The step half of :class:`~kerasette.trainers.Trainer` (which provides ``loss``,
     ``optimizer``, the compiled metrics, ``training_plan`` and ``_prepare``)."""
 
+    def _loss_terms(self) -> list[tuple]:
+        """``(loss or None, weight)`` for each output, in flattened order."""
+        if self.compiled_outputs:
+            return [(output.loss, output.weight) for output in self.compiled_outputs]
+        return [(self.loss, 1.0)]
+
+    def _per_output(self, value) -> list:
+        """A model's outputs (or targets, or weights) as one entry per output."""
+        return (list(value) if isinstance(value, tuple) else flatten(value)) if self.compiled_outputs else [value]
+
     def _forward_backward(self, features, targets, weights):
-        """The model's outputs, the loss and the gradients of the plan's variables for one batch."""
+        """The model's outputs, the loss and the gradients of the plan's variables for one batch.
+
+        The loss is a number, or for several outputs ``(total, [each output's loss])``.
+        """
         plan = self.training_plan()
         with plan.recording():
             outputs = self(features, training=True)
             added_losses = self.losses
-        fused = plan.fuses_softmax(outputs, self.loss)
-        loss_value, grad = self.loss.value_and_gradient(targets, tape.unwrap(outputs), weights, through_softmax=fused)
-        if fused:
-            plan.mark_logits(outputs)
+        total, values, roots, seeds = 0.0, [], [], []
+        terms = zip(self._per_output(outputs), self._loss_terms(), self._per_output(targets), self._per_output(weights))
+        for output, (loss, factor), target, weight in terms:
+            if loss is None:
+                values.append(None)
+                continue
+            fused = plan.fuses_softmax(output, loss)
+            value, grad = loss.value_and_gradient(target, tape.unwrap(output), weight, through_softmax=fused)
+            if fused:
+                plan.mark_logits(output)
+            if factor != 1.0:
+                grad *= factor
+            total, values = total + factor * value, [*values, value]
+            roots.append(output)
+            seeds.append(grad)
         if added_losses:
             # As Keras: regularization and add_loss join the loss that is trained and logged.
-            loss_value = loss_value + sum(tape.unwrap(loss) for loss in added_losses)
-        grads = tape.gradients([outputs, *added_losses], plan.variables, [grad], owned=True)
-        return tape.unwrap(outputs), loss_value, grads
+            total = total + sum(tape.unwrap(loss) for loss in added_losses)
+        grads = tape.gradients([*roots, *added_losses], plan.variables, seeds, owned=True)
+        outputs = map_structure(tape.unwrap, outputs)
+        return outputs, ((total, values) if self.compiled_outputs else total), grads
 
     def _train_step(self, batch: data.Arrays) -> None:
         """The built-in training step on checked device arrays (``fit``'s fast path)."""
@@ -96,22 +122,45 @@ class Steps:
             self.optimizer.apply_consuming_gradients([grad for grad, _ in pairs], [variable for _, variable in pairs])
 
     def _test_step(self, batch: data.Arrays) -> None:
-        outputs = tape.unwrap(self(batch.features, training=False))
-        loss_value = self.loss.value(batch.targets, outputs, batch.weights)
+        outputs = map_structure(tape.unwrap, self(batch.features, training=False))
+        total, values = 0.0, []
+        per_output = (self._per_output(outputs), self._loss_terms(), self._per_output(batch.targets))
+        for output, (loss, factor), target, weight in zip(*per_output, self._per_output(batch.weights)):
+            value = None if loss is None else loss.value(target, output, weight)
+            values.append(value)
+            total = total if value is None else total + factor * value
         added_losses = self.losses
         if added_losses:
-            loss_value = loss_value + sum(tape.unwrap(loss) for loss in added_losses)
-        self._update_metrics(loss_value, batch.targets, outputs, batch.weights)
+            total = total + sum(tape.unwrap(loss) for loss in added_losses)
+        self._update_metrics((total, values) if self.compiled_outputs else total, batch.targets, outputs, batch.weights)
 
     def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
-        self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
-        for metric in self.compiled_metrics:
-            metric.update_state(targets, outputs)
-        for metric in self.compiled_weighted_metrics:
-            metric.update_state(targets, outputs, sample_weight=weights)
+        if not self.compiled_outputs:
+            self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
+            for metric in self.compiled_metrics:
+                metric.update_state(targets, outputs)
+            for metric in self.compiled_weighted_metrics:
+                metric.update_state(targets, outputs, sample_weight=weights)
+            return
+        total, values = loss_value
+        flat_outputs = self._per_output(outputs)
+        batch_size = flat_outputs[0].shape[0]
+        self._loss_tracker.update_state(total, sample_weight=batch_size)
+        for compiled, output, target, weight, value in zip(
+            self.compiled_outputs, flat_outputs, self._per_output(targets), self._per_output(weights), values
+        ):
+            if value is not None:
+                compiled.loss_tracker.update_state(value, sample_weight=batch_size)
+            if target is None:
+                continue
+            for metric in compiled.metrics:
+                metric.update_state(target, output)
+            for metric in compiled.weighted_metrics:
+                metric.update_state(target, output, sample_weight=weight)
 
     def _trackers(self) -> list:
-        return [self._loss_tracker, *self.compiled_metrics, *self.compiled_weighted_metrics]
+        per_output = compiled_outputs.trackers(self.compiled_outputs) if self.compiled_outputs else []
+        return [self._loss_tracker, *per_output, *self.compiled_metrics, *self.compiled_weighted_metrics]
 
     def _reset_metrics(self) -> None:
         for metric in self.metrics:
@@ -139,8 +188,8 @@ class Steps:
         own = not self.uses_builtin_step(kind)
         if kind == "predict":
             if own:
-                return lambda batch: tape.unwrap(self.predict_step(batch.features))
-            return lambda batch: tape.unwrap(self(batch.features, training=False))
+                return lambda batch: map_structure(tape.unwrap, self.predict_step(batch.features))
+            return lambda batch: map_structure(tape.unwrap, self(batch.features, training=False))
         if own:
             step = getattr(self, f"{kind}_step")
             return lambda batch: _checked_logs(step(_keras_data(batch)), kind)

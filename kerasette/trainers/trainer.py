@@ -19,9 +19,10 @@ import functools
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
 from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
+from kerasette.graph.structure import flatten, map_structure, pack_as
 from kerasette.layers import layer_call
 from kerasette.ops import tape
-from kerasette.trainers import compiled_metrics, data, data_adapters
+from kerasette.trainers import compiled_metrics, compiled_outputs, data, data_adapters
 from kerasette.trainers.epoch_iterator import EpochIterator
 from kerasette.trainers.interrupts import interrupts_between_steps
 from kerasette.trainers.steps import Steps
@@ -65,10 +66,21 @@ class Trainer(Steps):
         self.stop_training = False
         self.history: History | None = None
         self._metric_identifiers = None
+        self.compiled_outputs = None
         self._plan: TrainingPlan | None = None
 
     # -- compile ------------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None, weighted_metrics=None, jit_compile="auto") -> None:
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile="auto",
+    ) -> None:
         """Choose the optimizer, loss and metrics for training.
 
         Args:
@@ -76,32 +88,54 @@ class Trainer(Steps):
             loss: Name (``'mse'``, ``'huber'``), loss object or class, or ``keras.losses``
                 function (``losses.binary_crossentropy``); required by the built-in
                 ``train_step``, not by one's own. A loss must reduce to one number:
-                ``reduction=None`` is refused.
-            metrics: List of metric names or objects; ``'accuracy'`` follows the loss.
+                ``reduction=None`` is refused. For a model of several outputs, a list
+                (in output order) or a dict (by output name), or one loss for all.
+            loss_weights: For several outputs, the weight of each output's loss in the
+                total (a list or a dict; 1 each by default).
+            metrics: List of metric names or objects; ``'accuracy'`` follows the loss. For
+                several outputs, a list for every output, a list of lists, or a dict.
             weighted_metrics: Metrics that weigh each sample by its ``sample_weight`` (and
                 ``class_weight``); logged as ``weighted_<name>`` where a metric has the name.
+            run_eagerly: Accepted as in Keras; kerasette always runs eagerly (no graph to trace).
+            steps_per_execution: Only 1 (one step per batch) is supported.
             jit_compile: ``False`` trains step by step even where the CuPy backend could
                 replay the step as a CUDA graph; ``'auto'`` or ``True`` allows it (see
                 :mod:`~kerasette.trainers.cuda_graph_step`). No effect on the CPU.
         """
         if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
             raise ValueError(f"jit_compile: expected 'auto', True or False; received {jit_compile!r}")
-        resolved_optimizer = optimizers.get(optimizer)
-        resolved_loss = None if loss is None else losses.get(loss)
-        if resolved_loss is not None and resolved_loss.reduction in (None, "none"):
-            # Keras fails later, inside backward; a gradient needs one number.
+        check_bool("run_eagerly", run_eagerly)
+        if steps_per_execution != 1:
             raise ValueError(
-                f"loss: {type(resolved_loss).__name__} with reduction={resolved_loss.reduction!r} gives one value "
-                "per sample, and training needs one number; use reduction='sum_over_batch_size' (the mean) or 'sum'"
+                f"steps_per_execution: kerasette runs one step per batch; expected 1, received {steps_per_execution!r}"
             )
-        output_shape = self.output_shape if self.built else None
-        resolved = compiled_metrics.resolve(metrics, weighted_metrics, resolved_loss, output_shape)
-        self.optimizer, self.loss = resolved_optimizer, resolved_loss
+        resolved_optimizer = optimizers.get(optimizer)
+        outputs = compiled_outputs.resolve(self, loss, loss_weights, metrics, weighted_metrics) if loss else None
+        if outputs is None and loss_weights is not None:
+            raise ValueError(f"loss_weights: the model has one output; expected None, received {loss_weights!r}")
+        if outputs is None and isinstance(loss, (list, tuple)):
+            if len(loss) != 1:
+                raise ValueError(f"loss: the model has one output; expected one loss, received {len(loss)}")
+            loss = loss[0]
+        resolved_loss = None if loss is None or outputs else losses.get(loss)
+        for checked in [resolved_loss] + [output.loss for output in outputs or []]:
+            if checked is not None and checked.reduction in (None, "none"):
+                # Keras fails later, inside backward; a gradient needs one number.
+                raise ValueError(
+                    f"loss: {type(checked).__name__} with reduction={checked.reduction!r} gives one value per "
+                    "sample, and training needs one number; use reduction='sum_over_batch_size' (the mean) or 'sum'"
+                )
+        output_shape = self.output_shape if self.built and not outputs else None
+        resolved = (
+            ([], []) if outputs else compiled_metrics.resolve(metrics, weighted_metrics, resolved_loss, output_shape)
+        )
+        # A model of several outputs keeps a loss per output (compiled_outputs); loss is then None.
+        self.optimizer, self.loss, self.compiled_outputs = resolved_optimizer, resolved_loss, outputs
         self.compiled_metrics, self.compiled_weighted_metrics = resolved
         self.jit_compile = jit_compile
         # 'accuracy' with a loss of no accuracy kind depends on the output width, so it is
         # resolved again once an unbuilt model learns its shape.
-        self._metric_identifiers = None if self.built else (metrics, weighted_metrics)
+        self._metric_identifiers = None if self.built or outputs else (metrics, weighted_metrics)
         # As in Keras, changes to ``trainable`` take effect at the next compile: the plan
         # fixes the trained variables now (at the first step for a model not built yet).
         self.invalidate_training_plan()
@@ -117,7 +151,7 @@ class Trainer(Steps):
             )
 
     def _require_loss(self, method: str) -> None:
-        if self.loss is None:
+        if self.loss is None and not self.compiled_outputs:
             raise RuntimeError(
                 f"{method}: the model was compiled without a loss, which the built-in train_step and "
                 "test_step need; expected compile(loss=...), or a train_step of the model's own"
@@ -140,7 +174,8 @@ class Trainer(Steps):
     def _prepare(self, x, y=None, sample_weight=None, prefix: str = "") -> data.Arrays:
         """Checked device arrays; the model is built only once all of them passed."""
         arrays = data.prepare(self, self.loss, x, y, sample_weight, prefix)
-        self.ensure_built(arrays.features.shape)
+        if not self.built:
+            self.ensure_built(arrays.features.shape)
         if y is not None and self._metric_identifiers is not None:
             resolved = compiled_metrics.resolve(*self._metric_identifiers, self.loss, self.output_shape)
             self.compiled_metrics, self.compiled_weighted_metrics = resolved
@@ -316,23 +351,29 @@ class Trainer(Steps):
         if not isinstance(batches, EpochIterator):
             return data_adapters.predict_batches(self, batches, tuple(self.output_shape[1:]), callback_list)
         arrays, batch_size = batches.arrays, batches.batch_size
-        results = backend.xp.empty((arrays.num_samples,) + tuple(self.output_shape[1:]), dtype=backend.floatx())
+        # One array per output (a Functional model's outputs may be a list or a dict).
+        structure = getattr(self, "_outputs_struct", None)
+        shapes = [tensor.shape for tensor in flatten(structure)] if structure is not None else [self.output_shape]
+        results = [backend.xp.empty((arrays.num_samples, *shape[1:]), dtype=backend.floatx()) for shape in shapes]
         callback_list.call("on_predict_begin", None)
         predict_step = self._step_function("predict")
         for step, batch in batches:
             callback_list.call("on_predict_batch_begin", step, None)
             start = step * batch_size
             with layer_call.reusing_states():
-                results[start : start + batch.num_samples] = predict_step(batch)
+                outputs = predict_step(batch)
+                for result, output in zip(results, flatten(outputs) if structure is not None else [outputs]):
+                    result[start : start + batch.num_samples] = output
             callback_list.call("on_predict_batch_end", step, None)
         callback_list.call("on_predict_end", None)
-        return backend.to_numpy(results)
+        results = [backend.to_numpy(result) for result in results]
+        return pack_as(structure, results) if structure is not None else results[0]
 
     @_splitting_batches
     def predict_on_batch(self, x):
         """Outputs for one batch, as a NumPy array."""
         features = self._prepare(x).features
-        return backend.to_numpy(tape.unwrap(self.predict_step(features)))
+        return map_structure(lambda output: backend.to_numpy(tape.unwrap(output)), self.predict_step(features))
 
     # -- single batches -----------------------------------------------------------------
     @_splitting_batches
