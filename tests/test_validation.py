@@ -137,7 +137,7 @@ CASES = {
         hint="'categorical_crossentropy'",
     ),
     # As Keras, compile accepts no loss (a train_step of one's own needs none); the built-in step refuses.
-    "fit-after-compile-without-loss": Case(lambda m, d: _fit_without_loss(), RuntimeError, "loss", "compile(loss="),
+    "fit-after-compile-without-loss": Case(lambda m, d: _fit_without_loss(), ValueError, "No loss", "compile(loss="),
     "compile-loss-not-a-name": Case(lambda m, d: m.compile(loss=3), TypeError, "loss", "received 3"),
     "compile-metric-typo": Case(
         lambda m, d: m.compile(loss="mse", metrics=["acuracy"]), ValueError, "metrics", "'acuracy'", hint="'accuracy'"

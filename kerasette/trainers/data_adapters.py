@@ -278,7 +278,7 @@ def fit_batches(
         if validation is not None and not is_batch_source(validation):
             validation = model._prepare_validation_data(validation)
         return batches, validation
-    if y is None and model.uses_builtin_step("train"):
+    if y is None and model.needs_targets("train"):
         raise ValueError("fit: y is required (targets for x); received None")
     if steps_per_epoch is not None:
         steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, 1)
@@ -314,7 +314,7 @@ def evaluation_batches(model, x, y, sample_weight, batch_size, steps, purpose: s
             model, x, purpose=purpose, label="x", steps=steps, steps_argument="steps",
             y=y, sample_weight=sample_weight, batch_size=batch_size,
         )  # fmt: skip
-    if purpose == "evaluate" and y is None and model.uses_builtin_step("test"):
+    if purpose == "evaluate" and y is None and model.needs_targets("test"):
         raise ValueError("evaluate: y is required (targets for x); received None")
     if steps is not None:
         steps = check_int("steps", steps, 1)

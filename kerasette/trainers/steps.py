@@ -67,6 +67,12 @@ class _LossOf(tape.Function):
         return (self.grad * grad,)
 
 
+_NO_LOSS = (
+    "No loss to compute: the model was compiled without a loss and its layers added none (add_loss, "
+    "regularizers); expected compile(loss=...), or a train_step of the model's own"
+)
+
+
 class Steps:
     """The step half of :class:`~kerasette.trainers.Trainer` (which provides ``loss``,
     ``optimizer``, the compiled metrics, ``training_plan`` and ``_prepare``)."""
@@ -108,6 +114,8 @@ class Steps:
         if added_losses:
             # As Keras: regularization and add_loss join the loss that is trained and logged.
             total = total + sum(tape.unwrap(loss) for loss in added_losses)
+        elif not roots:
+            raise ValueError(_NO_LOSS)
         grads = tape.gradients([*roots, *added_losses], plan.variables, seeds, owned=True)
         outputs = map_structure(tape.unwrap, outputs)
         return outputs, ((total, values) if self.compiled_outputs else total), grads
@@ -132,11 +140,15 @@ class Steps:
         added_losses = self.losses
         if added_losses:
             total = total + sum(tape.unwrap(loss) for loss in added_losses)
+        elif all(value is None for value in values):
+            raise ValueError(_NO_LOSS)
         self._update_metrics((total, values) if self.compiled_outputs else total, batch.targets, outputs, batch.weights)
 
     def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
         if not self.compiled_outputs:
             self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
+            if targets is None:
+                return
             for metric in self.compiled_metrics:
                 metric.update_state(targets, outputs)
             for metric in self.compiled_weighted_metrics:
@@ -193,7 +205,6 @@ class Steps:
         if own:
             step = getattr(self, f"{kind}_step")
             return lambda batch: _checked_logs(step(_keras_data(batch)), kind)
-        self._require_loss("fit" if kind == "train" else "evaluate")
         if kind == "test":
             return self._test_step
         self.training_plan()
@@ -208,14 +219,12 @@ class Steps:
         ``self.optimizer.apply(tape.gradient(loss, self.trainable_weights), self.trainable_weights)``
         and ``return self.compute_metrics(x, y, y_pred, sample_weight)``.
         """
-        self._require_loss("train_step")
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._train_step(data_module_arrays(self, x, y, sample_weight))
         return self.get_metrics_result()
 
     def test_step(self, data) -> dict:
         """One evaluation step on ``data``; returns the logs (overridable, as ``train_step``)."""
-        self._require_loss("test_step")
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._test_step(data_module_arrays(self, x, y, sample_weight))
         return self.get_metrics_result()

@@ -150,12 +150,9 @@ class Trainer(Steps):
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy')"
             )
 
-    def _require_loss(self, method: str) -> None:
-        if self.loss is None and not self.compiled_outputs:
-            raise RuntimeError(
-                f"{method}: the model was compiled without a loss, which the built-in train_step and "
-                "test_step need; expected compile(loss=...), or a train_step of the model's own"
-            )
+    def needs_targets(self, kind: str) -> bool:
+        """Whether ``fit`` (``'train'``) or ``evaluate`` (``'test'``) needs ``y``: a built-in step with a loss."""
+        return self.uses_builtin_step(kind) and (self.loss is not None or bool(self.compiled_outputs))
 
     @property
     def metrics_names(self) -> list[str]:
