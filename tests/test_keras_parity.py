@@ -1,0 +1,30 @@
+"""The "Wrong today" list of issue 19: each behaviour as Keras 3 documents it.
+
+Expected values are those of Keras 3's own tests (``keras/src/metrics/
+probabilistic_metrics_test.py`` and the like) or the behaviour its documentation states.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kerasette import metrics
+
+IGNORE_TRUE = np.array([0, 1, 2])
+IGNORE_PROBABILITIES = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+IGNORE_LOGITS = np.array([[10, 1, 1], [1, 9, 0], [1, 8, 1]], dtype=np.float32)
+
+
+def test_sparse_cross_entropy_metric_counts_ignored_labels_as_zeros_when_unweighted():
+    """Keras: (0 + 0.0513 + 2.3026) / 3 = 0.78462; from logits 2.33409."""
+    metric = metrics.SparseCategoricalCrossentropy(ignore_class=0)
+    metric.update_state(IGNORE_TRUE, IGNORE_PROBABILITIES)
+    assert metric.result() == pytest.approx(0.78462, abs=1e-5)
+    metric = metrics.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    metric.update_state(IGNORE_TRUE, IGNORE_LOGITS)
+    assert metric.result() == pytest.approx(2.33409, abs=1e-5)
+    # With sample weights the ignored label's weight is zeroed: Keras's 1.33774646.
+    metric = metrics.SparseCategoricalCrossentropy(ignore_class=0)
+    metric.update_state(IGNORE_TRUE, IGNORE_PROBABILITIES, sample_weight=np.array([0.5, 1.5, 2.0]))
+    assert metric.result() == pytest.approx(1.33774646, abs=1e-5)
