@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kerasette import metrics
+from kerasette import Sequential, layers, metrics
 
 IGNORE_TRUE = np.array([0, 1, 2])
 IGNORE_PROBABILITIES = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
@@ -28,3 +28,14 @@ def test_sparse_cross_entropy_metric_counts_ignored_labels_as_zeros_when_unweigh
     metric = metrics.SparseCategoricalCrossentropy(ignore_class=0)
     metric.update_state(IGNORE_TRUE, IGNORE_PROBABILITIES, sample_weight=np.array([0.5, 1.5, 2.0]))
     assert metric.result() == pytest.approx(1.33774646, abs=1e-5)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "rmsprop", "adam"])
+def test_fit_on_a_model_without_trainable_weights_trains_and_updates_nothing(optimizer):
+    """Keras trains such a model; its optimizer applies no step (``apply`` of no gradients is a no-op)."""
+    model = Sequential([layers.Flatten()])
+    model.compile(optimizer=optimizer, loss="mse")
+    x, y = np.ones((4, 2, 2), "float32"), np.full((4, 4), 3.0, "float32")
+    history = model.fit(x, y, epochs=2, batch_size=2, verbose=0)
+    assert history.history["loss"] == pytest.approx([4.0, 4.0])
+    assert model.optimizer.iterations == 0

@@ -257,7 +257,10 @@ class Optimizer(ABC):
 
         The gradients must be arrays of the variables' shapes and dtypes; they are used as
         work space and hold nothing useful afterwards. Nothing is checked: this is the fast path.
+        No variables (a model without trainable weights) is no step, as in Keras.
         """
+        if not variables:
+            return
         if self._built_for != [id(variable) for variable in variables]:
             self.build(variables)
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
