@@ -274,15 +274,21 @@ _BY_NAME = {
 register_builtins("initializer", _BY_NAME)
 
 
-def get(identifier) -> Initializer:
-    """An initialiser from a Keras name (``'he_normal'``, ``'HeNormal'``) or an object.
+def get(identifier) -> Initializer | None:
+    """An initialiser from a Keras name (``'he_normal'``, ``'HeNormal'``) or an object; None for
+    None, as in Keras (``add_weight`` then uses its default, ``'glorot_uniform'``).
 
     >>> type(get('glorot_uniform')).__name__
     'GlorotUniform'
+    >>> get(None) is None
+    True
     """
+    if identifier is None:
+        return None
     return deserialize("initializer", "initializer", identifier, Initializer)
 
 
-def serialize(identifier) -> dict:
-    """``{'class_name': ..., 'config': ...}`` of an initializer, which :func:`get` turns back into an equal one."""
-    return registry.serialize(identifier)
+def serialize(identifier) -> dict | None:
+    """``{'class_name': ..., 'config': ...}`` of an initializer, which :func:`get` turns back into an equal one
+    (None for None)."""
+    return None if identifier is None else registry.serialize(identifier)

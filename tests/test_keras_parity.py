@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kerasette import Sequential, layers, metrics
+from kerasette import Sequential, initializers, layers, metrics, optimizers
 
 IGNORE_TRUE = np.array([0, 1, 2])
 IGNORE_PROBABILITIES = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
@@ -39,3 +39,17 @@ def test_fit_on_a_model_without_trainable_weights_trains_and_updates_nothing(opt
     history = model.fit(x, y, epochs=2, batch_size=2, verbose=0)
     assert history.history["loss"] == pytest.approx([4.0, 4.0])
     assert model.optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("class_name", ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam"])
+def test_optimizers_get_resolves_lower_case_class_names_in_a_config(class_name):
+    """Keras's ``optimizers.deserialize`` lower-cases a class name it knows in lower case."""
+    optimizer = optimizers.get({"class_name": class_name.lower(), "config": {"learning_rate": 0.25}})
+    assert type(optimizer).__name__ == class_name and optimizer.learning_rate == 0.25
+    assert type(optimizers.deserialize({"class_name": class_name.lower(), "config": {}})).__name__ == class_name
+
+
+def test_get_of_none_is_none_for_optimizers_and_initializers():
+    assert optimizers.get(None) is None
+    assert initializers.get(None) is None
+    assert initializers.serialize(None) is None
