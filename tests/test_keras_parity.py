@@ -53,3 +53,10 @@ def test_get_of_none_is_none_for_optimizers_and_initializers():
     assert optimizers.get(None) is None
     assert initializers.get(None) is None
     assert initializers.serialize(None) is None
+
+
+@pytest.mark.parametrize("scale", [-1.0, 0.0, float("nan"), "1"])
+def test_variance_scaling_refuses_a_scale_that_is_not_positive_at_construction(scale):
+    """Keras: "Argument `scale` must be positive float", raised by the constructor."""
+    with pytest.raises(ValueError, match=r"scale: expected a positive finite number; received"):
+        initializers.VarianceScaling(scale=scale)
