@@ -60,3 +60,18 @@ def test_variance_scaling_refuses_a_scale_that_is_not_positive_at_construction(s
     """Keras: "Argument `scale` must be positive float", raised by the constructor."""
     with pytest.raises(ValueError, match=r"scale: expected a positive finite number; received"):
         initializers.VarianceScaling(scale=scale)
+
+
+def test_layer_normalization_refuses_duplicate_axes_and_lists_axis_on_build():
+    """axis=[-1, 1] on rank-2 inputs names axis 1 twice (Keras 3.15.1 fails at call: "dim 1 appears
+    multiple times"; refused here at build). After build Keras 3.15.1 holds ``axis == [-1]``
+    (checked with real Keras: the issue's ``[1]`` is not what it does)."""
+    with pytest.raises(ValueError, match=r"axis \[-1, 1\] names the same axis twice .*\(None, 3\)"):
+        layers.LayerNormalization(axis=[-1, 1]).build((None, 3))
+    layer = layers.LayerNormalization()
+    layer.build((None, 3))
+    assert layer.axis == [-1]
+    assert layer.get_config()["axis"] == [-1]
+    layer = layers.LayerNormalization(axis=(-1, 1))
+    layer.build((None, 4, 3))
+    assert layer.axis == [-1, 1]
