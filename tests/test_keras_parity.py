@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kerasette import Sequential, initializers, layers, metrics, optimizers
+from kerasette import Sequential, backend, initializers, layers, metrics, optimizers
 
 IGNORE_TRUE = np.array([0, 1, 2])
 IGNORE_PROBABILITIES = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
@@ -75,3 +75,15 @@ def test_layer_normalization_refuses_duplicate_axes_and_lists_axis_on_build():
     layer = layers.LayerNormalization(axis=(-1, 1))
     layer.build((None, 4, 3))
     assert layer.axis == [-1, 1]
+
+
+def test_automatic_names_of_optimizers_and_metrics_count_as_keras_s_and_restart_after_clear_session():
+    """Keras 3.15.1: Adam(), Adam() -> adam, adam_1; RMSprop() -> rm_sprop; AUC() x3 then
+    clear_session() -> auc again, as layer names do."""
+    backend.clear_session()
+    assert [optimizers.Adam().name for _ in range(2)] == ["adam", "adam_1"]
+    assert (optimizers.RMSprop().name, optimizers.SGD().name, optimizers.AdamW().name) == ("rm_sprop", "sgd", "adam_w")
+    assert [optimizers.Adam(name="adam").name for _ in range(2)] == ["adam", "adam"]  # a given name is kept
+    assert [metrics.AUC().name for _ in range(3)] == ["auc", "auc_1", "auc_2"]
+    backend.clear_session()
+    assert (metrics.AUC().name, optimizers.Adam().name, layers.Dense(1).name) == ("auc", "adam", "dense")
