@@ -109,9 +109,10 @@ class CustomObjectScope:
     True
     """
 
-    def __init__(self, custom_objects: dict):
+    def __init__(self, custom_objects: dict | None):
         _check_custom_objects(custom_objects)
-        self.custom_objects = dict(custom_objects)
+        # None is an empty scope, as Keras takes it.
+        self.custom_objects = dict(custom_objects or {})
 
     def __enter__(self):
         stack = getattr(_scopes, "stack", None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kerasette import Sequential, backend, initializers, layers, metrics, optimizers
+from kerasette import Sequential, backend, initializers, layers, metrics, optimizers, saving
 
 IGNORE_TRUE = np.array([0, 1, 2])
 IGNORE_PROBABILITIES = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
@@ -87,3 +87,12 @@ def test_automatic_names_of_optimizers_and_metrics_count_as_keras_s_and_restart_
     assert [metrics.AUC().name for _ in range(3)] == ["auc", "auc_1", "auc_2"]
     backend.clear_session()
     assert (metrics.AUC().name, optimizers.Adam().name, layers.Dense(1).name) == ("auc", "adam", "dense")
+
+
+def test_custom_object_scope_of_none_is_an_empty_scope():
+    """Keras's ``custom_object_scope(None)`` is accepted, and adds no names."""
+    with saving.custom_object_scope(None) as scope:
+        assert scope.custom_objects == {}
+        assert saving.get_registered_object("Dense") is None
+    with pytest.raises(TypeError, match=r"custom_objects: expected a dict .*received \[1\]"):
+        saving.custom_object_scope([1])
