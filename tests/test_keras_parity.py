@@ -6,6 +6,11 @@ probabilistic_metrics_test.py`` and the like) or the behaviour its documentation
 
 from __future__ import annotations
 
+import hashlib
+import json
+import zipfile
+
+import h5py
 import numpy as np
 import pytest
 
@@ -96,3 +101,81 @@ def test_custom_object_scope_of_none_is_an_empty_scope():
         assert saving.get_registered_object("Dense") is None
     with pytest.raises(TypeError, match=r"custom_objects: expected a dict .*received \[1\]"):
         saving.custom_object_scope([1])
+
+
+# -- HDF5 links: a weights file never makes kerasette read a file the user did not name ------------
+def _copy_with_a_link(source, target, replaced: str, link) -> None:
+    """``source`` copied to a fresh HDF5 file as Keras would have written it (no user block
+    and no kerasette attributes, so no checksums), with the dataset ``replaced`` swapped for ``link``."""
+    with h5py.File(source, "r") as original, h5py.File(target, "w") as copy:
+        keras_attributes = {
+            key: value for key, value in original.attrs.items() if key in ("keras_version", "model_config")
+        }
+        copy.attrs.update(keras_attributes)
+        for name in original:
+            original.copy(original[name], copy, name=name)
+        del copy[replaced]
+        copy[replaced] = link
+
+
+def _elsewhere(folder, values) -> str:
+    """Another file holding ``values`` at /stolen: what an external link would read."""
+    other = str(folder / "elsewhere.h5")
+    with h5py.File(other, "w") as file:
+        file["stolen"] = values
+    return other
+
+
+def _linked_model_and_files(tmp_path, suffix: str):
+    model = Sequential([layers.Dense(2, input_shape=(3,), kernel_initializer="ones")])
+    saved = tmp_path / f"model{suffix}"
+    model.save_weights(saved) if suffix == ".weights.h5" else model.save(saved)
+    kernel_path = "layers/dense/vars/0" if suffix == ".weights.h5" else f"model_weights/{model.layers[0].name}/kernel"
+    return model, saved, kernel_path
+
+
+@pytest.mark.parametrize("kind", ["external", "soft"])
+@pytest.mark.parametrize("suffix", [".weights.h5", ".h5"])
+def test_load_weights_and_load_model_refuse_hdf5_external_and_soft_links(tmp_path, suffix, kind):
+    model, saved, kernel_path = _linked_model_and_files(tmp_path, suffix)
+    # What a followed link would load instead of the ones the model holds.
+    kernel = np.full((3, 2), 7.0, "float32")
+    if kind == "external":
+        link = h5py.ExternalLink(_elsewhere(tmp_path, kernel), "/stolen")
+    else:
+        link = h5py.SoftLink("/stolen")
+    linked = tmp_path / f"linked{suffix}"
+    _copy_with_a_link(saved, linked, kernel_path, link)
+    if kind == "soft":
+        with h5py.File(linked, "a") as file:
+            file["stolen"] = kernel
+    expected = rf"{kernel_path}'? is an HDF5 {kind} link to '/stolen'"
+    with pytest.raises(ValueError, match=expected):
+        model.load_weights(linked)
+    np.testing.assert_array_equal(model.get_weights()[0], np.ones((3, 2)))
+    if suffix == ".h5":
+        with pytest.raises(ValueError, match=expected):
+            saving.load_model(linked)
+
+
+def test_load_model_refuses_an_external_link_inside_a_keras_archive(tmp_path):
+    model = Sequential([layers.Dense(2, input_shape=(3,), kernel_initializer="ones")])
+    archive = tmp_path / "model.keras"
+    model.save(archive)
+    with zipfile.ZipFile(archive) as zipped:
+        members = {name: zipped.read(name) for name in zipped.namelist()}
+    (tmp_path / "weights.h5").write_bytes(members["model.weights.h5"])
+    link = h5py.ExternalLink(_elsewhere(tmp_path, np.full((3, 2), 7.0, "float32")), "/stolen")
+    _copy_with_a_link(tmp_path / "weights.h5", tmp_path / "linked.h5", "layers/dense/vars/0", link)
+    members["model.weights.h5"] = (tmp_path / "linked.h5").read_bytes()
+    metadata = json.loads(members["metadata.json"])
+    metadata["kerasette"]["sha256"]["model.weights.h5"] = hashlib.sha256(members["model.weights.h5"]).hexdigest()
+    members["metadata.json"] = json.dumps(metadata).encode()
+    linked = tmp_path / "linked.keras"
+    with zipfile.ZipFile(linked, "w") as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    with pytest.raises(ValueError, match=r"layers/dense/vars/0'? is an HDF5 external link"):
+        saving.load_model(linked)
+    with pytest.raises(ValueError, match=r"layers/dense/vars/0'? is an HDF5 external link"):
+        model.load_weights(linked)
