@@ -179,3 +179,33 @@ def test_load_model_refuses_an_external_link_inside_a_keras_archive(tmp_path):
         saving.load_model(linked)
     with pytest.raises(ValueError, match=r"layers/dense/vars/0'? is an HDF5 external link"):
         model.load_weights(linked)
+
+
+def test_tensorboard_histogram_freq_writes_each_weight_s_histogram_under_keras_s_tag(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+
+    from kerasette.callbacks import TensorBoard
+
+    model = Sequential([layers.Dense(4, input_shape=(3,), name="hidden"), layers.Dense(1, name="out")], name="net")
+    model.compile(optimizer="sgd", loss="mse")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 3)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[TensorBoard(tmp_path, histogram_freq=2)])
+    events = EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
+    events.Reload()
+    tags = {"net/hidden/kernel", "net/hidden/bias", "net/out/kernel", "net/out/bias"}
+    assert {tag for tag in events.Tags()["tensors"] if tag.endswith("/histogram")} == {f"{t}/histogram" for t in tags}
+    final = dict(zip(["net/hidden/kernel", "net/hidden/bias", "net/out/kernel", "net/out/bias"], model.get_weights()))
+    for tag, weights in final.items():
+        histograms = events.Tensors(f"{tag}/histogram")
+        assert [event.step for event in histograms] == [0, 2]  # epochs 0 and 2: epoch % histogram_freq == 0
+        buckets = make_ndarray(histograms[-1].tensor_proto)  # rows of (left edge, right edge, count)
+        assert buckets[:, 2].sum() == weights.size
+        assert buckets[0, 0] == pytest.approx(weights.min()) and buckets[-1, 1] == pytest.approx(weights.max())
+    with pytest.raises(ValueError, match=r"histogram_freq: expected an integer >= 0; received -1"):
+        TensorBoard(tmp_path, histogram_freq=-1)
+    with pytest.raises(ValueError, match=r"write_images=True is not supported .* expected write_images=False"):
+        TensorBoard(tmp_path, write_images=True)
+    TensorBoard(tmp_path, histogram_freq=1, write_graph=True, profile_batch=0)  # Keras's arguments, accepted
