@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from collections.abc import Mapping
 
 import h5py
 import numpy as np
 import pytest
 
-from kerasette import Sequential, backend, initializers, layers, metrics, optimizers, saving
+from kerasette import Sequential, backend, callbacks, initializers, layers, metrics, optimizers, saving
 
 IGNORE_TRUE = np.array([0, 1, 2])
 IGNORE_PROBABILITIES = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
@@ -209,3 +210,31 @@ def test_tensorboard_histogram_freq_writes_each_weight_s_histogram_under_keras_s
     with pytest.raises(ValueError, match=r"write_images=True is not supported .* expected write_images=False"):
         TensorBoard(tmp_path, write_images=True)
     TensorBoard(tmp_path, histogram_freq=1, write_graph=True, profile_batch=0)  # Keras's arguments, accepted
+
+
+def test_every_callback_hook_receives_a_logs_mapping_never_none():
+    """Keras 3 hands every hook a dict (``{}`` when there is nothing to log)."""
+
+    class Recorder(callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.received = {}
+
+    recorder = Recorder()
+    for hook in callbacks.callback.HOOKS:
+        takes_index = "epoch" in hook or "batch" in hook
+
+        def record(*args, hook=hook, takes_index=takes_index):
+            assert len(args) == (2 if takes_index else 1), hook
+            recorder.received.setdefault(hook, []).append(args[-1])
+
+        setattr(recorder, hook, record)
+    model = Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+    model.fit(x, y, epochs=1, batch_size=4, validation_split=0.5, verbose=0, callbacks=[recorder])
+    model.evaluate(x, y, verbose=0, callbacks=[recorder])
+    model.predict(x, verbose=0, callbacks=[recorder])
+    assert set(recorder.received) == set(callbacks.callback.HOOKS)
+    for hook, received in recorder.received.items():
+        assert all(isinstance(logs, Mapping) for logs in received), (hook, received)
