@@ -238,3 +238,19 @@ def test_every_callback_hook_receives_a_logs_mapping_never_none():
     assert set(recorder.received) == set(callbacks.callback.HOOKS)
     for hook, received in recorder.received.items():
         assert all(isinstance(logs, Mapping) for logs in received), (hook, received)
+
+
+def test_load_weights_refuses_a_dataset_stored_in_another_file(tmp_path):
+    """HDF5's external storage keeps a dataset's bytes in a raw file named inside the weights
+    file; reading it would read that file."""
+    model, saved, kernel_path = _linked_model_and_files(tmp_path, ".weights.h5")
+    raw = tmp_path / "raw.bin"
+    raw.write_bytes(np.full((3, 2), 7.0, "float32").tobytes())
+    linked = tmp_path / "linked.weights.h5"
+    _copy_with_a_link(saved, linked, kernel_path, h5py.SoftLink("/placeholder"))
+    with h5py.File(linked, "a") as file:
+        del file[kernel_path]
+        file.create_dataset(kernel_path, shape=(3, 2), dtype="float32", external=[(str(raw), 0, 24)])
+    with pytest.raises(ValueError, match=rf"the dataset '/{kernel_path}' keeps its data in other files"):
+        model.load_weights(linked)
+    np.testing.assert_array_equal(model.get_weights()[0], np.ones((3, 2)))

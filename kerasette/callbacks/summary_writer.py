@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from kerasette import backend
 from kerasette.validation import check_number, check_path
 
@@ -94,10 +92,10 @@ class SummaryWriter:
         """
         self._check_open("add_histogram", tag, step)
         # The event file is written on the host: a device array is copied there first.
-        array = backend.to_numpy(values) if backend.is_device_array(values) else np.asarray(values)
+        array = backend.to_numpy(backend.to_device(values))
         if array.dtype.kind not in "biuf":
             raise TypeError(f"values: expected an array of real numbers; received dtype {array.dtype}")
-        summary = self._histogram_pb(tag, array.astype(np.float64).ravel())
+        summary = self._histogram_pb(tag, array.astype("float64").ravel())
         self._writer.add_event(self._event(wall_time=time.time(), step=int(step), summary=summary))
 
     def flush(self) -> None:
