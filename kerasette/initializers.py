@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from kerasette import backend, registry
 from kerasette.backend import xp
 from kerasette.registry import deserialize, register_builtins
-from kerasette.validation import check_int, unknown_name_error
+from kerasette.validation import check_int, check_number, unknown_name_error
 
 # The standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so
 # that truncated draws keep the intended variance.
@@ -154,7 +154,7 @@ class VarianceScaling(Initializer):
     """Keras's variance-scaling family: Glorot and He are instances of it.
 
     Args:
-        scale: Target variance is ``scale / n``.
+        scale: Target variance is ``scale / n``; a positive number.
         mode: ``n`` is ``'fan_in'``, ``'fan_out'`` or ``'fan_avg'``.
         distribution: ``'truncated_normal'`` or ``'uniform'``.
 
@@ -169,11 +169,13 @@ class VarianceScaling(Initializer):
         self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", seed: int | None = None
     ):
         super().__init__(seed)
+        # Keras refuses scale <= 0 here: a negative variance has no square root to draw with.
+        scale = check_number("scale", scale, 0, low_open=True)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise unknown_name_error("mode", mode, ("fan_in", "fan_out", "fan_avg"))
         if distribution not in ("truncated_normal", "uniform"):
             raise unknown_name_error("distribution", distribution, ("truncated_normal", "uniform"))
-        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+        self.scale, self.mode, self.distribution = scale, mode, distribution
 
     def sample(self, shape):
         fan_in, fan_out = _fans(shape)
@@ -274,15 +276,21 @@ _BY_NAME = {
 register_builtins("initializer", _BY_NAME)
 
 
-def get(identifier) -> Initializer:
-    """An initialiser from a Keras name (``'he_normal'``, ``'HeNormal'``) or an object.
+def get(identifier) -> Initializer | None:
+    """An initialiser from a Keras name (``'he_normal'``, ``'HeNormal'``) or an object; None for
+    None, as in Keras (``add_weight`` then uses its default, ``'glorot_uniform'``).
 
     >>> type(get('glorot_uniform')).__name__
     'GlorotUniform'
+    >>> get(None) is None
+    True
     """
+    if identifier is None:
+        return None
     return deserialize("initializer", "initializer", identifier, Initializer)
 
 
-def serialize(identifier) -> dict:
-    """``{'class_name': ..., 'config': ...}`` of an initializer, which :func:`get` turns back into an equal one."""
-    return registry.serialize(identifier)
+def serialize(identifier) -> dict | None:
+    """``{'class_name': ..., 'config': ...}`` of an initializer, which :func:`get` turns back into an equal one
+    (None for None)."""
+    return None if identifier is None else registry.serialize(identifier)

@@ -109,9 +109,10 @@ class CustomObjectScope:
     True
     """
 
-    def __init__(self, custom_objects: dict):
+    def __init__(self, custom_objects: dict | None):
         _check_custom_objects(custom_objects)
-        self.custom_objects = dict(custom_objects)
+        # None is an empty scope, as Keras takes it.
+        self.custom_objects = dict(custom_objects or {})
 
     def __enter__(self):
         stack = getattr(_scopes, "stack", None)
@@ -188,7 +189,8 @@ def deserialize(
             (``'MeanSquaredError'``) or registered name; or a config dict.
         base: The class every result is an instance of.
         custom_objects: Extra names to search, as ``load_model(custom_objects=...)``.
-        case_sensitive: False to also accept short names in any case (``'RMSprop'``).
+        case_sensitive: False to also accept short names in any case (``'RMSprop'``), also
+            as the ``class_name`` of a config dict (``{'class_name': 'adam', ...}``).
         special_names: Names the caller handles itself (``'accuracy'``), listed in errors.
 
     A class found by name is instantiated with its defaults; a registered instance
@@ -214,6 +216,9 @@ def deserialize(
     elif isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):
         class_name = identifier["class_name"]
         found = get_registered_object(class_name, custom_objects, _classes.get(kind))
+        if found is None and not case_sensitive:
+            # Keras resolves a short name as a class name too: {'class_name': 'adam', ...}.
+            found = _aliases.get(kind, {}).get(class_name.lower())
         if isinstance(found, type) and issubclass(found, base):
             return _from_config(argument, found, identifier)
         error = unknown_name_error(argument, class_name, [*special_names, *builtin_names(kind)])

@@ -31,3 +31,10 @@ def test_statuses_come_from_the_package():
     # Every stricter note is about a name the package has.
     for module_name, name in tool.STRICTER:
         assert hasattr(getattr(kerasette, module_name), name), (module_name, name)
+    assert tool.status(kerasette.callbacks, "callbacks", "TensorBoard")[0] == "partial"
+    # A name lacking one of Keras's recorded arguments is partial, the arguments named.
+    assert tool.status(kerasette.ops, "ops", "round", ["x", "decimals"]) == ("partial", "no argument `decimals`")
+    assert tool.status(kerasette.random, "random", "normal", ["shape", "mean", "stddev", "dtype", "seed"]) == (
+        "same",
+        "",
+    )

@@ -8,13 +8,15 @@ Keras's names come from ``keras_public_names.json`` beside this script, a snapsh
 ``dir(keras.<module>)`` taken with real Keras by ``--refresh``, so that the document can
 be regenerated (and tested) without Keras installed. kerasette's status is read from the
 package itself: a name is there or missing; ``STRICTER`` notes the names that exist but
-refuse input that Keras accepts.
+refuse input that Keras accepts; ``PARTIAL`` the names that lack some of Keras's arguments
+or values, naming what is missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -23,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SNAPSHOT = HERE / "keras_public_names.json"
 DOCUMENT = ROOT / "docs" / "KERAS_COMPATIBILITY.md"
-MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "callbacks", "utils")
+MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "callbacks", "utils", "config", "random", "ops")
 
 # Names that exist in both but where kerasette refuses what Keras lets through.
 STRICTER = {
@@ -46,6 +48,36 @@ STRICTER = {
     ("layers", "Dense"): "`units` must be a positive integer; non-finite inputs are refused in `fit`",
 }
 
+# Names that exist but take only part of what Keras documents: the note says what is missing.
+PARTIAL = {
+    ("callbacks", "TensorBoard"): "`histogram_freq` (weight histograms), `update_freq` and `write_graph` (accepted; "
+    "no graph to write) as Keras; `write_images`, `write_steps_per_second`, `profile_batch`, `embeddings_freq` and "
+    "`embeddings_metadata` only at their defaults (refused otherwise)",
+    ("config", "set_epsilon"): "only Keras's default `1e-7`, with which every loss, metric, constraint and GPU kernel "
+    "is written; other values are refused",
+    ("config", "set_floatx"): "`'float16'`, `'float32'` and `'float64'`; no `'bfloat16'`",
+    ("config", "backend"): "returns kerasette's array backend, `'numpy'` or `'cupy'`",
+    ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
+    "loading is always Keras's safe mode",
+    ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
+}
+
+
+# Modules whose functions' argument names are recorded too: a name there lacking one of
+# Keras's arguments is "partial", the arguments named.
+SIGNED_MODULES = ("config", "random", "ops")
+
+
+def _parameters(obj) -> list[str] | None:
+    """The argument names of a function or class (None for other objects: modules, constants)."""
+    if not callable(obj) or inspect.ismodule(obj):
+        return None
+    try:
+        parameters = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name != "self"]
+
 
 def refresh() -> None:
     """Snapshot Keras's public names; needs Keras (``KERAS_BACKEND=torch``)."""
@@ -54,12 +86,27 @@ def refresh() -> None:
         module: sorted(name for name in dir(getattr(keras, module)) if not name.startswith("_")) for module in MODULES
     }
     names["keras_version"] = keras.__version__
+    names["signatures"] = {
+        module: {name: _parameters(getattr(getattr(keras, module), name)) for name in names[module]}
+        for module in SIGNED_MODULES
+    }
     SNAPSHOT.write_text(json.dumps(names, indent=1, sort_keys=True) + "\n")
 
 
-def status(module, module_name: str, name: str) -> tuple[str, str]:
+STATES = ("same", "differs: stricter", "partial", "missing")
+
+
+def status(module, module_name: str, name: str, keras_parameters: list[str] | None = None) -> tuple[str, str]:
     if not hasattr(module, name):
         return "missing", ""
+    if (module_name, name) in PARTIAL:
+        return "partial", PARTIAL[(module_name, name)]
+    if module_name in SIGNED_MODULES and inspect.ismodule(getattr(module, name)):
+        return "partial", f"a module with part of `keras.{module_name}.{name}` (the names above say which)"
+    ours = _parameters(getattr(module, name)) or []
+    lacking = [parameter for parameter in keras_parameters or [] if parameter not in ours]
+    if lacking:
+        return "partial", "no argument " + ", ".join(f"`{parameter}`" for parameter in lacking)
     note = STRICTER.get((module_name, name))
     return ("differs: stricter", note) if note else ("same", "")
 
@@ -71,12 +118,10 @@ def render() -> str:
     rows, summary = [], []
     for module_name in MODULES:
         module = importlib.import_module(f"kerasette.{module_name}")
-        statuses = [(name, *status(module, module_name, name)) for name in snapshot[module_name]]
-        present = sum(1 for _, state, _ in statuses if state != "missing")
-        stricter = sum(1 for _, state, _ in statuses if state.startswith("differs"))
-        summary.append(
-            f"| `{module_name}` | {len(statuses)} | {present - stricter} | {stricter} | {len(statuses) - present} |"
-        )
+        signatures = snapshot.get("signatures", {}).get(module_name, {})
+        statuses = [(name, *status(module, module_name, name, signatures.get(name))) for name in snapshot[module_name]]
+        counts = {state: sum(1 for _, found, _ in statuses if found == state) for state in STATES}
+        summary.append(f"| `{module_name}` | {len(statuses)} | " + " | ".join(str(counts[s]) for s in STATES) + " |")
         rows += ["", f"## `keras.{module_name}`", "", "| name | kerasette | note |", "| --- | --- | --- |"]
         rows += [f"| `{name}` | {state} | {note} |".replace(" |  |", " | |") for name, state, note in statuses]
     header = [
@@ -84,13 +129,14 @@ def render() -> str:
         "",
         f"Every public name of Keras {snapshot['keras_version']}'s `keras.<module>` for the modules below,",
         "and whether `kerasette.<module>` has it: **same** (the name, with Keras's arguments and",
-        "defaults), **differs: stricter** (there, but refusing input Keras accepts, as noted) or",
+        "defaults), **differs: stricter** (there, but refusing input Keras accepts, as noted),",
+        "**partial** (there, without some of Keras's arguments or values, as noted) or",
         "**missing**. Generated by `tools/keras_compatibility.py` from a snapshot of Keras's names",
         "(`tools/keras_public_names.json`) and the package itself; `tests/test_keras_compatibility.py`",
         "checks that it is up to date. Do not edit by hand.",
         "",
-        "| module | Keras names | same | differs: stricter | missing |",
-        "| --- | --- | --- | --- | --- |",
+        "| module | Keras names | " + " | ".join(STATES) + " |",
+        "| --- | --- | --- | --- | --- | --- |",
         *summary,
     ]
     return "\n".join(header + rows) + "\n"

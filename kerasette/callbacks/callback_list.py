@@ -6,7 +6,8 @@ from kerasette.callbacks.callback import HOOKS, Callback
 
 
 class CallbackList:
-    """Dispatches each hook to every callback that overrides it.
+    """Dispatches each hook to every callback that overrides it, always with a logs mapping
+    (``{}`` where the caller passed None or nothing), as Keras 3 does.
 
     Hooks nobody overrides cost nothing per batch, which matters in a loop of
     hundreds of steps per second.
@@ -16,6 +17,10 @@ class CallbackList:
     >>> callbacks = CallbackList([History()], model=None, params={'epochs': 1})
     >>> callbacks.on_train_batch_end is None  # History has no batch hook
     True
+    >>> from kerasette.callbacks import LambdaCallback
+    >>> seen = CallbackList([LambdaCallback(on_train_begin=print)], model=None, params={})
+    >>> seen.on_train_begin(None)
+    {}
     """
 
     def __init__(self, callbacks, model, params: dict):
@@ -25,7 +30,7 @@ class CallbackList:
             callback.set_params(params)
         for hook in HOOKS:
             targets = [getattr(c, hook) for c in self.callbacks if self._overrides(c, hook)]
-            setattr(self, hook, self._dispatcher(targets))
+            setattr(self, hook, self._dispatcher(targets, takes_index="epoch" in hook or "batch" in hook))
 
     @staticmethod
     def _overrides(callback: Callback, hook: str) -> bool:
@@ -36,13 +41,24 @@ class CallbackList:
         )
 
     @staticmethod
-    def _dispatcher(targets):
+    def _dispatcher(targets, takes_index: bool):
+        # Every hook receives a logs mapping, empty when there is nothing to log, never
+        # None: Keras 3 passes {} there, and callbacks written for it index logs directly.
         if not targets:
             return None
+        if takes_index:
 
-        def dispatch(*args):
-            for target in targets:
-                target(*args)
+            def dispatch(index, logs=None):
+                logs = {} if logs is None else logs
+                for target in targets:
+                    target(index, logs)
+
+        else:
+
+            def dispatch(logs=None):
+                logs = {} if logs is None else logs
+                for target in targets:
+                    target(logs)
 
         return dispatch
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasette.backend.config import print_msg
 from kerasette.callbacks.monitor_callback import MonitorCallback, metric_direction
 from kerasette.validation import check_bool, check_int, check_number
 
@@ -123,8 +124,8 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+                print_msg(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)

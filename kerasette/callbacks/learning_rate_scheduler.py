@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
+from kerasette.backend.config import print_msg
 from kerasette.callbacks.callback import Callback, refuse_learning_rate_schedule
 from kerasette.validation import check_number
 
@@ -55,7 +56,7 @@ class LearningRateScheduler(Callback):
             f"LearningRateScheduler: schedule at epoch {epoch}", rate, 0, low_open=True
         )
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {rate}.")
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

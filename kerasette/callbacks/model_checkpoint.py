@@ -6,6 +6,7 @@ import os
 import warnings
 from collections.abc import Mapping
 
+from kerasette.backend.config import print_msg
 from kerasette.callbacks.monitor_callback import MonitorCallback
 from kerasette.saving import file_names
 from kerasette.validation import check_bool, check_int, check_number, check_path
@@ -118,7 +119,7 @@ class ModelCheckpoint(MonitorCallback):
     def _should_save(self, epoch: int, logs: Mapping, path: str) -> bool:
         if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: saving model to {path}")
+                print_msg(f"\nEpoch {epoch + 1}: saving model to {path}")
             return True
         current = logs.get(self.monitor)
         if current is None:
@@ -127,13 +128,13 @@ class ModelCheckpoint(MonitorCallback):
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print(
+                print_msg(
                     f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, saving model to {path}"
                 )
             self.best = current
             return True
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+            print_msg(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
         return False
 
     def _save(self, epoch: int, batch: int | None, logs) -> None:

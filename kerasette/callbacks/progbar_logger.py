@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Mapping
 
+from kerasette.backend import config
 from kerasette.callbacks.callback import Callback
 
 
@@ -72,12 +73,19 @@ class ProgbarLogger(Callback):
     def _out(self):
         return self.file or sys.stdout
 
+    def _print(self, message: str) -> None:
+        # An explicit file gets the text; otherwise Keras's rule: printed, or logged when
+        # interactive logging is off.
+        config.print_msg(message, self.file)
+
     def _open_bar(self, total: int | None):
         self._started = time.perf_counter()
         self._last_refresh = self._started
         self._seen = 0
         self._total = total
-        interactive = getattr(self._out(), "isatty", lambda: False)()
+        interactive = (self.file is not None or config.is_interactive_logging_enabled()) and getattr(
+            self._out(), "isatty", lambda: False
+        )()
         if self.verbose == 1 and interactive:
             self._bar = _keras_bar_class()(
                 total=total,
@@ -113,15 +121,15 @@ class ProgbarLogger(Callback):
             self._bar = None
         elif self.verbose == 1:  # not a terminal: one finished bar, no redraws in the log
             steps = self._total or self._seen
-            print(f"{self._seen}/{steps} [{'=' * 30}] - {summary}", file=self._out())
+            self._print(f"{self._seen}/{steps} [{'=' * 30}] - {summary}")
         elif self.verbose == 2:
-            print(f"{self._seen}/{self._total or self._seen} - {summary}", file=self._out())
+            self._print(f"{self._seen}/{self._total or self._seen} - {summary}")
 
     # training
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs", 1)
         if self.verbose and epochs > 1:  # Keras prints no epoch header for a single epoch
-            print(f"Epoch {epoch + 1}/{epochs}", file=self._out())
+            self._print(f"Epoch {epoch + 1}/{epochs}")
         self._open_bar(self.params.get("steps"))
 
     def on_train_batch_end(self, batch, logs=None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kerasette.backend.config import print_msg
 from kerasette.callbacks.callback import refuse_learning_rate_schedule
 from kerasette.callbacks.monitor_callback import MonitorCallback, float32
 from kerasette.validation import check_int, check_number
@@ -87,5 +88,5 @@ class ReduceLROnPlateau(MonitorCallback):
         new_rate = max(old_rate * self.factor, self.min_lr)
         optimizer.learning_rate = new_rate
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_rate}.")
+            print_msg(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_rate}.")
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from kerasette import backend
 from kerasette.validation import check_number, check_path
 
 INSTALL_HINT = 'TensorBoard logging needs the tensorboard package: pip install "kerasette[tensorboard]"'
@@ -19,10 +20,11 @@ def _tensorboard_modules():
     try:
         from tensorboard.compat.proto.event_pb2 import Event
         from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.plugins.histogram.summary_v2 import histogram_pb
         from tensorboard.summary.writer.event_file_writer import EventFileWriter
     except ImportError as error:
         raise ImportError(INSTALL_HINT) from error
-    return EventFileWriter, Event, Summary
+    return EventFileWriter, Event, Summary, histogram_pb
 
 
 def check_available() -> None:
@@ -31,7 +33,7 @@ def check_available() -> None:
 
 
 class SummaryWriter:
-    """Writes scalars to a TensorBoard event file in ``log_dir``, inside or outside ``fit``.
+    """Writes scalars and histograms to a TensorBoard event file in ``log_dir``, inside or outside ``fit``.
 
     Each writer opens a new event file; TensorBoard shows every subdirectory of the
     directory it is pointed at (``tensorboard --logdir logs``) as a separate run.
@@ -48,10 +50,17 @@ class SummaryWriter:
     """
 
     def __init__(self, log_dir):
-        event_file_writer, self._event, self._summary = _tensorboard_modules()
+        event_file_writer, self._event, self._summary, self._histogram_pb = _tensorboard_modules()
         self.log_dir = check_path("log_dir", log_dir)
         self._writer = event_file_writer(self.log_dir)
         self._closed = False
+
+    def _check_open(self, method: str, tag, step) -> None:
+        if self._closed:
+            raise ValueError(f"{method}: the SummaryWriter for {self.log_dir!r} is closed")
+        if not isinstance(tag, str) or not tag:
+            raise TypeError(f"tag: expected a non-empty string; received {tag!r}")
+        check_number("step", step, 0, integer=True)
 
     def add_scalar(self, tag: str, value: float, step: int) -> None:
         """Record ``value`` under ``tag`` at ``step`` (stored as float32, as TensorBoard does).
@@ -61,11 +70,7 @@ class SummaryWriter:
             value: A real number (Python, NumPy or 0-d array).
             step: Non-negative integer position on the x axis.
         """
-        if self._closed:
-            raise ValueError(f"add_scalar: the SummaryWriter for {self.log_dir!r} is closed")
-        if not isinstance(tag, str) or not tag:
-            raise TypeError(f"tag: expected a non-empty string; received {tag!r}")
-        check_number("step", step, 0, integer=True)
+        self._check_open("add_scalar", tag, step)
         if isinstance(value, (bool, str, complex)):
             raise TypeError(f"value: expected a real number; received {value!r}")
         try:
@@ -73,6 +78,24 @@ class SummaryWriter:
         except (TypeError, ValueError):
             raise TypeError(f"value: expected a real number; received {value!r}") from None
         summary = self._summary(value=[self._summary.Value(tag=tag, simple_value=number)])
+        self._writer.add_event(self._event(wall_time=time.time(), step=int(step), summary=summary))
+
+    def add_histogram(self, tag: str, values, step: int) -> None:
+        """Record the distribution of ``values`` under ``tag`` at ``step``: TensorBoard's
+        histogram summary (30 equal-width buckets over ``[min, max]``, as
+        ``tf.summary.histogram`` writes it), shown in the Histograms and Distributions tabs.
+
+        Args:
+            tag: Name of the histogram, e.g. ``'sequential/dense/kernel/histogram'``.
+            values: Array of real numbers, of any shape (a NumPy or backend array).
+            step: Non-negative integer position on the x axis.
+        """
+        self._check_open("add_histogram", tag, step)
+        # The event file is written on the host: a device array is copied there first.
+        array = backend.to_numpy(backend.to_device(values))
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"values: expected an array of real numbers; received dtype {array.dtype}")
+        summary = self._histogram_pb(tag, array.astype("float64").ravel())
         self._writer.add_event(self._event(wall_time=time.time(), step=int(step), summary=summary))
 
     def flush(self) -> None:

@@ -6,7 +6,16 @@ import os
 
 from kerasette.callbacks.callback import Callback
 from kerasette.callbacks.summary_writer import SummaryWriter, check_available
-from kerasette.validation import check_path
+from kerasette.validation import check_bool, check_number, check_path
+
+
+def _check_unsupported_is_default(**arguments) -> None:
+    """Keras's arguments for what kerasette does not write, accepted at their defaults only."""
+    for argument, (value, default) in arguments.items():
+        if value != default or type(value) is not type(default):
+            raise ValueError(
+                f"TensorBoard: {argument}={value!r} is not supported by kerasette; expected {argument}={default!r}"
+            )
 
 
 class TensorBoard(Callback):
@@ -22,6 +31,14 @@ class TensorBoard(Callback):
 
     Args:
         log_dir: Directory of the two runs.
+        histogram_freq: Every this many epochs (counted from epoch 0, as Keras does), the
+            histogram of each weight under ``<model>/<layer>/<weight>/histogram`` in the
+            ``train`` run; 0 writes none.
+        write_graph: Accepted; there is no graph to write (as with Keras on PyTorch or JAX).
+        write_images, write_steps_per_second, profile_batch, embeddings_freq,
+            embeddings_metadata: Only their defaults (``False``, ``False``, ``0``, ``0``,
+            ``None``): kerasette writes no weight images, no steps-per-second, no profile
+            and no embeddings.
         update_freq: ``'epoch'``; or ``'batch'`` or an integer N to also write the
             running values every N batches as ``batch_loss``, ... (step = batches
             seen since the start of ``fit``).
@@ -42,10 +59,32 @@ class TensorBoard(Callback):
     >>> import shutil; shutil.rmtree(log_dir)
     """
 
-    def __init__(self, log_dir="logs", update_freq="epoch"):
+    def __init__(
+        self,
+        log_dir="logs",
+        histogram_freq: int = 0,
+        write_graph: bool = True,
+        write_images: bool = False,
+        write_steps_per_second: bool = False,
+        update_freq="epoch",
+        profile_batch=0,
+        embeddings_freq: int = 0,
+        embeddings_metadata=None,
+    ):
         super().__init__()
         check_available()
         self.log_dir = check_path("log_dir", log_dir)
+        self.histogram_freq = check_number("histogram_freq", histogram_freq, 0, integer=True)
+        # kerasette has no graph to draw: write_graph is accepted and writes nothing, as Keras
+        # writes nothing for it on its JAX and PyTorch backends.
+        self.write_graph = check_bool("write_graph", write_graph)
+        _check_unsupported_is_default(
+            write_images=(write_images, False),
+            write_steps_per_second=(write_steps_per_second, False),
+            profile_batch=(profile_batch, 0),
+            embeddings_freq=(embeddings_freq, 0),
+            embeddings_metadata=(embeddings_metadata, None),
+        )
         if update_freq == "batch":
             update_freq = 1
         elif update_freq != "epoch" and (
@@ -84,6 +123,19 @@ class TensorBoard(Callback):
             self._writer(run).add_scalar(f"epoch_{tag}", value, epoch)
         for writer in self._writers.values():
             writer.flush()
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
+
+    def _log_weights(self, epoch: int) -> None:
+        """Each weight's histogram under Keras 3's tag, ``<model>/<layer>/<weight>/histogram``."""
+        writer = self._writer("train")
+        pending = [(f"{self.model.name}/{layer.name}", layer) for layer in self.model.layers]
+        while pending:
+            path, layer = pending.pop(0)
+            for name, value in layer.params.items():
+                writer.add_histogram(f"{path}/{name}/histogram", value, epoch)
+            pending[:0] = [(f"{path}/{inner.name}", inner) for inner in layer.sublayers]
+        writer.flush()
 
     def on_train_end(self, logs=None):
         for writer in self._writers.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from kerasette.backend.config import print_msg
 from kerasette.callbacks.callback import Callback
 from kerasette.validation import check_bool
 
@@ -35,5 +36,5 @@ class TerminateOnNaN(Callback):
             raise RuntimeError(
                 f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}. Terminating training immediately."
             )
-        print(f"Batch {batch}: Invalid loss, terminating training")
+        print_msg(f"Batch {batch}: Invalid loss, terminating training")
         self.model.stop_training = True

@@ -15,29 +15,16 @@ them. Layers know nothing of models, optimizers or files.
 
 from __future__ import annotations
 
-import re
-
 from kerasette import backend, graph, regularizers
 from kerasette.layers import layer_call, own_call
 from kerasette.layers.layer_weights import LayerWeights
+from kerasette.naming import snake_case, unique_name
 from kerasette.ops import tape
 from kerasette.validation import check_choice, check_shape
 from kerasette.variables import Variable
 
 # The enclosing call: nested calls inherit its ``training``; the outermost clears losses.
 _context = {"depth": 0, "training": False}
-
-
-def snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``: ``'ZeroPadding2D'`` -> ``'zero_padding2d'``, ``'ReLU'`` -> ``'re_lu'``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(prefix: str) -> str:
-    """Keras-style layer names: ``dense``, ``dense_1``, ``dense_2``, ... (reset by ``backend.clear_session``)."""
-    index = backend.get_uid(prefix) - 1
-    return prefix if index == 0 else f"{prefix}_{index}"
 
 
 def _device_inputs(inputs):

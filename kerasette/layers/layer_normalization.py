@@ -23,7 +23,9 @@ class LayerNormalization(Layer):
     of each sample taken over ``axis``.
 
     Args:
-        axis: The axis or axes to normalize over (not the batch axis).
+        axis: The axis or axes to normalize over (not the batch axis), each once (``[-1, 1]``
+            on rank-2 inputs is refused at build); after ``build`` it is a list, as in Keras 3
+            (``-1`` becomes ``[-1]``).
         epsilon: Added to the variance, a positive number.
         center: Whether to add the learned offset ``beta``.
         scale: Whether to multiply by the learned ``gamma``.
@@ -75,7 +77,15 @@ class LayerNormalization(Layer):
                 f"LayerNormalization layer '{self.name}': axis {self.axis!r} must name feature axes of "
                 f"inputs of shape {input_shape}, in [1, {ndim - 1}] or [{1 - ndim}, -1]"
             )
-        self._axes = tuple(sorted({a % ndim for a in axes}))
+        canonical = [a % ndim for a in axes]
+        if len(set(canonical)) != len(canonical):
+            raise ValueError(
+                f"LayerNormalization layer '{self.name}': axis {self.axis!r} names the same axis twice for "
+                f"inputs of shape {input_shape} (duplicate axes); expected distinct axes"
+            )
+        # Keras 3 keeps an int axis as a one-element list once built ([-1], as given).
+        self.axis = list(axes)
+        self._axes = tuple(sorted(canonical))
         self._others = tuple(d for d in range(ndim) if d not in self._axes)
         self._broadcast_shape = tuple(input_shape[d] if d in self._axes else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in self._axes)

@@ -1,4 +1,4 @@
-"""Where a random layer (Dropout, GaussianNoise) draws its numbers from."""
+"""Where a random layer (Dropout, GaussianNoise) and ``kerasette.random`` draw their numbers from."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from kerasette.validation import check_int
 
 class SeedGenerator:
     """A layer's own generator when it was given a seed (reproducible on its own), else the
-    backend's shared one (reproducible through ``utils.set_random_seed``).
+    backend's shared one (reproducible through ``utils.set_random_seed``). Also
+    ``keras.random.SeedGenerator``: each draw through it gives new values.
 
     Args:
         seed: None, or an integer >= 0.
@@ -20,7 +21,7 @@ class SeedGenerator:
     True
     """
 
-    def __init__(self, seed: int | None):
+    def __init__(self, seed: int | None = None):
         if seed is not None:
             check_int("seed", seed, 0)
         self.seed = seed

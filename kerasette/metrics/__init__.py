@@ -53,7 +53,7 @@ from kerasette.metrics.correlation import (
 from kerasette.metrics.f_score import F1Score, FBetaScore
 from kerasette.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from kerasette.metrics.loss_averages import CategoricalHinge, Hinge, KLDivergence, Poisson, SquaredHinge
-from kerasette.metrics.metric import Metric, snake_case
+from kerasette.metrics.metric import Metric
 from kerasette.metrics.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -82,6 +82,7 @@ from kerasette.metrics.sensitivity_specificity import (
     SensitivityAtSpecificity,
     SpecificityAtSensitivity,
 )
+from kerasette.naming import snake_case
 from kerasette.registry import builtin_names, register_builtins
 from kerasette.validation import unknown_name_error
 

@@ -12,29 +12,12 @@ value only if a callback reads it (:meth:`Metric.stateless_result`).
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-
 from kerasette import backend, initializers
 from kerasette.backend import xp
+from kerasette.naming import auto_name
 from kerasette.validation import host_array
 
 FLOAT_DTYPES = ("float16", "float32", "float64")
-# How many metrics took each automatic name: the second AUC() is 'auc_1', as in Keras.
-_automatic_name_uses: defaultdict[str, int] = defaultdict(int)
-
-
-def snake_case(class_name: str) -> str:
-    """Keras's ``to_snake_case``: ``'TopKCategoricalAccuracy'`` -> ``'top_k_categorical_accuracy'``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", class_name))
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def automatic_name(class_name: str) -> str:
-    base = snake_case(class_name)
-    uses = _automatic_name_uses[base]
-    _automatic_name_uses[base] += 1
-    return f"{base}_{uses}" if uses else base
 
 
 def check_dtype(dtype) -> str:
@@ -89,7 +72,7 @@ class Metric:
     Args:
         dtype: Float dtype of the state and the result; defaults to floatx.
         name: Name in logs; defaults to the class name in snake case, made unique
-            (``'auc'``, then ``'auc_1'``), as in Keras.
+            (``'auc'``, then ``'auc_1'``; ``backend.clear_session`` starts again), as in Keras.
 
     Example:
     >>> class Total(Metric):
@@ -110,7 +93,7 @@ class Metric:
 
     def __init__(self, dtype=None, name: str | None = None):
         if name is None:
-            name = automatic_name(type(self).__name__)
+            name = auto_name(type(self).__name__)
         elif not isinstance(name, str) or not name:
             raise TypeError(f"name: expected a non-empty string; received {name!r}")
         self.name = name

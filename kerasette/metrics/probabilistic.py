@@ -131,9 +131,10 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         name: Name in logs.
         dtype: Float dtype of the state and the result.
         from_logits: ``y_pred`` holds logits rather than probabilities.
-        ignore_class: A label whose samples (or timesteps) are left out of the mean, as
-            Keras leaves them out of a weighted mean. (Keras counts them as zeros when no
-            ``sample_weight`` is given; here they are left out either way, as the loss does.)
+        ignore_class: A label whose samples (or timesteps) count as a loss of 0. Without
+            ``sample_weight`` they stay in the mean's count, as in Keras 3 (its mask only
+            reaches a weighted mean); with ``sample_weight`` their weight becomes 0, so they
+            are left out of it.
         axis: The class axis of ``y_pred``.
 
     Example:
@@ -141,6 +142,10 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     >>> metric.update_state([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]])
     >>> round(metric.result(), 4)
     1.1769
+    >>> ignoring = SparseCategoricalCrossentropy(ignore_class=0)
+    >>> ignoring.update_state([0, 1, 2], [[0.8, 0.1, 0.1], [0.05, 0.95, 0], [0.1, 0.8, 0.1]])
+    >>> round(ignoring.result(), 4)
+    0.7846
     """
 
     def __init__(
@@ -156,7 +161,8 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         super().__init__(partial(_sparse_loss_values, self._loss), name, dtype=dtype)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        if self.ignore_class is None:
+        # Unweighted, Keras 3 averages over every label, the ignored ones as zeros.
+        if self.ignore_class is None or sample_weight is None:
             super().update_state(y_true, y_pred, sample_weight)
             return
         labels, y_pred = _sparse_labels_and_predictions(
@@ -165,18 +171,17 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         values = self._loss.per_sample(labels, y_pred)
         # Ignored labels weigh nothing: Keras's mask, merged into the sample weights.
         weights = self._loss.sample_mask(labels).astype(self.dtype)
-        if sample_weight is not None:
-            sample_weight = to_array(sample_weight, "sample_weight", self.dtype).astype(self.dtype, copy=False)
-            if sample_weight.ndim == weights.ndim + 1 and sample_weight.shape[-1] == 1:
-                sample_weight = sample_weight[..., 0]
-            sample_weight = sample_weight.reshape(sample_weight.shape + (1,) * (weights.ndim - sample_weight.ndim))
-            try:
-                weights = weights * xp.broadcast_to(sample_weight, weights.shape)
-            except ValueError:
-                raise ValueError(
-                    f"sample_weight: expected a scalar, one weight per sample or one per label of shape "
-                    f"{tuple(weights.shape)}; received shape {tuple(sample_weight.shape)}"
-                ) from None
+        sample_weight = to_array(sample_weight, "sample_weight", self.dtype).astype(self.dtype, copy=False)
+        if sample_weight.ndim == weights.ndim + 1 and sample_weight.shape[-1] == 1:
+            sample_weight = sample_weight[..., 0]
+        sample_weight = sample_weight.reshape(sample_weight.shape + (1,) * (weights.ndim - sample_weight.ndim))
+        try:
+            weights = weights * xp.broadcast_to(sample_weight, weights.shape)
+        except ValueError:
+            raise ValueError(
+                f"sample_weight: expected a scalar, one weight per sample or one per label of shape "
+                f"{tuple(weights.shape)}; received shape {tuple(sample_weight.shape)}"
+            ) from None
         Mean.update_state(self, values, weights)
 
     def get_config(self) -> dict:

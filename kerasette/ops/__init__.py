@@ -5,7 +5,7 @@ module costs. While a gradient is needed (a user layer's ``call`` in training, a
 function of the user's own), inputs arrive as :class:`Tensor`\\ s and every op records
 itself on the tape (:mod:`kerasette.ops.tape`), whose ``gradients`` gives each input its
 gradient. One family of ops per module: :mod:`.arithmetic`, :mod:`.linear_algebra`,
-:mod:`.reductions`, :mod:`.shape_ops`, :mod:`.nn`, :mod:`.conversions`.
+:mod:`.reductions`, :mod:`.shape_ops`, :mod:`.nn`, :mod:`.conversions`, :mod:`.creation`.
 
 Example:
 >>> from kerasette import ops
@@ -54,16 +54,25 @@ from kerasette.ops.arithmetic import (
     where,
 )
 from kerasette.ops.conversions import (
-    arange,
     cast,
     convert_to_numpy,
     convert_to_tensor,
-    eye,
-    full,
-    ones,
-    ones_like,
     shape,
     stop_gradient,
+)
+from kerasette.ops.creation import (
+    arange,
+    array,
+    eye,
+    full,
+    full_like,
+    identity,
+    linspace,
+    ones,
+    ones_like,
+    tri,
+    tril,
+    triu,
     zeros,
     zeros_like,
 )
@@ -127,6 +136,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "array",
     "gradients",
     "cast",
     "ceil",
@@ -145,15 +155,18 @@ __all__ = [
     "eye",
     "floor",
     "full",
+    "full_like",
     "gelu",
     "getitem",
     "greater",
     "greater_equal",
     "hard_sigmoid",
+    "identity",
     "is_recording",
     "leaky_relu",
     "less",
     "less_equal",
+    "linspace",
     "log",
     "log1p",
     "log_softmax",
@@ -204,6 +217,9 @@ __all__ = [
     "take_along_axis",
     "tanh",
     "transpose",
+    "tri",
+    "tril",
+    "triu",
     "true_divide",
     "var",
     "where",

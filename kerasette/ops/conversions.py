@@ -1,4 +1,4 @@
-"""Ops that make or convert arrays: convert_to_tensor, convert_to_numpy, cast, zeros, ones."""
+"""Ops that convert arrays: convert_to_tensor, convert_to_numpy, cast, stop_gradient, shape."""
 
 from __future__ import annotations
 
@@ -69,42 +69,3 @@ def stop_gradient(variable):
 def shape(x) -> tuple:
     """The shape of ``x`` as a tuple of ints (``keras.ops.shape``)."""
     return tuple(unwrap(x).shape) if hasattr(unwrap(x), "shape") else ()
-
-
-def zeros(shape, dtype=None):
-    """An array of zeros, of floatx unless ``dtype`` is given (``keras.ops.zeros``)."""
-    return xp.zeros(shape, dtype or backend.floatx())
-
-
-def ones(shape, dtype=None):
-    """An array of ones, of floatx unless ``dtype`` is given (``keras.ops.ones``)."""
-    return xp.ones(shape, dtype or backend.floatx())
-
-
-def full(shape, fill_value, dtype=None):
-    """An array of ``fill_value``, of floatx unless ``dtype`` is given (``keras.ops.full``)."""
-    return xp.full(shape, fill_value, dtype or backend.floatx())
-
-
-def arange(start, stop=None, step=1, dtype=None):
-    """Evenly spaced values in ``[start, stop)`` (``keras.ops.arange``).
-
-    >>> arange(3).tolist()
-    [0, 1, 2]
-    """
-    return xp.arange(start, stop, step, dtype=dtype) if stop is not None else xp.arange(start, dtype=dtype)
-
-
-def eye(N, M=None, k=0, dtype=None):  # noqa: N803 - Keras's names
-    """A matrix with ones on diagonal ``k`` (``keras.ops.eye``)."""
-    return xp.eye(N, M, k, dtype=dtype or backend.floatx())
-
-
-def zeros_like(x, dtype=None):
-    """Zeros of the shape (and dtype) of ``x`` (``keras.ops.zeros_like``)."""
-    return xp.zeros_like(unwrap(x), dtype=dtype)
-
-
-def ones_like(x, dtype=None):
-    """Ones of the shape (and dtype) of ``x`` (``keras.ops.ones_like``)."""
-    return xp.ones_like(unwrap(x), dtype=dtype)

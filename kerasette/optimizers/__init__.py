@@ -46,14 +46,18 @@ _BY_NAME = {
 registry.register_builtins("optimizer", _BY_NAME)
 
 
-def get(identifier) -> Optimizer:
-    """An optimizer from a Keras name (``'rmsprop'``), a config dict or an object.
+def get(identifier) -> Optimizer | None:
+    """An optimizer from a Keras name (``'rmsprop'``), a config dict or an object; None for None, as in Keras.
 
     >>> get('rmsprop').learning_rate
     0.001
     >>> type(get('adamw')).__name__
     'AdamW'
+    >>> get({'class_name': 'adam', 'config': {'learning_rate': 0.01}}).learning_rate
+    0.01
     """
+    if identifier is None:
+        return None
     return registry.deserialize("optimizer", "optimizer", identifier, Optimizer, case_sensitive=False)
 
 

@@ -36,7 +36,7 @@ class AdamW(Adam):
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
-        name: str = "adamw",
+        name: str | None = None,
         **kwargs,
     ):
         if weight_decay is None:

@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
+from kerasette.naming import auto_name
 from kerasette.ops.tape import unwrap
 from kerasette.optimizers import schedules
 from kerasette.validation import check_number
@@ -73,7 +74,8 @@ class Optimizer(ABC):
         clipvalue: If set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
         global_clipnorm: If set, all gradients are rescaled together so that their
             joint L2 norm is at most this. Only one of the three clipping options may be set.
-        name: Name of the optimizer.
+        name: Name of the optimizer; by default the class name in snake case, made unique as
+            Keras does (``'adam'``, then ``'adam_1'``; ``'rm_sprop'`` for RMSprop).
 
     Keras 2's ``lr=`` is accepted, with a DeprecationWarning, for ``learning_rate=``.
 
@@ -113,7 +115,7 @@ class Optimizer(ABC):
         self.global_clipnorm = _optional_positive("global_clipnorm", global_clipnorm)
         self.weight_decay = None if weight_decay is None else check_number("weight_decay", weight_decay, 0)
         if name is None:
-            name = type(self).__name__.lower()
+            name = auto_name(type(self).__name__)
         if not isinstance(name, str) or not name:
             raise TypeError(f"name: expected a non-empty string; received {name!r}")
         self.name = name
@@ -272,7 +274,10 @@ class Optimizer(ABC):
 
         The gradients must be arrays of the variables' shapes and dtypes; they are used as
         work space and hold nothing useful afterwards. Nothing is checked: this is the fast path.
+        No variables (a model without trainable weights) is no step, as in Keras.
         """
+        if not variables:
+            return
         constrained = [variable for variable in variables if getattr(variable, "constraint", None) is not None]
         variables = [unwrap(variable) for variable in variables]
         if self._built_for != [id(variable) for variable in variables]:

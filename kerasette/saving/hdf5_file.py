@@ -87,6 +87,7 @@ def open_for_reading(path: str):
         raise ValueError(f"filepath {path!r}: truncated or damaged HDF5 file ({error})") from None
     try:
         with file:
+            refuse_links(file, path)
             yield file
     except (OSError, KeyError, RuntimeError, TypeError, ValueError) as error:
         # What h5py raises on damaged structures is about the file; anything raised by
@@ -94,6 +95,43 @@ def open_for_reading(path: str):
         if not _raised_inside_h5py(error):
             raise
         raise ValueError(f"filepath {path!r}: damaged HDF5 file ({type(error).__name__}: {error})") from error
+
+
+def refuse_links(file: h5py.File, path: str) -> None:
+    """Refuse a file that would make h5py read another file or jump inside this one.
+
+    External links, datasets stored in external files and virtual datasets name other
+    files (a weights file could make kerasette read any file the process can); soft links
+    are refused too, as Keras refuses them. Every link is inspected without being
+    followed, before anything is read.
+    """
+    seen = set()
+    pending = [file]
+    while pending:
+        group = pending.pop()
+        for name in group:
+            link = group.get(name, getlink=True)
+            where = f"{group.name.rstrip('/')}/{name}"
+            if isinstance(link, h5py.ExternalLink):
+                raise ValueError(
+                    f"filepath {path!r}: {where!r} is an HDF5 external link to {link.path!r} in the file "
+                    f"{link.filename!r}; expected a file that holds its own weights (links are refused, "
+                    "so that loading never reads a file other than the one named)"
+                )
+            if isinstance(link, h5py.SoftLink):
+                raise ValueError(
+                    f"filepath {path!r}: {where!r} is an HDF5 soft link to {link.path!r}; expected a file "
+                    "that holds its own weights (links are refused, as Keras refuses them)"
+                )
+            item = group[name]
+            if isinstance(item, h5py.Dataset) and (item.external or item.is_virtual):
+                raise ValueError(
+                    f"filepath {path!r}: the dataset {where!r} keeps its data in other files; expected a "
+                    "file that holds its own weights"
+                )
+            if isinstance(item, h5py.Group) and item.id not in seen:
+                seen.add(item.id)
+                pending.append(item)
 
 
 def _raised_inside_h5py(error: BaseException) -> bool:

@@ -30,7 +30,7 @@ import numpy as np
 import kerasette
 from kerasette import losses, metrics, optimizers
 from kerasette.atomic_write import atomic_write
-from kerasette.saving.hdf5_file import check_target, read_dataset
+from kerasette.saving.hdf5_file import check_target, read_dataset, refuse_links
 from kerasette.saving.keras_layers import (
     keras_object,
     keras_sequential_config,
@@ -222,6 +222,7 @@ def _read_variables(data: bytes, path: str) -> dict:
     found = {}
     try:
         with h5py.File(io.BytesIO(data), "r") as file:
+            refuse_links(file, path)
             groups = []
             file.visititems(
                 lambda name, item: (

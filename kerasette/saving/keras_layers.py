@@ -11,7 +11,6 @@ A new layer class is supported with one more entry in :data:`KERAS_LAYERS`.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from kerasette import backend, registry
 
@@ -115,16 +114,6 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
     ),
 }
 SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
-
-
-def keras_snake_case(name: str) -> str:
-    """Keras's ``to_snake_case``, by which Keras names the weight group of a layer class.
-
-    >>> keras_snake_case('LeakyReLU'), keras_snake_case('Conv2D'), keras_snake_case('ELU')
-    ('leaky_re_lu', 'conv2d', 'elu')
-    """
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def keras_object(serialized: dict, module: str) -> dict:

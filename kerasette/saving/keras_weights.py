@@ -17,8 +17,8 @@ import numpy as np
 
 from kerasette import backend
 from kerasette.layers import InputLayer
+from kerasette.naming import snake_case
 from kerasette.optimizers.schedules import LearningRateSchedule
-from kerasette.saving.keras_layers import keras_snake_case
 from kerasette.saving.restore import assign, weighted_layers
 
 # Keras creates slots named together in one call interleaved per variable (Adam: m0, v0,
@@ -55,7 +55,7 @@ def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
     for layer in model.sublayers:
         if isinstance(layer, InputLayer):  # Keras keeps no group for it
             continue
-        base = keras_snake_case(type(layer).__name__)
+        base = snake_case(type(layer).__name__)
         used[base] = used.get(base, -1) + 1
         group = f"{prefix}/{base}" if used[base] == 0 else f"{prefix}/{base}_{used[base]}"
         groups.append((group, layer))

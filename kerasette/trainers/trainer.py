@@ -110,6 +110,10 @@ class Trainer(Steps):
                 f"steps_per_execution: kerasette runs one step per batch; expected 1, received {steps_per_execution!r}"
             )
         resolved_optimizer = optimizers.get(optimizer)
+        if resolved_optimizer is None:
+            raise ValueError(
+                "optimizer: expected a name ('rmsprop', 'adam', ...) or an optimizer object; received None"
+            )
         outputs = compiled_outputs.resolve(self, loss, loss_weights, metrics, weighted_metrics) if loss else None
         if outputs is None and loss_weights is not None:
             raise ValueError(f"loss_weights: the model has one output; expected None, received {loss_weights!r}")
