@@ -141,7 +141,7 @@ class Layer(LayerWeights):
         self.input_shape = tuple(input_shape) if is_one_shape else input_shape
         self.built = True
         # A layer of one's own finds its output shape by running ``call``, once its build made the weights.
-        if not self.__dict__.get("_in_user_build"):
+        if not self.__dict__.get("_in_user_build") and self.__dict__.get("_traces_output_shape", True):
             try:
                 self.output_shape = self.compute_output_shape(self.input_shape)
             except Exception:
@@ -239,6 +239,9 @@ class Layer(LayerWeights):
         training = (outer_training if outer_depth else False) if training is None else bool(training)
         inputs = _device_inputs(inputs)
         if not self.built:
+            # A call of one's own given more than the inputs (``call(z_mean, z_log_var)``) cannot be
+            # traced from the inputs' shape alone: its output shape is taken from this call instead.
+            self._traces_output_shape = not (args or kwargs) or not type(self).uses_own_call()
             self.build(_shapes(inputs))
         if outer_depth == 0:
             for layer in self._flatten_layers():
@@ -252,6 +255,8 @@ class Layer(LayerWeights):
             _context["depth"], _context["training"] = outer_depth, outer_training
         if self._activity_regularizer is not None:
             self._add_activity_penalty(outputs)
+        if self.output_shape is None:
+            self.output_shape = own_call.map_arrays(outputs, lambda array: (None, *tuple(array.shape)[1:]))
         return outputs
 
     def call(self, inputs, training=None):
