@@ -203,7 +203,7 @@ def _from_directory(directory, labels, label_mode, class_names, batch_size, shuf
     for index, (paths, part_labels) in enumerate(parts):
         training = subset != "both" or index == 0  # Keras's validation half of "both" is not shuffled
         if verbose and validation_split:
-            print(f"Using {len(paths)} files for {'training' if subset == 'both' and training else subset}.")
+            print(f"Using {len(paths)} files for {('training', 'validation')[index] if subset == 'both' else subset}.")
         dataset = _pipeline(
             paths, part_labels, label_mode, len(class_names or ()), load, batch_size, shuffle and training, seed
         )
@@ -290,7 +290,8 @@ def image_dataset_from_directory(
         raise ValueError("pad_to_aspect_ratio: only one of crop_to_aspect_ratio and pad_to_aspect_ratio may be True")
     check_bool("pad_to_aspect_ratio", pad_to_aspect_ratio)
     data_format = image_utils._data_format(data_format)
-    check_choice("format", format, ("tf",))
+    if format != "tf":
+        raise ValueError(f"format: expected 'tf' (a kerasette Dataset, with tf.data's methods); received {format!r}")
 
     def load(path):
         return image_utils.decode_image(
