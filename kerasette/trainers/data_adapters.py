@@ -1,18 +1,11 @@
-"""Batches from Python code (a generator, a :class:`~kerasette.utils.PyDataset`, or any
-re-iterable of batches), and ``steps_per_epoch`` / ``steps`` over arrays, with Keras 3's rules.
+"""Batches from Python code, and ``steps_per_epoch`` / ``steps`` over arrays, with Keras 3's rules.
 
-Three kinds of source give batches themselves:
-
-- indexed: a PyDataset, asked for ``dataset[i]``;
-- read once: a generator (any iterator);
-- re-iterable: anything else that ``iter()`` can start again, such as a
-  :class:`~kerasette.utils.dataset.Dataset`, a ``torch.utils.data.DataLoader`` or a
-  ``tf.data.Dataset`` (read through its ``as_numpy_iterator()``). Each epoch starts a new
-  pass; its length is ``len()`` where defined, else found at the end of the pass.
-
-A batch is ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``; a dict is ``x`` (the
-model's inputs by name, as Keras), and a one-entry dict gives its value to a one-input
-model. Tensors of other libraries (``torch.Tensor``) become NumPy through ``.numpy()``.
+Three kinds of source give batches: a PyDataset (indexed), a generator (any iterator, read
+once), and a re-iterable that ``iter()`` starts again each epoch (a kerasette ``Dataset``,
+a ``torch.utils.data.DataLoader``, a ``tf.data.Dataset`` through ``as_numpy_iterator()``),
+whose pass is ``len()`` batches long where defined, else ends when the pass does. A batch
+is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``; a dict is ``x`` (inputs by name, as in
+Keras; a one-input model takes a one-entry dict); torch tensors become NumPy via ``.numpy()``.
 
 Arrays without ``steps`` keep the plain :class:`EpochIterator`, so the array fast path
 does no extra work per step. Everything else goes through :class:`Batches`, which follows
@@ -313,8 +306,8 @@ def source_batches(model, x, *, purpose: str, label: str, steps, steps_argument:
 
 
 def _pass_length(x) -> int | None:
-    """Batches in a pass of a re-iterable: ``len(x)``, or None where it has none (TypeError, as
-    ``tf.data`` and kerasette datasets of unknown or infinite length, and iterable-style DataLoaders)."""
+    """``len(x)``, or None where it raises TypeError (tf.data and kerasette datasets of unknown or
+    infinite length, iterable-style DataLoaders)."""
     try:
         return check_int(f"len({type(x).__name__})", len(x), 0)
     except TypeError:
@@ -322,14 +315,9 @@ def _pass_length(x) -> int | None:
 
 
 def _is_endless(x) -> bool:
-    """Whether a dataset says it is infinite: ``cardinality() == -1``, as ``tf.data`` (and kerasette's) say."""
+    """Whether ``x.cardinality()`` is -1 (infinite), as tf.data and kerasette datasets say after repeat()."""
     cardinality = getattr(x, "cardinality", None)
-    if not callable(cardinality):
-        return False
-    try:
-        return int(cardinality()) == -1
-    except (TypeError, ValueError):
-        return False
+    return callable(cardinality) and int(cardinality()) == -1
 
 
 def predict_batches(model, batches, num_outputs: tuple, callback_list) -> object:
