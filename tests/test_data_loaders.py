@@ -14,6 +14,7 @@ from data_helpers import require_dataset
 import kerasette as keras
 from kerasette import layers
 from kerasette.datasets import mnist
+from kerasette.trainers.data_adapters import is_reiterable
 from kerasette.utils import Dataset, set_random_seed
 
 X = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
@@ -53,6 +54,14 @@ def test_each_epoch_is_a_new_pass_and_trains_as_on_the_same_arrays():
         for a, b in zip(got, reference):
             np.testing.assert_allclose(a, b, rtol=1e-6)
     assert passes.started == 4  # the first batch is read once to check it, then 3 epochs
+
+
+def test_array_data_is_not_taken_for_a_re_iterable_of_batches():
+    assert is_reiterable(Dataset.from_tensor_slices(X)) and is_reiterable(Passes())
+    for array_data in (X, [X, X], (X, Y), {"x": X}, range(4), "path", iter([X])):
+        assert not is_reiterable(array_data)
+    model = classifier()
+    model.fit(X.tolist(), Y.tolist(), verbose=0)  # nested lists are arrays, as before
 
 
 def test_steps_follow_len_or_the_end_of_the_pass():
@@ -141,6 +150,7 @@ def test_torch_tensors_become_numpy_in_a_generator_and_a_dataloader():
     generator = ((torch.tensor(X[i : i + 16]), torch.tensor(Y[i : i + 16])) for i in range(0, 64, 16))
     model.fit(generator, verbose=0)
     assert model.predict(loader, verbose=0).shape == (64, 2)
+    assert not is_reiterable(torch.tensor(X))  # a tensor is array data
     with pytest.raises(ValueError, match=r"y: x is a dataset \(DataLoader\)"):
         model.fit(loader, Y)  # Keras's rule; before, a DataLoader got "fit: y is required"
 

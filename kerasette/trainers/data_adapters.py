@@ -55,10 +55,10 @@ _END = object()
 
 def is_reiterable(x) -> bool:
     """Whether ``x`` is a re-iterable of batches: iterable, not an iterator, and not array data
-    (arrays and tensors, which have a ``shape``; lists, tuples and dicts of arrays; strings)."""
+    (arrays and tensors, which have a ``shape``; lists, tuples and dicts of arrays; ranges; strings)."""
     return (
         isinstance(x, collections.abc.Iterable)
-        and not isinstance(x, (collections.abc.Iterator, list, tuple, dict, str, bytes))
+        and not isinstance(x, (collections.abc.Iterator, list, tuple, dict, range, str, bytes))
         and not hasattr(x, "shape")
         and not hasattr(x, "__array__")
     )
