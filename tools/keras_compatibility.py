@@ -35,6 +35,11 @@ STRICTER = {
     ("utils", "PyDataset"): "batches are read in the training process (no worker pool); steps beyond its length "
     "are refused",
     ("utils", "Sequence"): "as `PyDataset`",
+    ("utils", "image_dataset_from_directory"): "returns kerasette's `Dataset` (NumPy batches, tf.data's methods); "
+    "Pillow resizes, so `'lanczos5'`, `'gaussian'` and `'mitchellcubic'` are refused; a `validation_split` that "
+    "leaves no validation file is refused; a file that fails to decode raises naming it",
+    ("utils", "text_dataset_from_directory"): "returns kerasette's `Dataset`; texts are `str` (TensorFlow gives "
+    "`bytes`); a `validation_split` that leaves no validation file is refused",
     ("losses", "SparseCategoricalCrossentropy"): "labels outside `[0, classes)` are refused",
     ("losses", "sparse_categorical_crossentropy"): "labels outside `[0, classes)` are refused",
     ("metrics", "SparseCategoricalAccuracy"): "labels outside `[0, classes)` are refused",

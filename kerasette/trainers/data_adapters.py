@@ -1,5 +1,11 @@
-"""Batches from Python code (a generator or a :class:`~kerasette.utils.PyDataset`), and
-``steps_per_epoch`` / ``steps`` over arrays, with Keras 3's rules.
+"""Batches from Python code, and ``steps_per_epoch`` / ``steps`` over arrays, with Keras 3's rules.
+
+Three kinds of source give batches: a PyDataset (indexed), a generator (any iterator, read
+once), and a re-iterable that ``iter()`` starts again each epoch (a kerasette ``Dataset``,
+a ``torch.utils.data.DataLoader``, a ``tf.data.Dataset`` through ``as_numpy_iterator()``),
+whose pass is ``len()`` batches long where defined, else ends when the pass does. A batch
+is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``; a dict is ``x`` (inputs by name, as in
+Keras; a one-input model takes a one-entry dict); torch tensors become NumPy via ``.numpy()``.
 
 Arrays without ``steps`` keep the plain :class:`EpochIterator`, so the array fast path
 does no extra work per step. Everything else goes through :class:`Batches`, which follows
@@ -49,9 +55,33 @@ RAN_OUT_WARNING = (
 _END = object()
 
 
+def is_reiterable(x) -> bool:
+    """Whether ``x`` is a re-iterable of batches: iterable, not an iterator, and not array data
+    (arrays and tensors, which have a ``shape``; lists, tuples and dicts of arrays; ranges; strings)."""
+    return (
+        isinstance(x, collections.abc.Iterable)
+        and not isinstance(x, (collections.abc.Iterator, list, tuple, dict, range, str, bytes))
+        and not hasattr(x, "shape")
+        and not hasattr(x, "__array__")
+    )
+
+
 def is_batch_source(x) -> bool:
-    """Whether ``x`` gives batches itself: a generator (any iterator) or a PyDataset."""
-    return isinstance(x, (PyDataset, collections.abc.Iterator))
+    """Whether ``x`` gives batches itself: a generator (any iterator), a PyDataset or a re-iterable."""
+    return isinstance(x, (PyDataset, collections.abc.Iterator)) or is_reiterable(x)
+
+
+def to_numpy(value):
+    """``value`` with tensors of other libraries (torch, TensorFlow) made NumPy, through tuples, lists and dicts."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(to_numpy(item) for item in value)
+    if isinstance(value, dict):
+        return {key: to_numpy(item) for key, item in value.items()}
+    if backend.is_device_array(value) or not callable(getattr(value, "numpy", None)):
+        return value
+    if callable(getattr(value, "detach", None)):  # a torch tensor: off the autograd graph and the GPU first
+        value = value.detach().cpu()
+    return value.numpy()
 
 
 def batch_size_for(batch_size, num_samples: int, steps: int | None) -> int:
@@ -75,10 +105,24 @@ def unpack(raw, where: str) -> tuple:
     if isinstance(raw, list):
         raw = tuple(raw)
     if not isinstance(raw, tuple):
-        return raw, None, None
+        raw = (raw,)
     if not 1 <= len(raw) <= 3:
         raise ValueError(f"{where}: expected a batch x, (x, y) or (x, y, sample_weight); received {len(raw)} items")
-    return raw + (None,) * (3 - len(raw))
+    features, targets, weights = raw + (None,) * (3 - len(raw))
+    return _single_input(features, where), targets, weights
+
+
+def _single_input(features, where: str):
+    """A dict of inputs by name reduced to the one input a Sequential model has."""
+    if not isinstance(features, dict):
+        return features
+    if len(features) != 1:
+        raise ValueError(
+            f"{where}: a dict batch is x, the model's inputs by name (as in Keras); this model has one input, "
+            f"so expected a dict of one entry; received keys {sorted(features)}. Give (x, y) tuples instead "
+            "(for a dict of columns, map each batch to (batch['image'], batch['label']))"
+        )
+    return next(iter(features.values()))
 
 
 class Batches:
@@ -115,7 +159,8 @@ class Batches:
         self._current = self._new_pass()
         item = next(self._current, _END)
         if item is _END:
-            raise ValueError(f"{self.label}: expected at least one batch; the generator yielded none")
+            kind = "the generator yielded" if self._read_once else "its first pass gave"
+            raise ValueError(f"{self.label}: expected at least one batch; {kind} none")
         self._prepare(*item)
         if self._read_once:
             self._lookahead.append(item)
@@ -126,10 +171,12 @@ class Batches:
         return self._lookahead.pop() if self._lookahead else next(self._current, _END)
 
     def out_of_data(self) -> bool:
-        """Whether a generator has no batch left for another epoch (warns as Keras, once)."""
+        """Whether a source read across epochs (a generator, or a pass of unknown length with
+        ``steps_per_epoch``) has no batch left for another epoch (warns as Keras, once)."""
         if self.ran_out:
             return True
-        if self._read_once and self._current is not None and not self._lookahead:
+        continues = self._read_once or (self.pass_length is None and self.steps_per_epoch is not None)
+        if continues and self._current is not None and not self._lookahead:
             item = next(self._current, _END)
             if item is _END:
                 self.ran_out = True
@@ -201,7 +248,10 @@ def source_batches(model, x, *, purpose: str, label: str, steps, steps_argument:
         **arguments: ``y``, ``sample_weight``, ``batch_size``, ``validation_split``,
             ``validation_batch_size`` (all refused when not None or 0), ``class_weight``, ``shuffle``.
     """
-    kind = "a generator" if not isinstance(x, PyDataset) else f"a PyDataset ({type(x).__name__})"
+    if isinstance(x, PyDataset):
+        kind = f"a PyDataset ({type(x).__name__})"
+    else:
+        kind = "a generator" if isinstance(x, collections.abc.Iterator) else f"a dataset ({type(x).__name__})"
     for name in ("y", "sample_weight", "batch_size", "validation_split", "validation_batch_size"):
         value = arguments.get(name)
         if value is not None and not (name == "validation_split" and value == 0):
@@ -213,7 +263,7 @@ def source_batches(model, x, *, purpose: str, label: str, steps, steps_argument:
 
     def prepare(index, item):
         where = f"{label}: batch {index}" + (f" ({type(x).__name__}[{index}])" if isinstance(x, PyDataset) else "")
-        features, targets, weights = unpack(item, where)
+        features, targets, weights = unpack(to_numpy(item), where)
         if purpose == "predict":
             return model._prepare(features, prefix=f"{where}: ")
         if targets is None:
@@ -237,6 +287,13 @@ def source_batches(model, x, *, purpose: str, label: str, steps, steps_argument:
             return ((index, x[index]) for index in indices)
 
         batches = Batches(new_pass, pass_length, steps, prepare, label, dataset=x)
+    elif is_reiterable(x):
+        pass_length = _pass_length(x)
+        steps = _check_steps(steps_argument, steps, pass_length, f"{label} ({type(x).__name__}, len {pass_length})")
+        if steps is None and _is_endless(x):
+            raise ValueError(f"{steps_argument}: required when {label} is endless ({type(x).__name__} after repeat())")
+        read = getattr(x, "as_numpy_iterator", None)
+        batches = Batches(lambda: enumerate(read() if callable(read) else iter(x)), pass_length, steps, prepare, label)
     else:
         steps = None if steps is None else check_int(steps_argument, steps, 1)
         if steps is None and epochs > 1:
@@ -248,6 +305,21 @@ def source_batches(model, x, *, purpose: str, label: str, steps, steps_argument:
         batches = Batches(lambda: numbered, None, steps, prepare, label, read_once=True)
     batches.first()
     return batches
+
+
+def _pass_length(x) -> int | None:
+    """``len(x)``, or None where it raises TypeError (tf.data and kerasette datasets of unknown or
+    infinite length, iterable-style DataLoaders)."""
+    try:
+        return check_int(f"len({type(x).__name__})", len(x), 0)
+    except TypeError:
+        return None
+
+
+def _is_endless(x) -> bool:
+    """Whether ``x.cardinality()`` is -1 (infinite), as tf.data and kerasette datasets say after repeat()."""
+    cardinality = getattr(x, "cardinality", None)
+    return callable(cardinality) and int(cardinality()) == -1
 
 
 def predict_batches(model, batches, num_outputs: tuple, callback_list) -> object:

@@ -1,6 +1,8 @@
 """User-facing helpers, as in ``keras.utils``: ``to_categorical``, ``set_random_seed``,
-``plot_history`` and :class:`PyDataset` (``Sequence``); ``kerasette.utils.np_utils`` is
-Keras 2's path to ``to_categorical``."""
+``plot_history``, :class:`PyDataset` (``Sequence``), ``image_dataset_from_directory`` and
+``text_dataset_from_directory`` (which return a :class:`~kerasette.utils.dataset.Dataset`),
+and ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, the ``image``
+extra); ``kerasette.utils.np_utils`` is Keras 2's path to ``to_categorical``."""
 
 from __future__ import annotations
 
@@ -9,10 +11,26 @@ import random
 import numpy as np
 
 from kerasette import backend
+from kerasette.utils.dataset import Dataset
+from kerasette.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
+from kerasette.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kerasette.utils.py_dataset import PyDataset, Sequence
 from kerasette.validation import check_number
 
-__all__ = ["PyDataset", "Sequence", "plot_history", "set_random_seed", "to_categorical"]
+__all__ = [
+    "Dataset",
+    "PyDataset",
+    "Sequence",
+    "array_to_img",
+    "image_dataset_from_directory",
+    "img_to_array",
+    "load_img",
+    "plot_history",
+    "save_img",
+    "set_random_seed",
+    "text_dataset_from_directory",
+    "to_categorical",
+]
 
 
 def to_categorical(y, num_classes: int | None = None, dtype: str = "float32") -> np.ndarray:
