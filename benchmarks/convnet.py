@@ -14,6 +14,8 @@ Usage (from the repository root):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/convnet.py [--rounds 2] [--epochs 3]
 
 ``--train-samples N`` trains on the first N images only (a quick check that it runs).
+``--baseline DIR`` adds ``kerasette-baseline``: the same model on the kerasette found in ``DIR``
+(a ``git worktree`` of an earlier commit), to show that a change made nothing slower.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 THREADS = 2
 BATCH_SIZE = 128
+BASELINE: str | None = None  # --baseline: a checkout of an earlier kerasette
 
 
 def load_mnist(train_samples: int | None):
@@ -129,7 +132,7 @@ def run_torch(data, epochs: int) -> dict:
 
 def worker(framework: str, epochs: int, train_samples: int | None) -> None:
     data = load_mnist(train_samples)
-    if framework == "kerasette":
+    if framework in ("kerasette", "kerasette-baseline"):
         import kerasette
 
         result = run_keras_api(kerasette, data, epochs)
@@ -148,7 +151,9 @@ def worker(framework: str, epochs: int, train_samples: int | None) -> None:
 def measure(framework: str, epochs: int, train_samples: int | None) -> dict:
     env = {
         **os.environ,
-        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PYTHONPATH": (BASELINE if framework == "kerasette-baseline" else ROOT)
+        + os.pathsep
+        + os.environ.get("PYTHONPATH", ""),
         "OMP_NUM_THREADS": str(THREADS),
         "OPENBLAS_NUM_THREADS": str(THREADS),
         "NUMBA_NUM_THREADS": str(THREADS),
@@ -168,12 +173,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="per run; the first is a warm-up")
     parser.add_argument("--train-samples", type=int, default=None)
     parser.add_argument("--frameworks", default="kerasette,torch,keras", help="comma-separated; keras where installed")
+    parser.add_argument("--baseline", default=None, help="a checkout of an earlier kerasette to compare with")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.epochs, args.train_samples)
         return
+    global BASELINE
+    BASELINE = os.path.abspath(args.baseline) if args.baseline else None
     frameworks = [name for name in args.frameworks.split(",") if name != "keras" or importlib.util.find_spec("keras")]
+    if BASELINE:
+        frameworks.insert(1, "kerasette-baseline")
     if "kerasette" not in frameworks:
         parser.error(f"--frameworks: expected a list that includes kerasette; received {args.frameworks!r}")
     runs = {framework: [] for framework in frameworks}
@@ -191,7 +201,7 @@ def main() -> None:
     for name in frameworks:
         accuracy = statistics.median(run["accuracy"] for run in runs[name])
         ratio = medians["kerasette"] / medians[name]
-        print(f"  {name:10s} {medians[name]:7.2f} s   accuracy {accuracy:.4f}   kerasette / {name} = {ratio:.2f}x")
+        print(f"  {name:18s} {medians[name]:7.2f} s   accuracy {accuracy:.4f}   kerasette / {name} = {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -484,3 +484,20 @@ def test_a_functional_model_trains_with_the_built_in_step_like_its_gradients_say
     assert set(history.history) == {"loss", "accuracy"}
     assert model.predict(x, verbose=0).shape == (8, 3)
     assert len(model.evaluate(x, labels, verbose=0)) == 2
+
+
+def test_layers_in_nested_lists_tuples_and_dicts_are_tracked():
+    class Nested(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.pairs = [(layers.Dense(2), layers.Dense(2)), (layers.Dense(2), layers.Dense(2))]
+            self.table = {"head": [layers.Dense(1)]}
+
+        def call(self, x, training=None):
+            for first, second in self.pairs:
+                x = second(first(x))
+            return self.table["head"][0](x)
+
+    model = Nested()
+    model(np.ones((1, 3)))
+    assert len(model.trainable_weights) == 10

@@ -162,16 +162,24 @@ class Layer(LayerWeights):
 
     # -- the layers inside this one -------------------------------------------------------
     def _tracked_layers(self) -> list[Layer]:
-        """The layers held in this layer's attributes (directly, in lists, tuples or dicts), in order."""
+        """The layers held in this layer's attributes (directly, or in lists, tuples and dicts,
+        nested as deep as they go), in order."""
         found, seen = [], {id(self)}
+
+        def visit(value) -> None:
+            if isinstance(value, Layer):
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    found.append(value)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    visit(item)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+
         for value in vars(self).values():
-            items = (
-                value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
-            )
-            for item in items:
-                if isinstance(item, Layer) and id(item) not in seen:
-                    seen.add(id(item))
-                    found.append(item)
+            visit(value)
         return found
 
     def _flatten_layers(self) -> list[Layer]:
