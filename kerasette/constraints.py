@@ -7,8 +7,11 @@ incoming weights); ``NonNeg`` zeroes negative weights.
 
 from __future__ import annotations
 
+import functools
+
 from kerasette import registry
 from kerasette.backend import xp
+from kerasette.ops.tape import unwrap
 from kerasette.registry import register_builtins
 from kerasette.validation import check_number
 
@@ -31,8 +34,15 @@ class Constraint:
     [1.0]
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__call__" in cls.__dict__:
+            # A constraint projects a weight's value: a Variable given to it is read as its array.
+            project = cls.__dict__["__call__"]
+            cls.__call__ = functools.wraps(project)(lambda self, w: project(self, unwrap(w)))
+
     def __call__(self, w):
-        return w
+        return unwrap(w)
 
     def get_config(self) -> dict:
         return {}

@@ -188,5 +188,5 @@ def test_regularized_and_constrained_dense_round_trips_through_a_file(tmp_path):
 def test_the_builtin_path_has_no_added_losses_or_constraints():
     model = keras.Sequential([keras.Input((3,)), layers.Dense(2), layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
-    plan = model.training_plan()
-    assert not plan.adds_losses and not plan.constraints
+    model(np.ones((2, 3)))
+    assert model.losses == [] and all(variable.constraint is None for variable in model.training_plan().variables)

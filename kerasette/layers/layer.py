@@ -29,7 +29,7 @@ _context = {"depth": 0, "training": False}
 
 def _device_inputs(inputs):
     """Arrays as device arrays in floatx; tensors and variables as they are; lists and dicts item by item."""
-    if isinstance(inputs, tape.Tensor):
+    if isinstance(inputs, tape.Tensor) or (backend.is_device_array(inputs) and inputs.dtype == backend.floatx()):
         return inputs
     if isinstance(inputs, dict):
         return {key: _device_inputs(value) for key, value in inputs.items()}

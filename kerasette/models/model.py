@@ -35,13 +35,13 @@ class Model(Trainer, Layer):
     >>> class TwoLayers(Model):
     ...     def __init__(self):
     ...         super().__init__()
-    ...         self.hidden = layers.Dense(4, activation='relu')
+    ...         self.hidden = layers.Dense(4, activation='relu', name='hidden')
     ...         self.out = layers.Dense(1)
     ...     def call(self, inputs, training=None):
     ...         return self.out(self.hidden(inputs))
     >>> model = TwoLayers()
     >>> model(np.ones((2, 3))).shape, len(model.weights), [layer.name for layer in model.layers][:1]
-    ((2, 1), 4, ['dense'])
+    ((2, 1), 4, ['hidden'])
     """
 
     def __new__(cls, *args, **kwargs):

@@ -96,8 +96,7 @@ class Trainer(Steps):
                 several outputs, a list for every output, a list of lists, or a dict.
             weighted_metrics: Metrics that weigh each sample by its ``sample_weight`` (and
                 ``class_weight``); logged as ``weighted_<name>`` where a metric has the name.
-            run_eagerly: Accepted as in Keras; kerasette always runs eagerly (no graph to trace).
-            steps_per_execution: Only 1 (one step per batch) is supported.
+            run_eagerly: Accepted; kerasette always runs eagerly. steps_per_execution: only 1.
             jit_compile: ``False`` trains step by step even where the CuPy backend could
                 replay the step as a CUDA graph; ``'auto'`` or ``True`` allows it (see
                 :mod:`~kerasette.trainers.cuda_graph_step`). No effect on the CPU.
