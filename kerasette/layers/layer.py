@@ -183,7 +183,14 @@ class Layer(LayerWeights):
         return found
 
     def _flatten_layers(self) -> list[Layer]:
-        """This layer and every layer inside it, each once, depth first."""
+        """This layer and every layer inside it, each once, depth first.
+
+        A compiled model's list is fixed with its training plan (``_planned_layers``), as
+        Keras fixes a model's structure at compile, so a step does not walk the attributes.
+        """
+        planned = self.__dict__.get("_planned_layers")
+        if planned is not None:
+            return planned
         found, seen, stack = [], set(), [self]
         while stack:
             layer = stack.pop()

@@ -11,7 +11,7 @@ from kerasette.registry import CustomObjectScope
 from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
 from kerasette.saving.hdf5_file import open_for_reading
-from kerasette.saving.restore import assign, is_model, match_weights
+from kerasette.saving.restore import assign, is_model, match_weights, model_class
 from kerasette.validation import check_path
 
 
@@ -42,6 +42,13 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     True
     """
     _check_model(model, "save_model")
+    if not isinstance(model, model_class()):
+        # Files hold a Sequential's config; writing another model's layers as a chain would be a wrong file.
+        raise ValueError(
+            f"save_model: model '{model.name}' is a {type(model).__name__}; kerasette writes the architecture of "
+            "Sequential models only so far. Save its weights with model.save_weights('....weights.h5') (and its "
+            "architecture with model.to_json() for a Functional model)"
+        )
     path = check_path("filepath", filepath)
     check_suffix(path, MODEL_SUFFIXES, "save_model")
     if path.endswith(".keras"):

@@ -164,11 +164,14 @@ class Trainer(Steps):
     def training_plan(self) -> TrainingPlan:
         """The plan of the training step, made at the first step after compile or a change of layers."""
         if self._plan is None:
+            self.__dict__.pop("_planned_layers", None)
             self._plan = TrainingPlan(self)
+            self._planned_layers = self._flatten_layers()
         return self._plan
 
     def invalidate_training_plan(self) -> None:
         self._plan = None
+        self.__dict__.pop("_planned_layers", None)
 
     # -- data -----------------------------------------------------------------------------
     def _prepare(self, x, y=None, sample_weight=None, prefix: str = "") -> data.Arrays:
