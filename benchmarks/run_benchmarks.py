@@ -130,11 +130,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workloads", default="seed_b128,seed_b32,mnist_mlp,predict,import")
     parser.add_argument("--baseline", help="a checkout of an earlier kerasette, run as kerasette-baseline")
+    parser.add_argument(
+        "--frameworks", default=",".join(FRAMEWORKS), help="comma-separated, among " + ", ".join(FRAMEWORKS)
+    )
     args = parser.parse_args()
     global BASELINE
     BASELINE = os.path.abspath(args.baseline) if args.baseline else None
     workloads = args.workloads.split(",")
-    available = [f for f in FRAMEWORKS if installed(f)]
+    available = [f for f in FRAMEWORKS if installed(f) and f in args.frameworks.split(",")]
     print(f"# {datetime.date.today()} on {machine_description()}")
     print(f"# {versions()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}")
     if BASELINE:
@@ -142,7 +145,8 @@ def main() -> None:
         print(f"# kerasette-baseline: {BASELINE} at commit {commit.stdout.strip() or 'unknown'}")
     for framework in FRAMEWORKS:
         if framework not in available:
-            print(f"# {framework}: skipped (not installed)")
+            reason = "not installed" if installed(framework) is False else "not in --frameworks"
+            print(f"# {framework}: skipped ({reason})")
     results: dict[str, dict[str, list]] = {w: {f: [] for f in available} for w in workloads}
     for round_index in range(args.rounds):
         for workload in workloads:
@@ -154,7 +158,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for workload in workloads:
         summaries = {f: summarise(workload, runs) for f, runs in results[workload].items()}
-        ours = summaries.get("kerasette", summaries["kerasette-numpy"])["median_s"]
+        ours = (summaries["kerasette"] if "kerasette" in summaries else summaries["kerasette-numpy"])["median_s"]
         for framework, summary in summaries.items():
             accuracy = f"{summary['accuracy']:.4f}" if "accuracy" in summary else "-"
             rate = f"{summary['samples_per_s']:,.0f}" if summary["samples_per_s"] else "-"
