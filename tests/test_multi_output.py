@@ -136,3 +136,23 @@ def test_a_subclassed_model_returning_a_pair_trains_with_a_step_of_its_own():
     model.compile(optimizer=keras.optimizers.SGD(0.1))
     losses = [model.train_step((x, (x[:, :2], x[:, 2:]))) for _ in range(30)]
     assert float(losses[-1]["loss"]) < 0.5 * float(losses[0]["loss"])
+
+
+def test_compute_loss_of_a_model_of_several_outputs_is_the_weighted_sum_the_built_in_step_trains(float64):
+    keras.utils.set_random_seed(0)
+    model = two_heads()
+    xa, xb, labels, values = data(np.random.default_rng(5))
+    model.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5])
+    with keras.GradientTape() as tape:
+        y_pred = model([xa, xb], training=True)
+        loss = model.compute_loss(y=[labels, values], y_pred=y_pred)
+    classes, value = (backend.to_numpy(ops.convert_to_numpy(p)) for p in y_pred)
+    expected = float(keras.losses.SparseCategoricalCrossentropy()(labels, classes)) + 0.5 * float(
+        keras.losses.MeanSquaredError()(values, value)
+    )
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-10)
+    grads = tape.gradient(loss, model.trainable_weights)
+    batch = model._prepare([xa, xb], [labels, values])
+    _, _, step_grads = model._forward_backward(batch.features, batch.targets, batch.weights)
+    for mine, builtin in zip(grads, step_grads):
+        np.testing.assert_allclose(backend.to_numpy(mine), backend.to_numpy(builtin), rtol=1e-10, atol=1e-12)

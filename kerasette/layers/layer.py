@@ -271,7 +271,9 @@ class Layer(LayerWeights):
         if self._activity_regularizer is not None:
             self._add_activity_penalty(outputs)
         if self.output_shape is None:
-            self.output_shape = own_call.map_arrays(outputs, lambda array: (None, *tuple(array.shape)[1:]))
+            self.output_shape = own_call.map_arrays(
+                outputs, lambda value: (None, *tuple(getattr(value, "shape", ()))[1:])
+            )
         return outputs
 
     def call(self, inputs, training=None):

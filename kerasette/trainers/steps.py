@@ -241,6 +241,20 @@ class Steps:
         if self.loss is not None:
             targets = self.loss.prepare_targets(y, tuple(tape.unwrap(y_pred).shape), "y")
             total = _LossOf(self.loss, targets, sample_weight).on(y_pred)
+        elif self.compiled_outputs:
+            # Several outputs: each output's loss, weighted, as the built-in step sums them.
+            names = [output.name for output in self.compiled_outputs]
+            targets = compiled_outputs.per_output("y", y, names, broadcast=False)
+            weights = compiled_outputs.per_output(
+                "sample_weight", sample_weight, names, broadcast=not isinstance(sample_weight, (list, tuple, dict))
+            )
+            for output, target, prediction, weight in zip(self.compiled_outputs, targets, flatten(y_pred), weights):
+                if output.loss is None or target is None:
+                    continue
+                prepared = output.loss.prepare_targets(
+                    target, tuple(tape.unwrap(prediction).shape), f"y['{output.name}']"
+                )
+                total = total + output.weight * _LossOf(output.loss, prepared, weight).on(prediction)
         for loss in self.losses:
             total = total + loss
         return total
