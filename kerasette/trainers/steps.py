@@ -193,6 +193,10 @@ class Steps:
         """Whether ``kind`` (``'train'``, ``'test'``, ``'predict'``) runs the built-in step, not the model's own."""
         return getattr(type(self), f"{kind}_step") is getattr(Steps, f"{kind}_step")
 
+    def needs_targets(self, kind: str) -> bool:
+        """Whether ``fit`` (``'train'``) or ``evaluate`` (``'test'``) needs ``y``: a built-in step with a loss."""
+        return self.uses_builtin_step(kind) and (self.loss is not None or bool(self.compiled_outputs))
+
     def _step_function(self, kind: str, batch_size: int | None = None):
         """``f(batch) -> logs or None`` for one step of ``kind``: the built-in fast step on
         checked arrays (None: the trackers hold the logs), or the model's own ``*_step``

@@ -153,10 +153,6 @@ class Trainer(Steps):
                 "model.compile(optimizer='rmsprop', loss='categorical_crossentropy')"
             )
 
-    def needs_targets(self, kind: str) -> bool:
-        """Whether ``fit`` (``'train'``) or ``evaluate`` (``'test'``) needs ``y``: a built-in step with a loss."""
-        return self.uses_builtin_step(kind) and (self.loss is not None or bool(self.compiled_outputs))
-
     @property
     def metrics_names(self) -> list[str]:
         return ["loss"] + [metric.name for metric in self.compiled_metrics + self.compiled_weighted_metrics]
