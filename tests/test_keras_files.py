@@ -174,8 +174,11 @@ def test_keras_resumes_training_from_the_optimizer_state_kerasette_wrote(optimiz
             written = [weights[f"optimizer/vars/{index}"][()] for index in range(len(weights["optimizer/vars"]))]
     keras_read = [arrays[f"{optimizer}_keras_variable_{index}"] for index in range(len(written))]
     assert f"{optimizer}_keras_variable_{len(written)}" not in arrays
+    # The state comes from float32 training steps whose matrix products round differently with
+    # another BLAS kernel (this Xeon's SkylakeX kernels put centered RMSprop's state 2.7e-6 apart
+    # from the fixture's machine); a variable written in the wrong place is off by far more.
     for index, (ours, theirs) in enumerate(zip(written, keras_read)):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7, err_msg=f"optimizer/vars/{index}")
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7, err_msg=f"optimizer/vars/{index}")
     model = load_model(tmp_path / "model.keras")
     model.train_on_batch(arrays["resume_x"], arrays["resume_y"])
     np.testing.assert_allclose(model.predict(arrays["inputs"], verbose=0), arrays[optimizer], rtol=0, atol=1e-5)
