@@ -43,6 +43,7 @@ class CallState:
 
     def __init__(self):
         self.buffers: dict = {}
+        self.gradients: dict = {}
         self.records = False
         self.need_input_grad = True
         self.need_weight_grads = True
@@ -58,8 +59,12 @@ class CallState:
         return array
 
     def gradient(self, weight):
-        """The buffer that ``backward`` fills with the gradient of ``weight`` (a Variable)."""
-        return self.buffer(("gradient", weight.name), tuple(weight.data.shape), weight.data.dtype)
+        """The buffer that ``backward`` fills with the gradient of ``weight`` (a Variable; its
+        shape and dtype are fixed for its life, so the buffer is made once)."""
+        array = self.gradients.get(weight.name)
+        if array is None:
+            array = self.gradients[weight.name] = xp.empty_like(weight.data)
+        return array
 
 
 _reuse = {"calls": None}

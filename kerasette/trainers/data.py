@@ -31,10 +31,13 @@ class Arrays(NamedTuple):
 
     @property
     def num_samples(self) -> int:
-        return flatten(self.features)[0].shape[0]
+        features = self.features
+        return (features if hasattr(features, "shape") else flatten(features)[0]).shape[0]
 
     def rows(self, selection) -> Arrays:
         """The same arrays restricted to ``selection`` (a slice or indices)."""
+        if all(part is None or hasattr(part, "shape") for part in self):
+            return Arrays(*(None if part is None else part[selection] for part in self))
         return Arrays(
             *(map_structure(lambda array: None if array is None else array[selection], part) for part in self)
         )

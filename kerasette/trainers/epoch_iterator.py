@@ -49,6 +49,8 @@ class EpochIterator:
 
     def _gather(self, index: int, part, indices):
         """The rows ``indices`` of every array of ``part`` (an array, or a structure of them)."""
+        if not isinstance(part, (list, tuple, dict)):
+            return self._gather_array((index, 0), part, indices)
         leaves = flatten(part)
         gathered = [self._gather_array((index, leaf), array, indices) for leaf, array in enumerate(leaves)]
         return pack_as(part, gathered)

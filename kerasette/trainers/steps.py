@@ -117,7 +117,7 @@ class Steps:
         elif not roots:
             raise ValueError(_NO_LOSS)
         grads = tape.gradients([*roots, *added_losses], plan.variables, seeds, owned=True)
-        outputs = map_structure(tape.unwrap, outputs)
+        outputs = map_structure(tape.unwrap, outputs) if self.compiled_outputs else tape.unwrap(outputs)
         return outputs, ((total, values) if self.compiled_outputs else total), grads
 
     def _train_step(self, batch: data.Arrays) -> None:
