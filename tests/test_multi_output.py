@@ -156,3 +156,12 @@ def test_compute_loss_of_a_model_of_several_outputs_is_the_weighted_sum_the_buil
     _, _, step_grads = model._forward_backward(batch.features, batch.targets, batch.weights)
     for mine, builtin in zip(grads, step_grads):
         np.testing.assert_allclose(backend.to_numpy(mine), backend.to_numpy(builtin), rtol=1e-10, atol=1e-12)
+
+
+def test_a_dict_of_inputs_for_a_model_without_named_inputs_is_refused():
+    model = keras.Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="mse")
+    before = [w.numpy() for w in model.weights]
+    with pytest.raises(ValueError, match=r"x: a dict of inputs \(keys \['a'\]\) needs a Functional model"):
+        model.fit({"a": np.ones((4, 2))}, np.ones((4, 1)), verbose=0)
+    assert all(np.array_equal(a, b.numpy()) for a, b in zip(before, model.weights))

@@ -67,7 +67,13 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
         prefix: Put before argument names in messages (``'validation_data: '``).
     """
     compiled = getattr(model, "compiled_outputs", None)
-    if compiled or len(flatten(getattr(model, "_inputs_struct", None))) > 1 or isinstance(x, dict):
+    functional = hasattr(model, "_inputs_struct")
+    if isinstance(x, dict) and not functional:
+        raise ValueError(
+            f"{prefix}x: a dict of inputs (keys {sorted(x)}) needs a Functional model with named inputs; "
+            f"model '{model.name}' is a {type(model).__name__}: expected an array"
+        )
+    if compiled or (functional and (len(flatten(model._inputs_struct)) > 1 or isinstance(x, dict))):
         return _prepare_structured(model, compiled, x, y, sample_weight, prefix)
     features = prepare_features(x, f"{prefix}x")
     input_shape = model.input_shape_for(features.shape)
