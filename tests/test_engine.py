@@ -516,3 +516,39 @@ def test_a_functional_model_file_is_refused_clearly_and_its_weights_round_trip(t
     np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
     rebuilt = keras.models.model_from_json(model.to_json())
     assert [layer.name for layer in rebuilt.layers] == [layer.name for layer in model.layers]
+
+
+def test_a_metric_of_ones_own_in_keras_style_updates_its_variable_in_place():
+    """Keras's documented recipe: add_variable, then assign_add in update_state."""
+
+    class BinaryTruePositives(keras.metrics.Metric):
+        def __init__(self, name="binary_true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.true_positives = self.add_variable(shape=(), initializer="zeros", name="true_positives")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            y_true = ops.cast(y_true, "bool")
+            y_pred = ops.cast(y_pred, "bool")
+            values = ops.cast(ops.logical_and(ops.equal(y_true, True), ops.equal(y_pred, True)), self.dtype)
+            if sample_weight is not None:
+                values = values * ops.cast(sample_weight, self.dtype)
+            self.true_positives.assign_add(ops.sum(values))
+
+        def result(self):
+            return self.true_positives
+
+    metric = BinaryTruePositives()
+    metric.update_state([0, 1, 1, 1], [0, 1, 0, 0])
+    assert float(metric.result()) == 1.0  # Keras's documented value
+    assert isinstance(metric.true_positives, keras.Variable) and metric.variables == [metric.true_positives]
+    metric.reset_state()
+    assert float(metric.result()) == 0.0
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid", input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[BinaryTruePositives()])
+    x = np.random.default_rng(19).random((32, 2))
+    y = (x[:, :1] > 0.5).astype("float32")
+    history = model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    # Every prediction is nonzero, so (cast to bool, as Keras does) the count is the positives of y.
+    assert history.history["binary_true_positives"] == [float(y.sum())] * 2
+    assert model.evaluate(x, y, verbose=0)[1] == float(y.sum())

@@ -21,14 +21,15 @@ class LazyLogs(Mapping):
     """
 
     def __init__(self, trackers):
-        # Metrics replace their state variables rather than changing them in place, so
-        # keeping references to the current ones is a snapshot, and costs no device work.
+        # The package's metrics replace their state variables rather than changing them in place,
+        # so keeping references to the current ones is a snapshot, and costs no device work. (A
+        # metric of one's own with Variables, Keras's assign_add recipe, is read as it is when read.)
         self._snapshots = {tracker.name: (tracker, tracker.variables) for tracker in trackers}
 
     def __getitem__(self, key):
         tracker, variables = self._snapshots[key]
         value = tracker.stateless_result(variables)
-        return float(value) if getattr(value, "ndim", 0) == 0 else value
+        return float(value) if getattr(value, "ndim", 0) == 0 else getattr(value, "value", value)
 
     def __iter__(self):
         return iter(self._snapshots)

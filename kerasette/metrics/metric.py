@@ -16,6 +16,7 @@ from kerasette import backend, initializers
 from kerasette.backend import xp
 from kerasette.naming import auto_name
 from kerasette.validation import host_array
+from kerasette.variables import Variable
 
 FLOAT_DTYPES = ("float16", "float32", "float64")
 
@@ -65,9 +66,12 @@ def python_value(value):
 class Metric:
     """Base class of metrics: state variables, ``update_state``, ``result``, ``reset_state``.
 
-    Subclasses create their state with :meth:`add_variable` in ``__init__``, replace it
-    in ``update_state`` (``self.total = self.total + x``; never ``+=`` into it) and
-    compute their value from it in ``result``.
+    Subclasses create their state with :meth:`add_variable` in ``__init__``, update it in
+    ``update_state`` and compute their value from it in ``result``. A metric of one's own gets
+    a :class:`~kerasette.Variable` from ``add_variable`` and may update it in place, as Keras
+    documents (``self.total.assign_add(ops.sum(x))``), or replace it (``self.total = self.total + x``);
+    the package's own metrics replace their state, so that the trainer's per-batch logs are
+    snapshots at no cost.
 
     Args:
         dtype: Float dtype of the state and the result; defaults to floatx.
@@ -119,6 +123,11 @@ class Metric:
             raise ValueError(f"name: {type(self).__name__} already has an attribute {name!r}")
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         value = initializers.get(initializer)(shape, dtype)
+        if not type(self).__module__.startswith("kerasette."):
+            # A metric of one's own, written for Keras, updates its state in place
+            # (``self.total.assign_add(...)``): it gets a Variable, reset in place too.
+            value = Variable(value, dtype=dtype, trainable=False, name=name)
+            self.__dict__.setdefault("_state_variables", {})[name] = value
         self._variable_specs[name] = (shape, dtype)
         setattr(self, name, value)
         return value
@@ -142,8 +151,12 @@ class Metric:
 
     def reset_state(self) -> None:
         """Every state variable back to zeros, as Keras does between epochs."""
+        state_variables = self.__dict__.get("_state_variables", {})
         for name, (shape, dtype) in self._variable_specs.items():
-            setattr(self, name, xp.zeros(shape, dtype))
+            if name in state_variables:
+                setattr(self, name, state_variables[name].assign(xp.zeros(shape, dtype)))
+            else:
+                setattr(self, name, xp.zeros(shape, dtype))
 
     def stateless_result(self, metric_variables: list):
         """The result that the state ``metric_variables`` (an earlier :attr:`variables`) gives."""

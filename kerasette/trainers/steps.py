@@ -179,7 +179,9 @@ class Steps:
             metric.reset_state()
 
     def _logs(self) -> dict:
-        return {tracker.name: tracker.result() for tracker in self._trackers()}
+        # A metric of one's own may return its Variable, which the next batch changes in place: a copy.
+        results = {tracker.name: tracker.result() for tracker in self._trackers()}
+        return {name: python_value(r.data) if isinstance(r, tape.Tensor) else r for name, r in results.items()}
 
     def _epoch_logs(self, step_logs) -> dict:
         """The logs of the last step of one's own ``train_step``/``test_step``, as floats;
