@@ -38,6 +38,11 @@ def _device_inputs(inputs):
     return backend.to_device(inputs, backend.floatx())
 
 
+def _batch_shape(output) -> tuple:
+    """The shape of one output with the batch axis as None (a number has shape ``(None,)``)."""
+    return (None, *tuple(getattr(output, "shape", ()))[1:])
+
+
 def _shapes(inputs):
     """The build shape of ``inputs``: the batch axis as None, for each array in a structure."""
     if isinstance(inputs, dict):
@@ -137,8 +142,7 @@ class Layer(LayerWeights):
     # -- building ---------------------------------------------------------------------
     def build(self, input_shape) -> None:
         """Create weights for inputs of ``input_shape`` (batch axis first, as ``None``)."""
-        is_one_shape = isinstance(input_shape, (tuple, list)) and own_call.is_shape(tuple(input_shape))
-        self.input_shape = tuple(input_shape) if is_one_shape else input_shape
+        self.input_shape = tuple(input_shape) if graph.symbolic.is_shape(input_shape) else input_shape
         self.built = True
         # A layer of one's own finds its output shape by running ``call``, once its build made the weights.
         if not self.__dict__.get("_in_user_build") and self.__dict__.get("_traces_output_shape", True):
@@ -271,8 +275,8 @@ class Layer(LayerWeights):
         if self._activity_regularizer is not None:
             self._add_activity_penalty(outputs)
         if self.output_shape is None:
-            self.output_shape = own_call.map_arrays(
-                outputs, lambda value: (None, *tuple(getattr(value, "shape", ()))[1:])
+            self.output_shape = graph.map_structure(
+                lambda value: (None, *tuple(getattr(value, "shape", ()))[1:]), outputs
             )
         return outputs
 

@@ -12,6 +12,8 @@ import inspect
 
 from kerasette import backend
 from kerasette.backend import xp
+from kerasette.graph.structure import map_structure
+from kerasette.graph.symbolic import flat_shapes, map_shapes
 from kerasette.ops import tape
 
 
@@ -23,44 +25,13 @@ def takes_training(cls) -> bool:
 
 def infer_output_shape(layer, input_shape):
     """The output shape of ``call`` for ``input_shape``, found by running it on one sample of zeros."""
-    sample = map_shapes(
-        input_shape, lambda shape: xp.zeros((1,) + tuple(shape[1:]), dtype=layer.dtype or backend.floatx())
-    )
+    sample = map_shapes(lambda shape: xp.zeros((1, *shape[1:]), dtype=layer.dtype or backend.floatx()), input_shape)
     arguments = {"training": False} if type(layer).call_takes_training else {}
     with tape.recording(False):
         outputs = layer.call(sample, **arguments)
     layer._call_losses = []
-    return map_arrays(
-        outputs, lambda array: (input_batch(input_shape),) + tuple(getattr(tape.unwrap(array), "shape", ())[1:])
-    )
-
-
-def is_shape(value) -> bool:
-    return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
-
-
-def input_batch(input_shape):
-    while not is_shape(input_shape):
-        input_shape = next(iter(input_shape.values())) if isinstance(input_shape, dict) else input_shape[0]
-    return input_shape[0] if input_shape else None
-
-
-def map_shapes(structure, function):
-    """``function`` applied to each shape (a tuple of ints/None) in a list or dict of shapes."""
-    if is_shape(structure):
-        return function(structure)
-    if isinstance(structure, dict):
-        return {key: map_shapes(value, function) for key, value in structure.items()}
-    return [map_shapes(value, function) for value in structure]
-
-
-def map_arrays(structure, function):
-    """``function`` applied to each array or tensor in a list, tuple or dict of them."""
-    if isinstance(structure, dict):
-        return {key: map_arrays(value, function) for key, value in structure.items()}
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(map_arrays(value, function) for value in structure)
-    return function(structure)
+    batch = flat_shapes(input_shape)[0][0]
+    return map_structure(lambda array: (batch, *tuple(getattr(tape.unwrap(array), "shape", ()))[1:]), outputs)
 
 
 def completing_build(user_build, base_build):
