@@ -23,30 +23,8 @@ Example, a custom training step:
 
 from __future__ import annotations
 
+from kerasette.graph.structure import flatten, pack_as
 from kerasette.ops import tape
-
-
-def _flatten(structure) -> list:
-    if isinstance(structure, dict):
-        return [leaf for key in structure for leaf in _flatten(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flatten(item)]
-    return [structure]
-
-
-def _pack_like(structure, leaves: list):
-    """``leaves`` (flat, in :func:`_flatten` order) arranged as ``structure``."""
-    iterator = iter(leaves)
-
-    def pack(item):
-        if isinstance(item, dict):
-            return {key: pack(item[key]) for key in item}
-        if isinstance(item, (list, tuple)):
-            packed = [pack(element) for element in item]
-            return packed if isinstance(item, list) else tuple(packed)
-        return next(iterator)
-
-    return pack(structure)
 
 
 class GradientTape:
@@ -86,7 +64,7 @@ class GradientTape:
 
     def watch(self, tensor) -> None:
         """Watch a variable (frozen ones too) or a tensor; a list or dict watches each."""
-        for item in _flatten(tensor):
+        for item in flatten(tensor):
             if not isinstance(item, tape.Tensor):
                 raise TypeError(
                     f"watch: expected a kerasette Variable or a recorded tensor; received {type(item).__name__}. "
@@ -113,15 +91,15 @@ class GradientTape:
                 "create it with GradientTape(persistent=True) to call gradient several times"
             )
         self._used = True
-        flat_sources = _flatten(sources)
+        flat_sources = flatten(sources)
         for index, source in enumerate(flat_sources):
             if not isinstance(source, tape.Tensor):
                 raise TypeError(
                     f"gradient: sources[{index}] is a {type(source).__name__}; expected a Variable or a tensor "
                     "recorded on this tape (e.g. model.trainable_weights)"
                 )
-        targets = _flatten(target)
-        seeds = None if output_gradients is None else _flatten(output_gradients)
+        targets = flatten(target)
+        seeds = None if output_gradients is None else flatten(output_gradients)
         if seeds is not None and len(seeds) != len(targets):
             raise ValueError(f"output_gradients: expected one per target ({len(targets)}); received {len(seeds)}")
         grads = tape.gradients(targets, flat_sources, seeds)
@@ -129,4 +107,4 @@ class GradientTape:
             from kerasette.backend import xp
 
             grads = [xp.zeros_like(s.data) if g is None else g for s, g in zip(flat_sources, grads)]
-        return _pack_like(sources, grads)
+        return pack_as(sources, grads)
