@@ -116,27 +116,6 @@ class Functional(Model):
     def sublayers(self) -> list[Layer]:
         return [layer for layer in self.layers if not isinstance(layer, InputLayer)]
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """The layer named ``name``, or at position ``index`` of :attr:`layers`."""
-        if name is not None and index is not None:
-            raise ValueError(
-                f"get_layer: give a layer name or an index, not both; received name={name!r}, index={index}"
-            )
-        if index is not None:
-            if not isinstance(index, int) or not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(
-                    f"get_layer: index {index!r} is out of range; model '{self.name}' has {len(self.layers)} layers"
-                )
-            return self.layers[index]
-        if name is not None:
-            for layer in self.layers:
-                if layer.name == name:
-                    return layer
-            raise ValueError(
-                f"get_layer: no layer named {name!r}; the layers are {[layer.name for layer in self.layers]}"
-            )
-        raise ValueError("get_layer: expected a layer name= or index=; received neither")
-
     # -- running ------------------------------------------------------------------------------
     def call(self, inputs, training=None):
         """Run the graph on ``inputs`` (arrays, or tape tensors), in the structure of :attr:`input`."""

@@ -78,7 +78,9 @@ class Model(Trainer, Layer):
         layers = self.layers
         if index is not None:
             if not isinstance(index, int) or not -len(layers) <= index < len(layers):
-                raise ValueError(f"get_layer: index {index!r} is out of range for {len(layers)} layers")
+                raise ValueError(
+                    f"get_layer: index {index!r} is out of range; model '{self.name}' has {len(layers)} layers"
+                )
             return layers[index]
         for layer in layers:
             if layer.name == name:
