@@ -552,3 +552,14 @@ def test_a_metric_of_ones_own_in_keras_style_updates_its_variable_in_place():
     # Every prediction is nonzero, so (cast to bool, as Keras does) the count is the positives of y.
     assert history.history["binary_true_positives"] == [float(y.sum())] * 2
     assert model.evaluate(x, y, verbose=0)[1] == float(y.sum())
+
+
+def test_a_loss_of_ones_own_is_differentiable_inside_a_gradient_tape(float64):
+    class MeanFourth(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return ops.mean((y_pred - y_true) ** 4, axis=-1)
+
+    rng = np.random.default_rng(20)
+    y = rng.standard_normal((4, 3))
+    prediction = keras.Variable(rng.standard_normal((4, 3)), dtype="float64")
+    check_model_gradients(lambda: MeanFourth()(y, prediction * 1.0), [prediction])

@@ -209,8 +209,11 @@ class Loss:
             y_pred = backend.to_device(tape.unwrap(y_pred), backend.floatx())
         y_true = self.prepare_targets(tape.unwrap(y_true), tape.unwrap(y_pred).shape)
         weights = self.prepare_sample_weight(tape.unwrap(sample_weight), tape.unwrap(y_pred).shape)
-        if recorded and not self.uses_call:
-            # Inside a GradientTape: one op whose gradient is the loss's own.
+        if recorded:
+            # Inside a GradientTape: a loss of one's own records its ops; a built-in one is one op
+            # whose gradient is its own.
+            if self.uses_call:
+                return traced_loss.reduce(self, self.call(y_true, y_pred), weights)
             return tape.apply(_RecordedLoss(self, y_true, weights), y_pred)
         return self.value(y_true, y_pred, weights)
 

@@ -50,23 +50,6 @@ def data_module_arrays(model, x, y, sample_weight) -> data.Arrays:
     return model._prepare(x, y, sample_weight)
 
 
-class _LossOf(tape.Function):
-    """A compiled loss as one op of the tape: its value, and its gradient with respect to ``y_pred``."""
-
-    def __init__(self, loss, targets, sample_weight):
-        self.loss, self.targets, self.sample_weight = loss, targets, sample_weight
-
-    def on(self, y_pred):
-        return tape.apply(self, y_pred)
-
-    def forward(self, y_pred):
-        value, self.grad = self.loss.value_and_gradient(self.targets, y_pred, self.sample_weight)
-        return value
-
-    def backward(self, grad):
-        return (self.grad * grad,)
-
-
 _NO_LOSS = (
     "No loss to compute: the model was compiled without a loss and its layers added none (add_loss, "
     "regularizers); expected compile(loss=...), or a train_step of the model's own"
@@ -245,8 +228,7 @@ class Steps:
         (``self.losses``): a tensor the tape can differentiate inside a GradientTape."""
         total = 0.0
         if self.loss is not None:
-            targets = self.loss.prepare_targets(y, tuple(tape.unwrap(y_pred).shape), "y")
-            total = _LossOf(self.loss, targets, sample_weight).on(y_pred)
+            total = self.loss(y, y_pred, sample_weight)
         elif self.compiled_outputs:
             # Several outputs: each output's loss, weighted, as the built-in step sums them.
             names = [output.name for output in self.compiled_outputs]
@@ -260,7 +242,7 @@ class Steps:
                 prepared = output.loss.prepare_targets(
                     target, tuple(tape.unwrap(prediction).shape), f"y['{output.name}']"
                 )
-                total = total + output.weight * _LossOf(output.loss, prepared, weight).on(prediction)
+                total = total + output.weight * output.loss(prepared, prediction, weight)
         for loss in self.losses:
             total = total + loss
         return total
