@@ -3,7 +3,9 @@ layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), L
 Identity, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
 Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers.
+GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D, the pooling layers, and the
+host-side preprocessing layers TextVectorization, StringLookup, IntegerLookup,
+CategoryEncoding and Hashing.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -12,6 +14,7 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
 from kerasette.layers.batch_normalization import BatchNormalization
+from kerasette.layers.category_encoding import CategoryEncoding
 from kerasette.layers.conv1d import Conv1D
 from kerasette.layers.conv2d import Conv2D
 from kerasette.layers.dense import Dense
@@ -20,7 +23,9 @@ from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
 from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
+from kerasette.layers.hashing import Hashing
 from kerasette.layers.input_layer import Input, InputLayer
+from kerasette.layers.integer_lookup import IntegerLookup
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
@@ -48,6 +53,8 @@ from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
 from kerasette.layers.softmax import Softmax
+from kerasette.layers.string_lookup import StringLookup
+from kerasette.layers.text_vectorization import TextVectorization
 from kerasette.layers.zero_padding import ZeroPadding2D
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
@@ -68,6 +75,7 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "CategoryEncoding",
     "Concatenate",
     "concatenate",
     "Conv1D",
@@ -87,9 +95,11 @@ __all__ = [
     "GlobalAvgPool2D",
     "GlobalMaxPool2D",
     "GlobalMaxPooling2D",
+    "Hashing",
     "Identity",
     "Input",
     "InputLayer",
+    "IntegerLookup",
     "Lambda",
     "Layer",
     "LayerNormalization",
@@ -110,8 +120,10 @@ __all__ = [
     "Reshape",
     "SafeModeScope",
     "Softmax",
+    "StringLookup",
     "Subtract",
     "subtract",
+    "TextVectorization",
     "ZeroPadding2D",
 ]
 
@@ -120,6 +132,7 @@ _BUILTIN_LAYERS = (
     AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
+    CategoryEncoding,
     Conv1D,
     Conv2D,
     Dense,
@@ -130,7 +143,9 @@ _BUILTIN_LAYERS = (
     GaussianNoise,
     GlobalAveragePooling2D,
     GlobalMaxPooling2D,
+    Hashing,
     InputLayer,
+    IntegerLookup,
     LayerNormalization,
     LeakyReLU,
     MaxPooling1D,
@@ -140,6 +155,8 @@ _BUILTIN_LAYERS = (
     Rescaling,
     Reshape,
     Softmax,
+    StringLookup,
+    TextVectorization,
     ZeroPadding2D,
 )
 register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})

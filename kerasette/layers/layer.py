@@ -96,6 +96,9 @@ class Layer(LayerWeights):
     #: whether the layer splits its batches across the CPU's cores inside fit, evaluate
     #: and predict (``backend.batch_splitting``), which then run BLAS on one thread
     splits_batch = False
+    #: whether ``__call__`` hands inputs over as given instead of as floatx device arrays
+    #: (the host-side preprocessing layers, which take strings)
+    takes_host_inputs = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -256,7 +259,8 @@ class Layer(LayerWeights):
             return graph.symbolic_call(self, inputs, *args, training=training, **kwargs)
         outer_depth, outer_training = _context["depth"], _context["training"]
         training = (outer_training if outer_depth else False) if training is None else bool(training)
-        inputs = _device_inputs(inputs)
+        if not self.takes_host_inputs:
+            inputs = _device_inputs(inputs)
         if not self.built:
             # A call of one's own given more than the inputs (``call(z_mean, z_log_var)``) cannot be
             # traced from the inputs' shape alone: its output shape is taken from this call instead.
