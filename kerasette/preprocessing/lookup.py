@@ -48,6 +48,8 @@ def as_integers(inputs, argument: str) -> np.ndarray:
     if type(inputs).__module__.startswith("cupy"):
         inputs = inputs.get()
     array = np.asarray(inputs)
+    if array.dtype == object and all(isinstance(value, numbers.Number) for value in array.reshape(-1)):
+        array = np.asarray(array.tolist())
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{argument}: expected integers; received an array of dtype {array.dtype}")
     if array.dtype.kind == "f":
