@@ -113,6 +113,11 @@ class Sequential(Model):
         self.output_shape = shape
         self.built = True
 
+    @property
+    def takes_host_inputs(self) -> bool:
+        """Whether inputs reach the first layer as given (strings, for a text layer first)."""
+        return bool(self._layers) and self._layers[0].takes_host_inputs
+
     def input_shape_for(self, data_shape: tuple) -> tuple:
         """The model's input shape, or the one data of ``data_shape`` would build it with."""
         if self.built:

@@ -58,6 +58,16 @@ def prepare_features(values, argument: str):
     return array
 
 
+def prepare_host_features(values, argument: str):
+    """Inputs for a model whose first layer takes host data (strings for a text layer):
+    a NumPy array as given, checked for size only; that layer checks its values."""
+    array = np.asarray(values, dtype=object) if isinstance(values, (list, tuple)) else values
+    array = array if isinstance(array, np.ndarray) or backend.is_device_array(array) else np.asarray(array)
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"{argument}: expected a batch of at least one sample, shape (n, ...); received {array!r}")
+    return array
+
+
 def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arrays:
     """Checked device arrays for ``x`` and, when given, ``y`` and ``sample_weight``.
 
@@ -75,7 +85,10 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
         )
     if compiled or (functional and (len(flatten(model._inputs_struct)) > 1 or isinstance(x, dict))):
         return _prepare_structured(model, compiled, x, y, sample_weight, prefix)
-    features = prepare_features(x, f"{prefix}x")
+    if getattr(model, "takes_host_inputs", False):
+        features = prepare_host_features(x, f"{prefix}x")
+    else:
+        features = prepare_features(x, f"{prefix}x")
     input_shape = model.input_shape_for(features.shape)
     if tuple(features.shape[1:]) != tuple(input_shape[1:]):
         raise ValueError(

@@ -58,6 +58,8 @@ class EpochIterator:
     def _gather_array(self, key: tuple, array, indices):
         if array is None:
             return None
+        if not backend.is_device_array(array):  # host data (strings) for a preprocessing first layer
+            return array[backend.to_numpy(indices)]
         shape = (len(indices),) + tuple(array.shape[1:])
         key = (*key, shape)
         if key not in self._buffers:
