@@ -10,6 +10,7 @@ import pytest
 
 from kerasette import backend, layers, utils
 
+LAYERS = ("TextVectorization", "StringLookup", "IntegerLookup", "Hashing", "CategoryEncoding")
 GOLDENS = json.loads((pathlib.Path(__file__).parent / "fixtures" / "keras_text_goldens.json").read_text())
 
 
@@ -19,6 +20,12 @@ def host(value):
 
 def cases(name):
     return [pytest.param(case, id=f"{name}-{index}") for index, case in enumerate(GOLDENS[name])]
+
+
+def layer_cases():
+    return [
+        pytest.param(name, case, id=f"{name}-{index}") for name in LAYERS for index, case in enumerate(GOLDENS[name])
+    ]
 
 
 def replay(layer_class, case):
@@ -39,29 +46,9 @@ def replay(layer_class, case):
     return layer
 
 
-@pytest.mark.parametrize("case", cases("TextVectorization"))
-def test_text_vectorization_matches_keras(case):
-    replay(layers.TextVectorization, case)
-
-
-@pytest.mark.parametrize("case", cases("StringLookup"))
-def test_string_lookup_matches_keras(case):
-    replay(layers.StringLookup, case)
-
-
-@pytest.mark.parametrize("case", cases("IntegerLookup"))
-def test_integer_lookup_matches_keras(case):
-    replay(layers.IntegerLookup, case)
-
-
-@pytest.mark.parametrize("case", cases("Hashing"))
-def test_hashing_bins_match_keras(case):
-    replay(layers.Hashing, case)
-
-
-@pytest.mark.parametrize("case", cases("CategoryEncoding"))
-def test_category_encoding_matches_keras(case):
-    replay(layers.CategoryEncoding, case)
+@pytest.mark.parametrize("name, case", layer_cases())
+def test_layer_outputs_and_vocabularies_match_keras(name, case):
+    replay(getattr(layers, name), case)
 
 
 @pytest.mark.parametrize("case", cases("pad_sequences"))

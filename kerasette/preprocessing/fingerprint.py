@@ -60,29 +60,22 @@ def _hash_len0to16(data: bytes) -> int:
     return _K2
 
 
-def _hash_len17to32(data: bytes) -> int:
+def _mix_ends(data: bytes, first_multiplier: int) -> tuple[int, int, int, int]:
+    """The mixing of the first 16 and last 16 bytes that strings of 17 to 64 bytes share:
+    ``mul``, ``a``, ``y`` and ``z``, and the 17-32 byte hash is ``z``."""
     length = len(data)
     mul = (_K2 + length * 2) & _MASK
-    a = (_fetch64(data, 0) * _K1) & _MASK
-    b = _fetch64(data, 8)
-    c = (_fetch64(data, length - 8) * mul) & _MASK
-    d = (_fetch64(data, length - 16) * _K2) & _MASK
-    return _hash_len16(
-        (_rotate((a + b) & _MASK, 43) + _rotate(c, 30) + d) & _MASK,
-        (a + _rotate((b + _K2) & _MASK, 18) + c) & _MASK,
-        mul,
-    )
-
-
-def _hash_len33to64(data: bytes) -> int:
-    length = len(data)
-    mul = (_K2 + length * 2) & _MASK
-    a = (_fetch64(data, 0) * _K2) & _MASK
+    a = (_fetch64(data, 0) * first_multiplier) & _MASK
     b = _fetch64(data, 8)
     c = (_fetch64(data, length - 8) * mul) & _MASK
     d = (_fetch64(data, length - 16) * _K2) & _MASK
     y = (_rotate((a + b) & _MASK, 43) + _rotate(c, 30) + d) & _MASK
-    z = _hash_len16(y, (a + _rotate((b + _K2) & _MASK, 18) + c) & _MASK, mul)
+    return mul, a, y, _hash_len16(y, (a + _rotate((b + _K2) & _MASK, 18) + c) & _MASK, mul)
+
+
+def _hash_len33to64(data: bytes) -> int:
+    length = len(data)
+    mul, a, y, z = _mix_ends(data, _K2)
     e = (_fetch64(data, 16) * mul) & _MASK
     f = _fetch64(data, 24)
     g = ((y + _fetch64(data, length - 32)) * mul) & _MASK
@@ -110,7 +103,7 @@ def fingerprint64(data: bytes) -> int:
     if length <= 16:
         return _hash_len0to16(data)
     if length <= 32:
-        return _hash_len17to32(data)
+        return _mix_ends(data, _K1)[3]
     if length <= 64:
         return _hash_len33to64(data)
     seed = 81
