@@ -83,4 +83,6 @@ class Hashing(PreprocessingLayer):
             "mask_value": self.mask_value,
             "output_mode": self.output_mode,
             "sparse": False,
+            # Keras's dtype: its int64 indices or floatx vectors (read back, it is dropped)
+            "dtype": "int64" if self.output_mode == "int" else backend.floatx(),
         }

@@ -42,6 +42,10 @@ class IntegerLookup(IndexLookup):
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary, idf_weights, invert,
                          output_mode, pad_to_max_tokens, sparse, salt, **kwargs)  # fmt: skip
 
+    @property
+    def input_dtype(self) -> str:
+        return "int64" if self.invert else self.vocabulary_dtype
+
     def _tokens_of(self, values, argument: str):
         return lookup.as_integers(values, argument)
 

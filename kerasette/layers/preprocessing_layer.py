@@ -21,6 +21,8 @@ class PreprocessingLayer(Layer):
     ``compute_output_shape``."""
 
     takes_host_inputs = True
+    #: the dtype of a Keras InputLayer feeding this layer (None: the float type)
+    input_dtype: str | None = None
 
     def call(self, inputs):
         outputs = self.transform(inputs)

@@ -47,6 +47,10 @@ class StringLookup(IndexLookup):
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary, idf_weights, invert,
                          output_mode, pad_to_max_tokens, sparse, salt, **kwargs)  # fmt: skip
 
+    @property
+    def input_dtype(self) -> str:
+        return "int64" if self.invert else "string"
+
     def _tokens_of(self, values, argument: str):
         return text.as_strings(values, argument)
 
@@ -57,4 +61,4 @@ class StringLookup(IndexLookup):
         return object
 
     def get_config(self):
-        return {**super().get_config(), "encoding": self.encoding, "vocabulary_dtype": "string"}
+        return {**super().get_config(), "encoding": self.encoding}

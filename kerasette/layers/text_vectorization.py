@@ -104,6 +104,8 @@ class TextVectorization(PreprocessingLayer):
         )
         self._lookup_layer._owner = f"TextVectorization layer '{self.name}'"
 
+    input_dtype = "string"
+
     # -- the vocabulary, as the lookup layer keeps it --------------------------------------
     def get_vocabulary(self, include_special_tokens: bool = True) -> list:
         """The token of each index: ``''`` (padding, int mode) and ``'[UNK]'`` first unless told not to."""

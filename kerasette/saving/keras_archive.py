@@ -9,7 +9,8 @@ Members, as Keras 3 writes them (stored, not compressed):
   ``config``, ``build_config``, ``compile_config``), layers translated by
   :mod:`~kerasette.saving.keras_layers`;
 - ``model.weights.h5``: weights and optimizer state in Keras's layout
-  (:mod:`~kerasette.saving.keras_weights`).
+  (:mod:`~kerasette.saving.keras_weights`);
+- ``assets/...``: the vocabularies of lookup layers (:mod:`~kerasette.saving.keras_assets`).
 
 Members are read without pickle, each with a size limit, so that an archive declaring
 absurd sizes (a "zip bomb") is refused before anything is decompressed.
@@ -30,6 +31,7 @@ import numpy as np
 import kerasette
 from kerasette import losses, metrics, optimizers
 from kerasette.atomic_write import atomic_write
+from kerasette.saving import keras_assets
 from kerasette.saving.hdf5_file import check_target, read_dataset, refuse_links
 from kerasette.saving.keras_layers import (
     keras_object,
@@ -125,6 +127,8 @@ def weights_file(model) -> bytes:
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as file:
         datasets, groups, _ = model_weight_entries(model)
+        idf_datasets, idf_groups = keras_assets.idf_datasets(model)
+        datasets, groups = {**datasets, **idf_datasets}, {**groups, **idf_groups}
         if model.optimizer is not None:
             optimizer_datasets, optimizer_groups = optimizer_entries(model)
             datasets, groups = {**datasets, **optimizer_datasets}, {**groups, **optimizer_groups}
@@ -150,7 +154,7 @@ def write_archive(model, path: str, overwrite: bool) -> None:
     with atomic_write(path, ".tmp") as temporary:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
             archive.writestr(METADATA, json.dumps(metadata))
-            for name, data in members.items():
+            for name, data in {**members, **keras_assets.asset_members(model)}.items():
                 archive.writestr(name, data)
 
 
@@ -183,8 +187,9 @@ def _json_member(data: bytes, name: str, path: str) -> dict:
     return value
 
 
-def read_archive(path: str) -> tuple[dict, dict]:
-    """``(config, {vars group path: [array, ...]})`` of a ``.keras`` archive, all checks done."""
+def read_archive(path: str) -> tuple[dict, dict, dict, dict]:
+    """``(config, {vars group path: [array, ...]}, {vars group path: {name: array}}, {asset
+    member: bytes})`` of a ``.keras`` archive, all checks done."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
@@ -195,12 +200,14 @@ def read_archive(path: str) -> tuple[dict, dict]:
                     f"{', '.join(missing)} (its members are {sorted(names)[:10]})"
                 )
             members = {name: _read_member(archive, name, path) for name in (METADATA, CONFIG, WEIGHTS) if name in names}
+            assets = {name: _read_member(archive, name, path) for name in names if name.startswith("assets/")}
     # NotImplementedError and RuntimeError: compression methods and encryption zipfile lacks.
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
         raise ValueError(f"filepath {path!r}: truncated or damaged .keras archive ({error})") from None
     metadata = _json_member(members[METADATA], METADATA, path) if METADATA in members else {}
     _verify_digests(metadata.get("kerasette"), members, path)
-    return _json_member(members[CONFIG], CONFIG, path), _read_variables(members[WEIGHTS], path)
+    variables, named = _read_variables(members[WEIGHTS], path)
+    return _json_member(members[CONFIG], CONFIG, path), variables, named, assets
 
 
 def _verify_digests(record, members: dict, path: str) -> None:
@@ -217,9 +224,10 @@ def _verify_digests(record, members: dict, path: str) -> None:
             )
 
 
-def _read_variables(data: bytes, path: str) -> dict:
-    """Every ``.../vars`` group of ``model.weights.h5``, as lists of host arrays."""
-    found = {}
+def _read_variables(data: bytes, path: str) -> tuple[dict, dict]:
+    """Every ``.../vars`` group of ``model.weights.h5``: its numbered datasets as a list of
+    host arrays, and its named ones (a lookup layer's ``idf_weights``) as a dict."""
+    found, named = {}, {}
     try:
         with h5py.File(io.BytesIO(data), "r") as file:
             refuse_links(file, path)
@@ -231,7 +239,8 @@ def _read_variables(data: bytes, path: str) -> dict:
             )
             for name in groups:
                 variables = file[name]
-                indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
+                named[name] = {key: read_dataset(variables[key], path) for key in variables if not key.isdigit()}
+                indices = sorted((key for key in variables if key.isdigit()), key=int)
                 if indices != [str(index) for index in range(len(indices))]:
                     raise ValueError(
                         f"filepath {path!r}: {name} should hold datasets 0, 1, ...; received {sorted(variables)}"
@@ -239,7 +248,7 @@ def _read_variables(data: bytes, path: str) -> dict:
                 found[name] = [read_dataset(variables[index], path) for index in indices]
     except (OSError, KeyError, RuntimeError, TypeError) as error:
         raise ValueError(f"filepath {path!r}: damaged {WEIGHTS} in the archive ({error})") from None
-    return found
+    return found, named
 
 
 def layer_weights(variables: dict, model, path: str) -> list:
@@ -257,13 +266,13 @@ def layer_weights(variables: dict, model, path: str) -> list:
 
 def archive_weights(path: str, model) -> list:
     """What ``load_weights`` takes from a ``.keras`` archive."""
-    _, variables = read_archive(path)
+    variables = read_archive(path)[1]
     return layer_weights(variables, model, path)
 
 
 def load_archive(path: str, compile: bool):
     """The ``Sequential`` model a ``.keras`` archive describes, with its weights and optimizer state."""
-    config, variables = read_archive(path)
+    config, variables, named, assets = read_archive(path)
     if config.get("class_name") != "Sequential" or not isinstance(config.get("config"), dict):
         raise ValueError(
             f"filepath {path!r}: config.json describes a {config.get('class_name')!r}; kerasette reads "
@@ -278,6 +287,7 @@ def load_archive(path: str, compile: bool):
     except (ValueError, TypeError, KeyError) as error:
         raise ValueError(f"filepath {path!r}: cannot build the model config.json describes ({error})") from None
     assign(match_weights(path, layer_weights(variables, model, path), model))
+    keras_assets.restore(model, named, assets, path)
     settings = config.get("compile_config")
     if compile and isinstance(settings, dict) and settings.get("loss") is not None:
         _compile(model, path, settings)

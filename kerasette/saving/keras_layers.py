@@ -113,6 +113,32 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
         },
     ),
 }
+_LOOKUP = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "idf_weights", "invert",
+           "output_mode", "pad_to_max_tokens", "vocabulary_size", "salt")  # fmt: skip
+KERAS_LAYERS.update(
+    {
+        "TextVectorization": KerasLayer(
+            (
+                "max_tokens",
+                "standardize",
+                "split",
+                "ngrams",
+                "output_mode",
+                "output_sequence_length",
+                "pad_to_max_tokens",
+                "vocabulary",
+                "idf_weights",
+                "encoding",
+                "vocabulary_size",
+            ),
+            keras_only={"sparse": False, "ragged": False},
+        ),  # fmt: skip
+        "StringLookup": KerasLayer((*_LOOKUP, "encoding"), keras_only={"sparse": False, "oov_method": "floormod"}),
+        "IntegerLookup": KerasLayer((*_LOOKUP, "vocabulary_dtype", "oov_method"), keras_only={"sparse": False}),
+        "Hashing": KerasLayer(("num_bins", "salt", "mask_value", "output_mode"), keras_only={"sparse": False}),
+        "CategoryEncoding": KerasLayer(("num_tokens", "output_mode"), keras_only={"sparse": False}),
+    }
+)
 SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
 
 
@@ -185,8 +211,8 @@ def to_keras_layer(layer) -> dict:
     return serialized
 
 
-def _input_layer(shape, name: str) -> dict:
-    config = {"batch_shape": [None, *shape], "dtype": backend.floatx(), "sparse": False, "ragged": False}
+def _input_layer(shape, name: str, dtype: str | None = None) -> dict:
+    config = {"batch_shape": [None, *shape], "dtype": dtype or backend.floatx(), "sparse": False, "ragged": False}
     config.update({"name": name, "optional": False})
     return {"module": "keras.layers", "class_name": "InputLayer", "config": config, "registered_name": None}
 
@@ -202,11 +228,14 @@ def keras_sequential_config(model) -> dict:
         if type(layer).__name__ == "InputLayer":
             entries.append(_input_layer(layer.declared_input_shape, layer.name))
             continue
-        if index == 0 and layer.declared_input_shape is not None:
+        # Keras needs an InputLayer of dtype 'string' to feed strings to a text layer.
+        input_dtype = getattr(layer, "input_dtype", None)
+        if index == 0 and (layer.declared_input_shape is not None or (input_dtype and layer.built)):
             names = {other.name for other in layers}
             candidates = ["input_layer", *(f"input_layer_{number}" for number in range(1, len(names) + 2))]
             name = next(candidate for candidate in candidates if candidate not in names)
-            entries.append(_input_layer(layer.declared_input_shape, name))
+            shape = layer.declared_input_shape or layer.input_shape[1:]
+            entries.append(_input_layer(shape, name, input_dtype))
         entries.append(to_keras_layer(layer))
     config = {"name": model.name, "trainable": model.trainable, "dtype": dtype_policy(None), "layers": entries}
     if model.built:
@@ -303,6 +332,10 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
     return {"class_name": class_name, "config": translated}
 
 
+def _string_input(entry: dict) -> bool:
+    return _dtype(entry["config"].get("dtype")) == "string"
+
+
 def kerasette_sequential_config(config: dict, path: str) -> dict:
     """kerasette's ``Sequential`` config for the ``config`` of a Keras 3 ``Sequential``."""
     layers = config.get("layers")
@@ -313,6 +346,11 @@ def kerasette_sequential_config(config: dict, path: str) -> dict:
         "trainable": config.get("trainable", True),
         "layers": [from_keras_layer(entry, path) for entry in layers],
     }
+    first = translated["layers"][:2]
+    if len(first) == 2 and first[0]["class_name"] == "InputLayer" and _string_input(layers[0]):
+        # kerasette has no string InputLayer: the text layer after it declares the input shape.
+        first[1]["config"]["input_shape"] = first[0]["config"]["shape"]
+        del translated["layers"][0]
     if config.get("build_input_shape"):
         translated["build_input_shape"] = config["build_input_shape"]
     return translated
