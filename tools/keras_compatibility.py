@@ -51,6 +51,8 @@ STRICTER = {
     ("metrics", "OneHotMeanIoU"): "as `IoU`",
     ("optimizers", "SGD"): "a learning rate or momentum out of range is refused at construction",
     ("layers", "Dense"): "`units` must be a positive integer; non-finite inputs are refused in `fit`",
+    ("utils", "pad_sequences"): "`padding` and `truncating` are checked before anything else (Keras checks them "
+    "only when a sequence needs them); a negative `maxlen` is refused",
 }
 
 # Names that exist but take only part of what Keras documents: the note says what is missing.
@@ -65,6 +67,18 @@ PARTIAL = {
     ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
+    ("layers", "TextVectorization"): "`sparse`, `ragged` only False (no sparse or ragged tensors), `encoding` only "
+    "'utf-8'; `output_mode='one_hot'` (undocumented by Keras, failing on split text) refused; no vocabulary file "
+    "path; a callable `split` gets a 1-D NumPy array of str and returns a list of tokens per string; callable "
+    "`standardize`/`split` are not written to `.keras` files; runs on the host (NumPy), as Keras on `tf.strings`",
+    ("layers", "StringLookup"): "`sparse` only False, `encoding` only 'utf-8', no vocabulary file path; "
+    "`oov_method` ignored (strings are always hashed with FarmHash, as Keras does)",
+    ("layers", "IntegerLookup"): "`sparse` only False, no vocabulary file path; inputs must be whole numbers",
+    ("layers", "CategoryEncoding"): "`sparse` only False; values outside `[0, num_tokens)` are refused",
+    ("layers", "Hashing"): "`sparse` only False; bins equal Keras's (FarmHash Fingerprint64, SipHash with `salt`)",
+    ("utils", "timeseries_dataset_from_array"): "`format` only 'tf' (a kerasette `Dataset`; no 'grain'); with "
+    "`shuffle=True` the windows are permuted once per seed as Keras's first shuffle, without its second per-batch "
+    "shuffle, so the order differs from Keras's; `end_index=0` is refused (Keras reads it as None)",
 }
 
 

@@ -59,7 +59,7 @@ class IndexLookup(PreprocessingLayer):
             raise ValueError(f"idf_weights: only used with output_mode='tf_idf'; received {self.output_mode!r}")
         if self.output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
             raise ValueError("idf_weights: output_mode='tf_idf' with a given vocabulary needs idf_weights as well")
-        self.input_vocabulary = None if vocabulary is None else list(self._tokens_of(vocabulary, "vocabulary"))
+        self.input_vocabulary = None if vocabulary is None else self._vocabulary_list(vocabulary)
         self.input_idf_weights = None if idf_weights is None else lookup.as_floats(idf_weights, "idf_weights").tolist()
         self._has_input_vocabulary = vocabulary is not None if has_input_vocabulary is None else has_input_vocabulary
         self._frozen_vocabulary_size = vocabulary_size
@@ -100,7 +100,7 @@ class IndexLookup(PreprocessingLayer):
             raise ValueError("idf_weights: output_mode='tf_idf' needs idf_weights with the vocabulary")
         if self.output_mode != "tf_idf" and idf_weights is not None:
             raise ValueError(f"idf_weights: only used with output_mode='tf_idf'; received {self.output_mode!r}")
-        tokens = list(self._tokens_of(vocabulary, "vocabulary"))
+        tokens = self._vocabulary_list(vocabulary)
         if not tokens:
             raise ValueError("vocabulary: expected at least one token; received an empty vocabulary")
         specials = [self.mask_token] * self._oov_start() + [self.oov_token] * self.num_oov_indices
@@ -179,6 +179,13 @@ class IndexLookup(PreprocessingLayer):
         return [values.reshape(-1)] if values.ndim < 2 else list(values.reshape(values.shape[0], -1))
 
     # -- calls -----------------------------------------------------------------------------
+    def _vocabulary_list(self, vocabulary) -> list:
+        if isinstance(vocabulary, str):
+            raise ValueError(
+                f"vocabulary: a file path ({vocabulary!r}) is not read; read its lines and pass them as a list"
+            )
+        return self._tokens_of(vocabulary, "vocabulary").reshape(-1).tolist()
+
     def _depth(self) -> int:
         if not self._tokens:
             raise ValueError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kerasette.utils.dataset import Dataset
-from kerasette.validation import check_bool, check_int
+from kerasette.validation import check_bool, check_choice, check_int
 
 
 def _optional_index(argument: str, value, length: int, low: int) -> int | None:
@@ -29,6 +29,7 @@ def timeseries_dataset_from_array(
     seed: int | None = None,
     start_index: int | None = None,
     end_index: int | None = None,
+    format: str = "tf",
 ) -> Dataset:
     """Windows of ``sequence_length`` steps over ``data`` (and the target of each window's
     first step), as ``keras.utils.timeseries_dataset_from_array``.
@@ -47,6 +48,7 @@ def timeseries_dataset_from_array(
         shuffle: Whether the windows come in a random order instead of in time order.
         seed: Seed of that order.
         start_index, end_index: Only steps ``start_index <= t < end_index`` are used.
+        format: ``'tf'``: a Dataset with ``tf.data``'s methods (Keras's ``'grain'`` is refused).
 
     Returns:
         A :class:`~kerasette.utils.dataset.Dataset` of ``(windows, targets)`` batches (or
@@ -65,6 +67,7 @@ def timeseries_dataset_from_array(
 
     Reference: Keras ``keras.utils.timeseries_dataset_from_array``.
     """
+    check_choice("format", format, ("tf",))
     data = np.asarray(data)
     if data.ndim == 0:
         raise ValueError(f"data: expected an array whose first axis is time; received a scalar {data!r}")
