@@ -44,6 +44,22 @@ def test_bag_of_words_model_learns_a_synthetic_text_task_through_fit():
     assert predictions.shape == (4, 1) and ((predictions > 0.5).ravel() == y_test[:4].astype(bool)).all()
 
 
+def test_a_functional_model_takes_a_string_input():
+    vectorizer = layers.TextVectorization(output_mode="count")
+    texts = np.array([["good good movie"], ["bad movie"]])
+    vectorizer.adapt(texts)
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, layers.Dense(1, kernel_initializer="ones")(vectorizer(inputs)))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(texts, np.array([1.0, 0.0]), epochs=1, verbose=0)
+    counts = backend.to_numpy(vectorizer(texts))
+    assert counts.sum(axis=1).tolist() == [3.0, 2.0]
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(model.predict(texts, verbose=0), counts @ kernel + bias, rtol=1e-5)
+    with pytest.raises(ValueError, match="dtype: expected a numeric dtype .* or 'string'"):
+        keras.Input(shape=(1,), dtype="text")
+
+
 def test_text_vectorization_in_dataset_map_feeds_fit():
     x, y = reviews(64, seed=2)
     vectorizer = layers.TextVectorization(output_sequence_length=8)

@@ -26,12 +26,16 @@ def _check_sample_shape(shape) -> tuple:
 
 
 def _check_dtype(dtype) -> str:
+    if dtype == "string":  # Keras's dtype of text inputs, which a text layer takes on the host
+        return dtype
     try:
         name = xp.dtype(dtype).name
     except TypeError:
         name = None
     if name is None or xp.dtype(name).kind not in "biuf":
-        raise ValueError(f"dtype: expected a numeric dtype such as 'float32' or 'int32'; received {dtype!r}")
+        raise ValueError(
+            f"dtype: expected a numeric dtype such as 'float32' or 'int32', or 'string'; received {dtype!r}"
+        )
     return name
 
 
@@ -41,7 +45,8 @@ class InputLayer(Layer):
     Args:
         shape: Shape of one sample, without the batch axis (``None`` for a free dimension).
         batch_size: Fixed batch size, if any (``None``: batches of any size).
-        dtype: Dtype of the inputs; floatx when None.
+        dtype: Dtype of the inputs; floatx when None; ``'string'`` for text, which stays a
+            host (NumPy) array for the text layer reading it.
         sparse: Only False (kerasette has no sparse tensors).
         batch_shape: The whole shape, batch axis first, instead of ``shape`` and ``batch_size``.
         input_tensor: A KerasTensor to use as the layer's output instead of a new one.

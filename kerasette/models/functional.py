@@ -16,6 +16,7 @@ from kerasette.layers import InputLayer, Layer
 from kerasette.models import functional_config
 from kerasette.models.model import Model
 from kerasette.ops import tape
+from kerasette.preprocessing import text
 from kerasette.registry import register_builtins
 
 
@@ -116,6 +117,11 @@ class Functional(Model):
     def sublayers(self) -> list[Layer]:
         return [layer for layer in self.layers if not isinstance(layer, InputLayer)]
 
+    @property
+    def takes_host_inputs(self) -> bool:
+        """Whether an input is text (dtype 'string'), handed to the model's layers as given."""
+        return any(tensor.dtype == "string" for tensor in self._inputs)
+
     # -- running ------------------------------------------------------------------------------
     def call(self, inputs, training=None):
         """Run the graph on ``inputs`` (arrays, or tape tensors), in the structure of :attr:`input`."""
@@ -166,7 +172,9 @@ class Functional(Model):
             flat = [inputs[0]] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else [inputs]
         checked = []
         for tensor, value in zip(self._inputs, flat):
-            if not isinstance(value, tape.Tensor):
+            if tensor.dtype == "string":  # text stays on the host, for the text layer reading it
+                value = text.as_batch(value) if isinstance(value, (list, tuple)) else value
+            elif not isinstance(value, tape.Tensor):
                 value = backend.to_device(value, tensor.dtype)
             shape = tuple(value.shape)
             if not graph.shapes_compatible(tensor.shape, shape):
