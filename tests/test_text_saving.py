@@ -58,3 +58,17 @@ def test_a_vocabulary_given_as_an_argument_stays_in_the_config(tmp_path):
     np.testing.assert_allclose(
         loaded.predict(np.array([["a b c"]]), verbose=0), model.predict(np.array([["a b c"]]), verbose=0)
     )
+
+
+def test_a_functional_text_model_round_trips_with_its_string_input(tmp_path):
+    vectorizer = keras.layers.TextVectorization(output_mode="tf_idf")
+    vectorizer.adapt(["good movie", "bad movie", "good fun"])
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, keras.layers.Dense(2)(vectorizer(inputs)))
+    texts = np.array([["good movie"], ["unknown words"]])
+    model.save(str(tmp_path / "functional.keras"))
+    with zipfile.ZipFile(tmp_path / "functional.keras") as archive:
+        layers = json.loads(archive.read("config.json"))["config"]["layers"]
+        assert layers[0]["class_name"] == "InputLayer" and layers[0]["config"]["dtype"] == "string"
+    loaded = keras.saving.load_model(str(tmp_path / "functional.keras"))
+    np.testing.assert_allclose(loaded.predict(texts, verbose=0), model.predict(texts, verbose=0), rtol=1e-6)

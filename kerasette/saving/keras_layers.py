@@ -112,6 +112,9 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
             "quantization_config": None,
         },
     ),
+    **{name: KerasLayer() for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Identity")},
+    "Concatenate": KerasLayer(("axis",)),
+    "Dot": KerasLayer(("axes", "normalize")),
 }
 _LOOKUP = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "idf_weights", "invert",
            "output_mode", "pad_to_max_tokens", "vocabulary_size", "salt")  # fmt: skip
@@ -274,7 +277,8 @@ def _activation(value, path: str, layer_name: str):
     return value
 
 
-def _dtype(value):
+def dtype_name(value):
+    """The dtype a Keras ``DTypePolicy`` (or name) stands for; None for the float type."""
     if isinstance(value, dict):
         value = (value.get("config") or {}).get("name")
     return None if value in (None, backend.floatx()) else value
@@ -294,7 +298,8 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
         shape = config.get("batch_shape") or config.get("batch_input_shape")
         if not isinstance(shape, list) or len(shape) < 2:
             raise ValueError(f"filepath {path!r}: InputLayer {name!r} has batch_shape {shape!r}; expected [None, ...]")
-        return {"class_name": "InputLayer", "config": {"name": name, "shape": shape[1:]}}
+        text = {"dtype": "string"} if dtype_name(config.get("dtype")) == "string" else {}
+        return {"class_name": "InputLayer", "config": {"name": name, "shape": shape[1:], **text}}
     entry = KERAS_LAYERS.get(class_name)
     if entry is None:
         for registered in (serialized.get("registered_name"), class_name):
@@ -313,7 +318,7 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
                 f"kerasette's {class_name} does not support"
             )
     translated = {"name": name, "trainable": config.get("trainable", True)}
-    dtype = _dtype(config.get("dtype"))
+    dtype = dtype_name(config.get("dtype"))
     if dtype is not None:
         translated["dtype"] = dtype
     shape = config.get("batch_input_shape") or config.get("batch_shape")
@@ -333,7 +338,7 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
 
 
 def _string_input(entry: dict) -> bool:
-    return _dtype(entry["config"].get("dtype")) == "string"
+    return dtype_name(entry["config"].get("dtype")) == "string"
 
 
 def kerasette_sequential_config(config: dict, path: str) -> dict:
