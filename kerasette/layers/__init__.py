@@ -3,7 +3,9 @@ layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), L
 Identity, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
 Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers.
+GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers; the image
+preprocessing layers Resizing and CenterCrop, and the augmentation layers RandomFlip,
+RandomRotation, RandomZoom, RandomTranslation, RandomCrop, RandomContrast and RandomBrightness.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -45,8 +47,13 @@ from kerasette.layers.merging import (
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
+from kerasette.layers.random_affine import RandomRotation, RandomTranslation, RandomZoom
+from kerasette.layers.random_color import RandomBrightness, RandomContrast
+from kerasette.layers.random_crop import RandomCrop
+from kerasette.layers.random_flip import RandomFlip
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
+from kerasette.layers.resizing import CenterCrop, Resizing
 from kerasette.layers.softmax import Softmax
 from kerasette.layers.zero_padding import ZeroPadding2D
 from kerasette.registry import deserialize as _deserialize
@@ -68,6 +75,7 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "CenterCrop",
     "Concatenate",
     "concatenate",
     "Conv1D",
@@ -105,9 +113,17 @@ __all__ = [
     "Multiply",
     "multiply",
     "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "Rescaling",
     "Reshape",
+    "Resizing",
     "SafeModeScope",
     "Softmax",
     "Subtract",
@@ -120,6 +136,7 @@ _BUILTIN_LAYERS = (
     AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
+    CenterCrop,
     Conv1D,
     Conv2D,
     Dense,
@@ -136,9 +153,17 @@ _BUILTIN_LAYERS = (
     MaxPooling1D,
     MaxPooling2D,
     Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
     ReLU,
     Rescaling,
     Reshape,
+    Resizing,
     Softmax,
     ZeroPadding2D,
 )
