@@ -2,8 +2,9 @@
 ``factor`` argument, training-only application, and batches of one image.
 
 An augmentation layer (RandomFlip, RandomRotation, ...) changes its inputs only while
-training and is the identity otherwise, as in Keras; a preprocessing layer (Resizing,
-CenterCrop) always applies. A layer takes a batch ``(N, H, W, C)`` or one image
+training and is the identity otherwise, as in Keras (called on its own without
+``training=``, it augments, as Keras 3's do); a preprocessing layer (Resizing, CenterCrop)
+always applies. A layer takes a batch ``(N, H, W, C)`` or one image
 ``(H, W, C)`` (channels first when ``data_format='channels_first'``), so it works inside a
 model and in ``dataset.map`` alike.
 
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import numbers
 
+from kerasette import graph
 from kerasette.backend import config
+from kerasette.layers import layer as layer_module
 from kerasette.layers.layer import Layer
 from kerasette.layers.seed_generator import SeedGenerator
 from kerasette.validation import check_choice
@@ -84,6 +87,15 @@ class ImagePreprocessingLayer(Layer):
     @property
     def width_axis(self) -> int:
         return self.height_axis + 1
+
+    def __call__(self, *args, **kwargs):
+        # Keras 3's augmentation layers declare ``call(data, training=True)``: called on their
+        # own without ``training=``, they augment (a model's fit/predict says which it is).
+        outermost = layer_module._context["depth"] == 0
+        inputs = args[0] if args else kwargs.get("inputs")
+        if self.augments and outermost and kwargs.get("training") is None and not graph.is_symbolic(inputs):
+            kwargs["training"] = True
+        return super().__call__(*args, **kwargs)
 
     def image_size(self, images) -> tuple[int, int]:
         return images.shape[self.height_axis], images.shape[self.width_axis]

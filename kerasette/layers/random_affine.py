@@ -70,7 +70,7 @@ class RandomRotation(RandomAffine):
 
     Example:
     >>> image = np.arange(9.0).reshape(1, 3, 3, 1)
-    >>> RandomRotation(0.25)(image)[0, :, :, 0].tolist()  # not training: unchanged
+    >>> RandomRotation(0.25)(image, training=False)[0, :, :, 0].tolist()
     [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
     >>> quarter = RandomRotation((0.25, 0.25))(image, training=True)[0, :, :, 0]
     >>> np.round(quarter).tolist()  # a quarter turn

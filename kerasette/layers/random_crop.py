@@ -7,12 +7,13 @@ from kerasette.layers.resizing import SizedLayer, aspect_box
 
 class RandomCrop(SizedLayer):
     """Crops every image of a batch to ``(height, width)`` at one random position while
-    training (Keras 3 draws one position per batch); otherwise, or when the images are not
-    larger than the target in both dimensions, crops the centred box of the target's aspect
-    ratio and resizes it (bilinear), as Keras does, so the output size is always the target.
+    training (Keras 3 draws one position per batch); the identity otherwise, as Keras 3's
+    RandomCrop is at inference. Images not larger than the target in both dimensions are
+    cropped as Keras does, from the corner of the centred box of the target's aspect
+    ratio, and what that window holds is resized (bilinear) to the target.
 
     Args:
-        height, width: The output size.
+        height, width: The output size while training.
         seed: Optional seed for this layer's draws (else the global seeded generator;
             Keras instead makes up a seed and saves it in the config).
         data_format: ``"channels_last"`` or ``"channels_first"``.
@@ -26,15 +27,15 @@ class RandomCrop(SizedLayer):
     Reference: Keras ``keras.layers.RandomCrop``.
     """
 
-    augments = False
-
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(height, width, data_format=data_format, seed=seed, **kwargs)
 
     def transform(self, state, images):
         height, width = self.image_size(images)
-        if not (state.training and height > self.height and width > self.width):
-            return self.resampled(state, images, aspect_box(height, width, self.height, self.width))
+        if not (height > self.height and width > self.width):
+            top, _, left, _ = aspect_box(height, width, self.height, self.width)
+            box = (top, min(height, top + self.height) - top, left, min(width, left + self.width) - left)
+            return self.resampled(state, images, box)
         # Keras: int(uniform(0, size - target + 1)), one offset per axis for the whole batch.
         draws = self.generator().random(2, dtype="float64").tolist()
         top = min(int(draws[0] * (height - self.height + 1)), height - self.height)

@@ -24,7 +24,7 @@ class RandomFlip(ImagePreprocessingLayer):
 
     Example:
     >>> image = np.arange(4.0).reshape(1, 1, 4, 1)
-    >>> RandomFlip("horizontal")(image).ravel().tolist()  # not training: unchanged
+    >>> RandomFlip("horizontal")(image, training=False).ravel().tolist()
     [0.0, 1.0, 2.0, 3.0]
     >>> flipped = RandomFlip("horizontal", seed=1)(np.repeat(image, 64, axis=0), training=True)
     >>> sorted({tuple(row) for row in flipped.reshape(64, 4).tolist()})
