@@ -20,6 +20,7 @@ from kerasette import (
     models,
     ops,
     optimizers,
+    preprocessing,
     random,
     regularizers,
     saving,
