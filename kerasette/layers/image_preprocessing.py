@@ -89,11 +89,11 @@ class ImagePreprocessingLayer(Layer):
         return self.height_axis + 1
 
     def __call__(self, *args, **kwargs):
-        # Keras 3's augmentation layers declare ``call(data, training=True)``: called on their
-        # own without ``training=``, they augment (a model's fit/predict says which it is).
+        # Keras 3's image layers declare ``call(data, training=True)``: called on their own
+        # without ``training=``, they augment (a model's fit/predict says which it is).
         outermost = layer_module._context["depth"] == 0
         inputs = args[0] if args else kwargs.get("inputs")
-        if self.augments and outermost and kwargs.get("training") is None and not graph.is_symbolic(inputs):
+        if outermost and kwargs.get("training") is None and not graph.is_symbolic(inputs):
             kwargs["training"] = True
         return super().__call__(*args, **kwargs)
 

@@ -7,10 +7,12 @@ from kerasette.layers.resizing import SizedLayer, aspect_box
 
 class RandomCrop(SizedLayer):
     """Crops every image of a batch to ``(height, width)`` at one random position while
-    training (Keras 3 draws one position per batch); the identity otherwise, as Keras 3's
-    RandomCrop is at inference. Images not larger than the target in both dimensions are
-    cropped as Keras does, from the corner of the centred box of the target's aspect
-    ratio, and what that window holds is resized (bilinear) to the target.
+    training (Keras 3 draws one position per batch). At inference, as Keras documents it,
+    the largest centred window of the target's aspect ratio is resized (bilinear) to the
+    target, so later layers see the same size (Keras 3.15 itself returns the images
+    unchanged there, which a Flatten or Dense after it cannot take). While training, images
+    not larger than the target in both dimensions are cropped as Keras 3 does, from the
+    corner of that window, and what the crop holds is resized to the target.
 
     Args:
         height, width: The output size while training.
@@ -27,11 +29,15 @@ class RandomCrop(SizedLayer):
     Reference: Keras ``keras.layers.RandomCrop``.
     """
 
+    augments = False
+
     def __init__(self, height, width, seed=None, data_format=None, **kwargs):
         super().__init__(height, width, data_format=data_format, seed=seed, **kwargs)
 
     def transform(self, state, images):
         height, width = self.image_size(images)
+        if not state.training:
+            return self.resampled(state, images, aspect_box(height, width, self.height, self.width))
         if not (height > self.height and width > self.width):
             top, _, left, _ = aspect_box(height, width, self.height, self.width)
             box = (top, min(height, top + self.height) - top, left, min(width, left + self.width) - left)
