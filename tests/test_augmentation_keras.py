@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import kerasette
-from kerasette import layers
+from kerasette import backend, layers
 from kerasette.preprocessing.image import ImageDataGenerator
 from tests.keras_interchange import config_shape
 
@@ -36,7 +36,7 @@ def _arguments(arguments: dict) -> dict:
 def test_layer_matches_keras(index):
     case = CASES["layers"][index]
     layer = getattr(layers, case["class_name"])(**_arguments(case["arguments"]))
-    outputs = np.asarray(layer(GOLDENS[f"layer_{index}_inputs"], training=case["training"]))
+    outputs = backend.to_numpy(layer(GOLDENS[f"layer_{index}_inputs"], training=case["training"]))
     expected = GOLDENS[f"layer_{index}_outputs"]
     assert outputs.shape == expected.shape
     np.testing.assert_allclose(outputs, expected, rtol=0, atol=TOLERANCE)
@@ -44,6 +44,18 @@ def test_layer_matches_keras(index):
     cropped = case["class_name"] == "CenterCrop" and arguments["height"] <= case["shape"][height_axis]
     if arguments.get("interpolation") == "nearest" or cropped:
         np.testing.assert_array_equal(outputs, expected)
+
+
+@pytest.mark.gpu
+def test_layers_compute_on_the_device_as_keras():
+    """Under KERASETTE_BACKEND=cupy: device arrays in and out (cupyx.scipy.ndimage for the affine ones)."""
+    for index, case in enumerate(CASES["layers"]):
+        layer = getattr(layers, case["class_name"])(**_arguments(case["arguments"]))
+        outputs = layer(backend.to_device(GOLDENS[f"layer_{index}_inputs"]), training=case["training"])
+        assert backend.is_device_array(outputs)
+        np.testing.assert_allclose(
+            backend.to_numpy(outputs), GOLDENS[f"layer_{index}_outputs"], rtol=0, atol=TOLERANCE, err_msg=str(case)
+        )
 
 
 @pytest.mark.parametrize("index", range(len(CASES["generator"])))

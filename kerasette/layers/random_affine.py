@@ -50,7 +50,7 @@ class RandomAffine(ImagePreprocessingLayer):
 
 def _rows(*columns):
     """Keras's ``(N, 8)`` transform rows from eight columns (arrays of N, or numbers)."""
-    batch = max(xp.size(column) for column in columns)
+    batch = max(getattr(column, "size", 1) for column in columns)
     return xp.stack([xp.broadcast_to(xp.asarray(column, dtype="float64"), (batch,)) for column in columns], axis=1)
 
 
