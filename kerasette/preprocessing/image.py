@@ -144,34 +144,12 @@ class ImageDataGenerator:
         self.dtype = dtype or backend.floatx()
         self.mean = self.std = self.zca_whitening_matrix = None
 
-    def flow(
-        self,
-        x,
-        y=None,
-        batch_size=32,
-        shuffle=True,
-        sample_weight=None,
-        seed=None,
-        save_to_dir=None,
-        save_prefix="",
-        save_format="png",
-        ignore_class_split=False,
-        subset=None,
-    ):
-        """An iterator of ``(x, y)`` batches (``x`` alone without ``y``) augmented from arrays."""
-        options = dict(save_to_dir=save_to_dir, save_prefix=save_prefix, save_format=save_format)
-        return NumpyArrayIterator(
-            x,
-            y,
-            self,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            sample_weight=sample_weight,
-            seed=seed,
-            ignore_class_split=ignore_class_split,
-            subset=subset,
-            **options,
-        )
+    def flow(self, x, y=None, batch_size=32, shuffle=True, sample_weight=None, seed=None, **options):
+        """An iterator of ``(x, y)`` batches (``x`` alone without ``y``) augmented from arrays;
+        ``options``: Keras's ``save_to_dir``, ``save_prefix``, ``save_format``,
+        ``ignore_class_split``, ``subset``."""
+        arguments = dict(batch_size=batch_size, shuffle=shuffle, sample_weight=sample_weight, seed=seed)
+        return NumpyArrayIterator(x, y, self, **arguments, **options)
 
     def flow_from_directory(
         self,
@@ -183,32 +161,14 @@ class ImageDataGenerator:
         batch_size=32,
         shuffle=True,
         seed=None,
-        save_to_dir=None,
-        save_prefix="",
-        save_format="png",
-        follow_links=False,
-        subset=None,
-        interpolation="nearest",
-        keep_aspect_ratio=False,
+        **options,
     ):
-        """An iterator of augmented batches read from one subfolder of images per class."""
-        options = dict(save_to_dir=save_to_dir, save_prefix=save_prefix, save_format=save_format)
-        return DirectoryIterator(
-            directory,
-            self,
-            target_size=target_size,
-            color_mode=color_mode,
-            classes=classes,
-            class_mode=class_mode,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            follow_links=follow_links,
-            subset=subset,
-            interpolation=interpolation,
-            keep_aspect_ratio=keep_aspect_ratio,
-            **options,
-        )
+        """An iterator of augmented batches read from one subfolder of images per class;
+        ``options``: Keras's ``save_to_dir``, ``save_prefix``, ``save_format``,
+        ``follow_links``, ``subset``, ``interpolation`` ("nearest"), ``keep_aspect_ratio``."""
+        arguments = dict(target_size=target_size, color_mode=color_mode, classes=classes, class_mode=class_mode)
+        arguments.update(batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return DirectoryIterator(directory, self, **arguments, **options)
 
     def standardize(self, x):
         """``x`` (an image or a batch) rescaled, centered and normalized, in place where possible."""
