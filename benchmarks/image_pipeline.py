@@ -208,11 +208,13 @@ def versions() -> str:
     found = [f"Python {platform.python_version()}", f"NumPy {np.__version__}", f"Pillow {PIL.__version__}"]
     try:
         import torch
+
+        found.append(f"torch {torch.__version__}")
         import torchvision
 
-        found += [f"torch {torch.__version__}", f"torchvision {torchvision.__version__}"]
-    except ImportError:
-        found.append("torch/torchvision not installed")
+        found.append(f"torchvision {torchvision.__version__}")
+    except (ImportError, RuntimeError) as error:  # a torchvision built for another torch fails with RuntimeError
+        found.append(f"torchvision not usable ({type(error).__name__}: {error})")
     return ", ".join(found)
 
 
