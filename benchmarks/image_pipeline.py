@@ -10,6 +10,23 @@ and hand float32 batches of ``--batch-size`` to the caller, shuffled each epoch:
 - torchvision: ``ImageFolder`` with ``Resize``, ``RandomHorizontalFlip`` and
   ``PILToTensor`` in ``--workers`` worker processes (persistent), batches made float32.
 
+With ``--augment``, the random augmentation of "Deep Learning with Python" 8.2 follows the
+flip on both sides: a rotation by up to 0.1 turn (36 degrees) and a zoom by up to 20%,
+bilinear:
+
+- kerasette: ``layers.RandomFlip("horizontal")``, ``RandomRotation(0.1)``,
+  ``RandomZoom(0.2)`` (SciPy's ``ndimage.affine_transform``) in a Sequential called with
+  ``training=True`` in ``dataset.map``;
+- torchvision: ``RandomHorizontalFlip``, ``RandomRotation(36)``, ``RandomAffine(0,
+  scale=(0.8, 1.2))`` (Pillow's affine transforms in the workers);
+- torch-pil (where torchvision does not import, e.g. no build matching the installed torch):
+  the same with plain ``torch.utils.data.Dataset`` + ``DataLoader`` workers and Pillow
+  (``Image.transpose``, ``rotate``, ``transform(AFFINE)``), which is what torchvision's
+  transforms call for Pillow images.
+
+Keras fills the corners that rotation and zoom uncover by reflection, Pillow with black, so
+the mean pixels of the two differ a little with ``--augment``.
+
 The frameworks alternate, each in a fresh process per round; a process reads
 ``--epochs`` epochs and the first (start-up: indexing, pools, workers) is left out of the
 median. Each process also prints the mean pixel of its last epoch (0-255 scale): the two
@@ -59,9 +76,23 @@ def make_images(folder: str, count: int, seed: int = 0) -> None:
         image.save(os.path.join(folder, label, f"{index:05d}.jpg"), quality=90)
 
 
-def run_kerasette(folder: str, size: int, batch_size: int, epochs: int) -> dict:
+def run_kerasette(folder: str, size: int, batch_size: int, epochs: int, augment: bool = False) -> dict:
     from kerasette.utils import image_dataset_from_directory
     from kerasette.utils.dataset import AUTOTUNE
+
+    if augment:
+        import kerasette
+        from kerasette import layers
+
+        kerasette.utils.set_random_seed(0)
+        augmentation = kerasette.Sequential(
+            [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1), layers.RandomZoom(0.2)]
+        )
+        dataset = image_dataset_from_directory(
+            folder, image_size=(size, size), batch_size=batch_size, seed=0, verbose=False
+        )
+        dataset = dataset.map(lambda images, labels: (augmentation(images, training=True), labels))
+        return _epochs(dataset.prefetch(AUTOTUNE), epochs, lambda images: images)
 
     flips = np.random.default_rng(0)
 
@@ -76,20 +107,83 @@ def run_kerasette(folder: str, size: int, batch_size: int, epochs: int) -> dict:
     return _epochs(dataset, epochs, lambda images: images)
 
 
-def run_torchvision(folder: str, size: int, batch_size: int, epochs: int, workers: int) -> dict:
+def run_torchvision(folder: str, size: int, batch_size: int, epochs: int, workers: int, augment=False) -> dict:
     import torch
     from torchvision import datasets, transforms
 
     torch.manual_seed(0)
-    transform = transforms.Compose(
-        [transforms.Resize((size, size)), transforms.RandomHorizontalFlip(), transforms.PILToTensor()]
-    )
+    steps = [transforms.Resize((size, size)), transforms.RandomHorizontalFlip()]
+    if augment:
+        bilinear = transforms.InterpolationMode.BILINEAR
+        steps += [
+            transforms.RandomRotation(36, bilinear),
+            transforms.RandomAffine(0, scale=(0.8, 1.2), interpolation=bilinear),
+        ]
+    transform = transforms.Compose([*steps, transforms.PILToTensor()])
     loader = torch.utils.data.DataLoader(
         datasets.ImageFolder(folder, transform=transform),
         batch_size=batch_size,
         shuffle=True,
         num_workers=workers,
         persistent_workers=workers > 0,
+        generator=torch.Generator().manual_seed(0),
+    )
+    return _epochs(loader, epochs, lambda images: images.float().numpy())
+
+
+class PillowFolder:
+    """A torch ``Dataset`` of the images of class subfolders, resized, flipped and (with
+    ``augment``) rotated and zoomed with Pillow alone, as torchvision's transforms do it."""
+
+    def __init__(self, folder: str, size: int, augment: bool):
+        classes = sorted(os.listdir(folder))
+        self.samples = [
+            (os.path.join(folder, name, file), label)
+            for label, name in enumerate(classes)
+            for file in sorted(os.listdir(os.path.join(folder, name)))
+        ]
+        self.size, self.augment = size, augment
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int):
+        import random
+
+        import torch
+        from PIL import Image
+
+        path, label = self.samples[index]
+        with Image.open(path) as opened:
+            image = opened.convert("RGB").resize((self.size, self.size), Image.BILINEAR)
+        if random.random() < 0.5:
+            image = image.transpose(Image.FLIP_LEFT_RIGHT)
+        if self.augment:
+            image = image.rotate(random.uniform(-36, 36), Image.BILINEAR)
+            scale, centre = random.uniform(0.8, 1.2), (self.size - 1) / 2
+            # Output pixel p reads the input at centre + (p - centre) / scale.
+            shift = centre - centre / scale
+            image = image.transform(
+                image.size, Image.AFFINE, (1 / scale, 0, shift, 0, 1 / scale, shift), Image.BILINEAR
+            )
+        array = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
+        return array, label
+
+
+def run_torch_pil(folder: str, size: int, batch_size: int, epochs: int, workers: int, augment=False) -> dict:
+    import random
+
+    import torch
+
+    torch.manual_seed(0)
+    random.seed(0)
+    loader = torch.utils.data.DataLoader(
+        PillowFolder(folder, size, augment),
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        worker_init_fn=lambda worker: random.seed(worker),
         generator=torch.Generator().manual_seed(0),
     )
     return _epochs(loader, epochs, lambda images: images.float().numpy())
@@ -114,11 +208,13 @@ def versions() -> str:
     found = [f"Python {platform.python_version()}", f"NumPy {np.__version__}", f"Pillow {PIL.__version__}"]
     try:
         import torch
+
+        found.append(f"torch {torch.__version__}")
         import torchvision
 
-        found += [f"torch {torch.__version__}", f"torchvision {torchvision.__version__}"]
-    except ImportError:
-        found.append("torch/torchvision not installed")
+        found.append(f"torchvision {torchvision.__version__}")
+    except (ImportError, RuntimeError) as error:  # a torchvision built for another torch fails with RuntimeError
+        found.append(f"torchvision not usable ({type(error).__name__}: {error})")
     return ", ".join(found)
 
 
@@ -131,16 +227,19 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="DataLoader worker processes")
-    parser.add_argument("--frameworks", default="kerasette,torchvision")
+    parser.add_argument("--frameworks", default="kerasette,torchvision", help="kerasette, torchvision, torch-pil")
+    parser.add_argument("--augment", action="store_true", help="add RandomRotation and RandomZoom (DLwP 8.2)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
 
     if arguments.worker:
         common = (arguments.dir, arguments.size, arguments.batch_size, arguments.epochs)
         if arguments.worker == "kerasette":
-            result = run_kerasette(*common)
+            result = run_kerasette(*common, augment=arguments.augment)
+        elif arguments.worker == "torch-pil":
+            result = run_torch_pil(*common, arguments.workers, augment=arguments.augment)
         else:
-            result = run_torchvision(*common, arguments.workers)
+            result = run_torchvision(*common, arguments.workers, augment=arguments.augment)
         print(json.dumps(result))
         return
 
@@ -153,7 +252,8 @@ def main() -> None:
         print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; {versions()}")
         print(
             f"images {size_of(folder)}, resized to {arguments.size}x{arguments.size}, batch {arguments.batch_size}, "
-            f"{arguments.epochs} epochs per process, {arguments.rounds} rounds, DataLoader workers {arguments.workers}"
+            f"{arguments.epochs} epochs per process, {arguments.rounds} rounds, workers {arguments.workers}; "
+            f"augmentation: {'flip, rotation, zoom' if arguments.augment else 'flip'}"
         )
         frameworks = arguments.frameworks.split(",")
         epochs: dict[str, list[float]] = {name: [] for name in frameworks}
@@ -163,6 +263,7 @@ def main() -> None:
                 command = [sys.executable, __file__, "--worker", name, "--dir", folder]
                 command += ["--size", str(arguments.size), "--batch-size", str(arguments.batch_size)]
                 command += ["--epochs", str(arguments.epochs), "--workers", str(arguments.workers)]
+                command += ["--augment"] if arguments.augment else []
                 output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
                 result = json.loads(output.strip().splitlines()[-1])
                 seconds = [round(s, 3) for s in result["epoch_seconds"]]

@@ -79,6 +79,22 @@ PARTIAL = {
     ("utils", "timeseries_dataset_from_array"): "`format` only 'tf' (a kerasette `Dataset`; no 'grain'); with "
     "`shuffle=True` the windows are permuted once per seed as Keras's first shuffle, without its second per-batch "
     "shuffle, so the order differs from Keras's; `end_index=0` is refused (Keras reads it as None)",
+    ("layers", "RandomFlip"): "images only (a batch or one image): no dicts of `images` with `bounding_boxes`, "
+    "`labels`, `segmentation_masks`, no `bounding_box_format`; augments when called alone without `training=` as "
+    "Keras 3, but not inside a model called without `training=` (kerasette's top-level default is inference)",
+    ("layers", "RandomRotation"): "as `RandomFlip`; `factor` pairs checked at both ends; while augmenting, an input "
+    "gradient is refused with an error (Keras differentiates through its resampling): put it first, as usual",
+    ("layers", "RandomZoom"): "as `RandomRotation`",
+    ("layers", "RandomTranslation"): "as `RandomRotation`",
+    ("layers", "RandomCrop"): "as `RandomFlip`; at inference it resizes the centred window of the target's aspect "
+    "ratio as Keras documents (Keras 3.15 returns the images unchanged, which later layers cannot take); without "
+    "`seed` it draws from the global generator (Keras makes up a seed and saves it in the config)",
+    ("layers", "RandomContrast"): "as `RandomFlip`; as Keras 3, one number `f` means `(0, f)`: contrast in "
+    "`[1, 1 + f]`, only ever raised",
+    ("layers", "RandomBrightness"): "as `RandomFlip`",
+    ("layers", "Resizing"): "images only (no dicts with bounding boxes or masks); `interpolation` `'bilinear'`, "
+    "`'nearest'`, `'bicubic'` (Keras's PyTorch backend's set; no `'lanczos3'`, `'lanczos5'`, `'area'`)",
+    ("layers", "CenterCrop"): "images only (no dicts with bounding boxes or masks)",
 }
 
 

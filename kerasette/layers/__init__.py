@@ -3,9 +3,11 @@ layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), L
 Identity, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
 Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D, the pooling layers, and the
-host-side preprocessing layers TextVectorization, StringLookup, IntegerLookup,
-CategoryEncoding and Hashing.
+GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers; the
+host-side text preprocessing layers TextVectorization, StringLookup, IntegerLookup,
+CategoryEncoding and Hashing; the image preprocessing layers Resizing and CenterCrop, and the
+augmentation layers RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomCrop,
+RandomContrast and RandomBrightness.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -50,8 +52,13 @@ from kerasette.layers.merging import (
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
+from kerasette.layers.random_affine import RandomRotation, RandomTranslation, RandomZoom
+from kerasette.layers.random_color import RandomBrightness, RandomContrast
+from kerasette.layers.random_crop import RandomCrop
+from kerasette.layers.random_flip import RandomFlip
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
+from kerasette.layers.resizing import CenterCrop, Resizing
 from kerasette.layers.softmax import Softmax
 from kerasette.layers.string_lookup import StringLookup
 from kerasette.layers.text_vectorization import TextVectorization
@@ -76,6 +83,7 @@ __all__ = [
     "AvgPool2D",
     "BatchNormalization",
     "CategoryEncoding",
+    "CenterCrop",
     "Concatenate",
     "concatenate",
     "Conv1D",
@@ -115,9 +123,17 @@ __all__ = [
     "Multiply",
     "multiply",
     "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "Rescaling",
     "Reshape",
+    "Resizing",
     "SafeModeScope",
     "Softmax",
     "StringLookup",
@@ -133,6 +149,7 @@ _BUILTIN_LAYERS = (
     AveragePooling2D,
     BatchNormalization,
     CategoryEncoding,
+    CenterCrop,
     Conv1D,
     Conv2D,
     Dense,
@@ -151,9 +168,17 @@ _BUILTIN_LAYERS = (
     MaxPooling1D,
     MaxPooling2D,
     Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
     ReLU,
     Rescaling,
     Reshape,
+    Resizing,
     Softmax,
     StringLookup,
     TextVectorization,

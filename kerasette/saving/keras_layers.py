@@ -49,6 +49,8 @@ _CONVOLUTION = KerasLayer(
     {**_REGULARIZED, **_CONSTRAINED, "groups": 1},
 )
 _POOLING = KerasLayer(("pool_size", "strides", "padding", "data_format"))
+_AFFINE = ("fill_mode", "fill_value", "interpolation", "seed", "data_format")
+_ADJUSTMENT = KerasLayer(("factor", "value_range", "seed", "data_format"))
 _GLOBAL_POOLING = KerasLayer(("data_format", "keepdims"))
 KERAS_LAYERS: dict[str, KerasLayer] = {
     "Dense": KerasLayer(
@@ -90,6 +92,18 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
     "ELU": KerasLayer(("alpha",)),
     "Rescaling": KerasLayer(("scale", "offset")),
     "GaussianNoise": KerasLayer(("stddev", "seed")),
+    "RandomFlip": KerasLayer(("mode", "seed", "data_format")),
+    "RandomRotation": KerasLayer(("factor", *_AFFINE)),
+    "RandomZoom": KerasLayer(("height_factor", "width_factor", *_AFFINE)),
+    "RandomTranslation": KerasLayer(("height_factor", "width_factor", *_AFFINE)),
+    "RandomCrop": KerasLayer(("height", "width", "seed", "data_format")),
+    "RandomContrast": _ADJUSTMENT,
+    "RandomBrightness": _ADJUSTMENT,
+    "Resizing": KerasLayer(
+        ("height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode", "fill_value")
+        + ("antialias", "data_format")
+    ),
+    "CenterCrop": KerasLayer(("height", "width", "data_format")),
     "LayerNormalization": KerasLayer(
         ("axis", "epsilon", "center", "scale"),
         ("beta_initializer", "gamma_initializer"),
