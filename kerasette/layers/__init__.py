@@ -11,15 +11,34 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
+from kerasette.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from kerasette.layers.batch_normalization import BatchNormalization
 from kerasette.layers.conv1d import Conv1D
 from kerasette.layers.conv2d import Conv2D
+from kerasette.layers.conv3d import Conv3D
+from kerasette.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
+from kerasette.layers.cropping import Cropping1D, Cropping2D, Cropping3D
 from kerasette.layers.dense import Dense
+from kerasette.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasette.layers.dropout import Dropout
 from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
-from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
+from kerasette.layers.global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
@@ -45,36 +64,66 @@ from kerasette.layers.merging import (
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
+from kerasette.layers.pooling3d import AveragePooling3D, MaxPooling3D
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
+from kerasette.layers.separable_conv import SeparableConv1D, SeparableConv2D
 from kerasette.layers.softmax import Softmax
-from kerasette.layers.zero_padding import ZeroPadding2D
+from kerasette.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
+from kerasette.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
 
 # Keras's other public names for the same classes (configs still name the class itself).
-Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+Convolution2DTranspose, Convolution3DTranspose = Conv2DTranspose, Conv3DTranspose
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool3D = GlobalMaxPooling3D
 
 __all__ = [
     "Activation",
-    "Add",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "add",
-    "Average",
+    "Add",
     "average",
+    "Average",
     "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "AvgPool1D",
     "AvgPool2D",
+    "AvgPool3D",
     "BatchNormalization",
     "Concatenate",
     "concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
     "Convolution1D",
     "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
     "Dense",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
     "deserialize",
     "Dot",
     "dot",
@@ -83,10 +132,18 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GaussianNoise",
+    "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
     "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
     "Identity",
     "Input",
     "InputLayer",
@@ -98,10 +155,12 @@ __all__ = [
     "maximum",
     "MaxPool1D",
     "MaxPool2D",
+    "MaxPool3D",
     "MaxPooling1D",
     "MaxPooling2D",
-    "Minimum",
+    "MaxPooling3D",
     "minimum",
+    "Minimum",
     "Multiply",
     "multiply",
     "Normalization",
@@ -109,38 +168,75 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "SafeModeScope",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
     "Softmax",
     "Subtract",
     "subtract",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
     "ZeroPadding2D",
+    "ZeroPadding3D",
 ]
 
 _BUILTIN_LAYERS = (
     Activation,
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     BatchNormalization,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
     Dense,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
     Dropout,
     ELU,
     Embedding,
     Flatten,
     GaussianNoise,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     InputLayer,
     LayerNormalization,
     LeakyReLU,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
     Normalization,
     ReLU,
     Rescaling,
     Reshape,
+    SeparableConv1D,
+    SeparableConv2D,
     Softmax,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})
 

@@ -1,39 +1,75 @@
-"""ZeroPadding2D: adds rows and columns of zeros around images."""
+"""ZeroPadding1D, ZeroPadding2D and ZeroPadding3D: zeros around sequences, images and volumes."""
 
 from __future__ import annotations
 
-import numbers
-
-from kerasette.layers.image_inputs import check_data_format, check_image_input
+from kerasette.layers.image_inputs import check_data_format, check_pairs, check_spatial_input, spatial_interior
 from kerasette.layers.layer import Layer
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+class BaseZeroPadding(Layer):
+    """Pads ``rank`` spatial axes with zeros; see :class:`ZeroPadding2D`."""
+
+    rank = 2
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self._pairs = check_pairs("padding", padding, self.rank)
+        # As Keras keeps it: one (before, after) pair for a sequence, a pair per axis otherwise.
+        self.padding = self._pairs[0] if self.rank == 1 else self._pairs
+        self.data_format = check_data_format(data_format)
+
+    def compute_output_shape(self, input_shape):
+        check_spatial_input(self, input_shape, self.rank)
+        shape = list(input_shape)
+        first = 1 if self.data_format == "channels_last" else 2
+        for axis, (before, after) in enumerate(self._pairs, start=first):
+            shape[axis] = None if shape[axis] is None else shape[axis] + before + after
+        return tuple(shape)
+
+    def forward(self, state, inputs, training=False):
+        shape = tuple(self.compute_output_shape(inputs.shape))
+        outputs = state.buffer("outputs", shape, inputs.dtype)
+        # The border is written once, when the buffer is new; later batches fill the interior only.
+        if outputs is not getattr(state, "zeroed", None):
+            outputs.fill(0)
+            state.zeroed = outputs
+        outputs[spatial_interior(self._pairs, shape, self.data_format)] = inputs
+        return outputs
+
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
+            return None
+        interior = grad_output[spatial_interior(self._pairs, grad_output.shape, self.data_format)]
+        grad_inputs = state.buffer("grad_inputs", interior.shape, grad_output.dtype)
+        grad_inputs[...] = interior
+        return grad_inputs
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
 
 
-def _check_padding(padding) -> tuple[tuple[int, int], tuple[int, int]]:
-    if _is_int(padding):
-        pairs = ((padding, padding), (padding, padding))
-    elif isinstance(padding, (tuple, list)) and len(padding) == 2 and all(_is_int(p) for p in padding):
-        pairs = ((padding[0], padding[0]), (padding[1], padding[1]))
-    elif (
-        isinstance(padding, (tuple, list))
-        and len(padding) == 2
-        and all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) for v in p) for p in padding)
-    ):
-        pairs = (tuple(padding[0]), tuple(padding[1]))
-    else:
-        raise TypeError(
-            "padding: expected an int, a tuple of 2 ints (rows, cols) or a tuple of 2 tuples of 2 ints "
-            f"((top, bottom), (left, right)); received {padding!r}"
-        )
-    if any(value < 0 for pair in pairs for value in pair):
-        raise ValueError(f"padding: expected sizes >= 0; received {padding!r}")
-    return tuple((int(a), int(b)) for a, b in pairs)
+class ZeroPadding1D(BaseZeroPadding):
+    """Pads the steps of sequences with zeros.
+
+    Args:
+        padding: An int (the same at both ends) or ``(before, after)``.
+        data_format: ``'channels_last'`` (``(batch, steps, channels)``, the default) or
+            ``'channels_first'``.
+
+    Example:
+    >>> ZeroPadding1D((1, 2))(np.ones((1, 2, 1)))[0, :, 0].tolist()
+    [0.0, 1.0, 1.0, 0.0, 0.0]
+
+    Reference: Keras ``keras.layers.ZeroPadding1D``.
+    """
+
+    rank = 1
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
 
 
-class ZeroPadding2D(Layer):
+class ZeroPadding2D(BaseZeroPadding):
     """Pads the rows and columns of images with zeros.
 
     Args:
@@ -49,51 +85,27 @@ class ZeroPadding2D(Layer):
     Reference: Keras ``keras.layers.ZeroPadding2D``.
     """
 
+    rank = 2
+
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _check_padding(padding)
-        self.data_format = check_data_format(data_format)
+        super().__init__(padding, data_format, **kwargs)
 
-    def compute_output_shape(self, input_shape):
-        check_image_input(self, input_shape)
-        (top, bottom), (left, right) = self.padding
-        shape = list(input_shape)
-        rows = 1 if self.data_format == "channels_last" else 2
-        shape[rows] += top + bottom
-        shape[rows + 1] += left + right
-        return tuple(shape)
 
-    def _interior(self, shape) -> tuple:
-        """The index of the unpadded images within padded ones of ``shape``."""
-        (top, bottom), (left, right) = self.padding
-        rows = 1 if self.data_format == "channels_last" else 2
-        index = [slice(None)] * 4
-        index[rows] = slice(top, shape[rows] - bottom)
-        index[rows + 1] = slice(left, shape[rows + 1] - right)
-        return tuple(index)
+class ZeroPadding3D(BaseZeroPadding):
+    """Pads the depth, rows and columns of volumes with zeros.
 
-    def forward(self, state, inputs, training=False):
-        if tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
-            raise ValueError(
-                f"ZeroPadding2D layer '{self.name}': built for inputs of shape {self.input_shape}; "
-                f"received {tuple(inputs.shape)}"
-            )
-        shape = (inputs.shape[0],) + self.output_shape[1:]
-        outputs = state.buffer("outputs", shape, inputs.dtype)
-        # The border is written once, when the buffer is new; later batches fill the interior only.
-        if outputs is not getattr(state, "zeroed", None):
-            outputs.fill(0)
-            state.zeroed = outputs
-        outputs[self._interior(shape)] = inputs
-        return outputs
+    Args:
+        padding: An int, ``(depth, rows, cols)`` (symmetric) or three ``(before, after)`` pairs.
+        data_format: ``'channels_last'`` (the default) or ``'channels_first'``.
 
-    def backward(self, state, grad_output):
-        if not state.need_input_grad:
-            return None
-        interior = grad_output[self._interior(grad_output.shape)]
-        grad_inputs = state.buffer("grad_inputs", interior.shape, grad_output.dtype)
-        grad_inputs[...] = interior
-        return grad_inputs
+    Example:
+    >>> ZeroPadding3D(((1, 0), (0, 0), (0, 1)))(np.ones((1, 1, 1, 1, 1))).shape
+    (1, 2, 1, 2, 1)
 
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+    Reference: Keras ``keras.layers.ZeroPadding3D``.
+    """
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
