@@ -11,6 +11,7 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
+from kerasette.layers.activity_regularization import ActivityRegularization
 from kerasette.layers.adaptive_pooling import (
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
@@ -39,6 +40,7 @@ from kerasette.layers.global_pooling import (
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
 )
+from kerasette.layers.group_normalization import GroupNormalization
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
@@ -61,14 +63,24 @@ from kerasette.layers.merging import (
     multiply,
     subtract,
 )
+from kerasette.layers.noise_dropouts import (
+    AlphaDropout,
+    GaussianDropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from kerasette.layers.normalization import Normalization
+from kerasette.layers.permute import Permute
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
 from kerasette.layers.pooling3d import AveragePooling3D, MaxPooling3D
+from kerasette.layers.prelu import PReLU
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
 from kerasette.layers.separable_conv import SeparableConv1D, SeparableConv2D
 from kerasette.layers.softmax import Softmax
+from kerasette.layers.unit_normalization import UnitNormalization
 from kerasette.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from kerasette.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from kerasette.registry import deserialize as _deserialize
@@ -88,6 +100,7 @@ GlobalMaxPool3D = GlobalMaxPooling3D
 
 __all__ = [
     "Activation",
+    "ActivityRegularization",
     "AdaptiveAveragePooling1D",
     "AdaptiveAveragePooling2D",
     "AdaptiveAveragePooling3D",
@@ -96,8 +109,9 @@ __all__ = [
     "AdaptiveMaxPooling3D",
     "add",
     "Add",
-    "average",
+    "AlphaDropout",
     "Average",
+    "average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",
@@ -131,6 +145,7 @@ __all__ = [
     "ELU",
     "Embedding",
     "Flatten",
+    "GaussianDropout",
     "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
@@ -144,6 +159,7 @@ __all__ = [
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
+    "GroupNormalization",
     "Identity",
     "Input",
     "InputLayer",
@@ -164,6 +180,8 @@ __all__ = [
     "Multiply",
     "multiply",
     "Normalization",
+    "Permute",
+    "PReLU",
     "ReLU",
     "Rescaling",
     "Reshape",
@@ -173,8 +191,12 @@ __all__ = [
     "SeparableConvolution1D",
     "SeparableConvolution2D",
     "Softmax",
-    "Subtract",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
     "subtract",
+    "Subtract",
+    "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",
     "UpSampling3D",
@@ -185,12 +207,14 @@ __all__ = [
 
 _BUILTIN_LAYERS = (
     Activation,
+    ActivityRegularization,
     AdaptiveAveragePooling1D,
     AdaptiveAveragePooling2D,
     AdaptiveAveragePooling3D,
     AdaptiveMaxPooling1D,
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
+    AlphaDropout,
     AveragePooling1D,
     AveragePooling2D,
     AveragePooling3D,
@@ -211,6 +235,7 @@ _BUILTIN_LAYERS = (
     ELU,
     Embedding,
     Flatten,
+    GaussianDropout,
     GaussianNoise,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
@@ -218,6 +243,7 @@ _BUILTIN_LAYERS = (
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
+    GroupNormalization,
     InputLayer,
     LayerNormalization,
     LeakyReLU,
@@ -225,12 +251,18 @@ _BUILTIN_LAYERS = (
     MaxPooling2D,
     MaxPooling3D,
     Normalization,
+    PReLU,
+    Permute,
     ReLU,
     Rescaling,
     Reshape,
     SeparableConv1D,
     SeparableConv2D,
     Softmax,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    UnitNormalization,
     UpSampling1D,
     UpSampling2D,
     UpSampling3D,

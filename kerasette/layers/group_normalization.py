@@ -1,0 +1,157 @@
+"""GroupNormalization: normalizes each sample over groups of channels, then scales and shifts."""
+
+from __future__ import annotations
+
+import numbers
+
+from kerasette import constraints, initializers, regularizers
+from kerasette.backend import xp
+from kerasette.layers.layer import Layer
+from kerasette.validation import check_bool, check_number
+
+
+class GroupNormalization(Layer):
+    """Splits the channels into ``groups`` and normalizes each sample's group over its
+    channels and every other axis: ``(x - mean) / sqrt(variance + epsilon) * gamma +
+    beta``, with ``gamma`` and ``beta`` per channel. ``groups=1`` is layer normalization
+    over all of a sample; one group per channel is instance normalization.
+
+    Args:
+        groups: Number of groups, dividing the number of channels.
+        axis: The channels axis (not the batch axis).
+        epsilon: Added to the variance, > 0.
+        center: Whether to add the learned offset ``beta``.
+        scale: Whether to multiply by the learned ``gamma``.
+        beta_initializer, gamma_initializer: Their initializers.
+        beta_regularizer, gamma_regularizer: Penalties on them added to the loss.
+        beta_constraint, gamma_constraint: Projections of them after each update.
+
+    Example:
+    >>> GroupNormalization(groups=2)(np.array([[1.0, 3.0, 5.0, 5.0]])).round(3).tolist()
+    [[-1.0, 1.0, 0.0, 0.0]]
+
+    Reference: Keras ``keras.layers.GroupNormalization``; Wu and He, 2018.
+    """
+
+    def __init__(
+        self,
+        groups: int = 32,
+        axis: int = -1,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.groups = check_number("groups", groups, 1, integer=True)
+        if not isinstance(axis, numbers.Integral) or isinstance(axis, bool):
+            raise TypeError(f"axis: expected an int (the channels axis); received {axis!r}")
+        self.axis = int(axis)
+        self.epsilon = check_number("epsilon", epsilon, 0, low_open=True)
+        self.center = check_bool("center", center)
+        self.scale = check_bool("scale", scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        if not -ndim < self.axis < ndim or self.axis % ndim == 0:
+            raise ValueError(
+                f"GroupNormalization layer '{self.name}': axis {self.axis} must name the channels axis of inputs of "
+                f"shape {tuple(input_shape)}, in [1, {ndim - 1}] or [{1 - ndim}, -1]"
+            )
+        self._channel_axis = self.axis % ndim
+        channels = input_shape[self._channel_axis]
+        if channels is None or channels < self.groups or channels % self.groups:
+            raise ValueError(
+                f"GroupNormalization layer '{self.name}': groups={self.groups} must divide the {channels} channels "
+                f"of inputs of shape {tuple(input_shape)} (axis {self.axis})"
+            )
+        # In the grouped view (channels split into (groups, per group)), everything but the
+        # batch and the group axis is normalized together.
+        self._reduced = tuple(d for d in range(1, ndim + 1) if d != self._channel_axis)
+        self._others = tuple(d for d in range(ndim) if d != self._channel_axis)
+        self._broadcast_shape = tuple(channels if d == self._channel_axis else 1 for d in range(ndim))
+        if self.scale:
+            self.add_weight(
+                name="gamma",
+                shape=(channels,),
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
+        if self.center:
+            self.add_weight(
+                name="beta",
+                shape=(channels,),
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
+        super().build(input_shape)
+
+    def _grouped(self, array):
+        """``array`` with its channels axis split into ``(groups, channels per group)`` (a view)."""
+        axis = self._channel_axis
+        shape = array.shape
+        return array.reshape(*shape[:axis], self.groups, shape[axis] // self.groups, *shape[axis + 1 :])
+
+    def forward(self, state, inputs, training=False):
+        normalized = state.buffer("normalized", inputs.shape, inputs.dtype)
+        grouped, grouped_normalized = self._grouped(inputs), self._grouped(normalized)
+        xp.subtract(grouped, grouped.mean(axis=self._reduced, keepdims=True), out=grouped_normalized)
+        variance = (grouped_normalized * grouped_normalized).mean(axis=self._reduced, keepdims=True)
+        inverse_std = 1 / xp.sqrt(variance + self.epsilon)
+        grouped_normalized *= inverse_std
+        if state.records:
+            state.normalized, state.inverse_std = normalized, inverse_std
+        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
+        outputs[...] = normalized
+        if self.scale:
+            outputs *= self.params["gamma"].data.reshape(self._broadcast_shape)
+        if self.center:
+            outputs += self.params["beta"].data.reshape(self._broadcast_shape)
+        return outputs
+
+    def backward(self, state, grad_output):
+        normalized = state.normalized
+        if self.scale:
+            state.gradient(self.params["gamma"])[...] = (grad_output * normalized).sum(axis=self._others)
+        if self.center:
+            state.gradient(self.params["beta"])[...] = grad_output.sum(axis=self._others)
+        if not state.need_input_grad:
+            return None
+        grad = grad_output * self.params["gamma"].data.reshape(self._broadcast_shape) if self.scale else grad_output
+        grouped_grad, grouped_normalized = self._grouped(grad), self._grouped(normalized)
+        # As layer normalization, within each group: inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
+        projection = (grouped_grad * grouped_normalized).mean(axis=self._reduced, keepdims=True)
+        result = grouped_grad - grouped_grad.mean(axis=self._reduced, keepdims=True)
+        result -= grouped_normalized * projection
+        result *= state.inverse_std
+        return result.reshape(grad_output.shape)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "groups": self.groups,
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        }
