@@ -22,7 +22,7 @@ def cases() -> list[dict]:
     for padding in ("valid", "same"):
         for strides, dilation, output_padding in ((1, 1, None), (2, 1, None), (3, 1, None), (2, 1, 1), (1, 2, None)):
             arguments = dict(filters=4, kernel_size=3, strides=strides, padding=padding, dilation_rate=dilation)
-            found += _both_formats("Conv1DTranspose", {**arguments, "output_padding": output_padding}, (2, 5, 3))
+            found += _both_formats("Conv1DTranspose", {**arguments, "output_padding": output_padding}, (1, 5, 3))
         for strides, dilation, output_padding in (
             ((1, 1), (1, 1), None),
             ((2, 3), (1, 1), None),
@@ -30,21 +30,21 @@ def cases() -> list[dict]:
             ((1, 1), (2, 1), None),
         ):
             arguments = dict(filters=3, kernel_size=(3, 2), strides=strides, padding=padding, dilation_rate=dilation)
-            found += _both_formats("Conv2DTranspose", {**arguments, "output_padding": output_padding}, (2, 4, 5, 2))
+            found += _both_formats("Conv2DTranspose", {**arguments, "output_padding": output_padding}, (1, 4, 5, 2))
         found += _both_formats(
             "Conv3DTranspose", dict(filters=2, kernel_size=2, strides=(2, 1, 2), padding=padding), (1, 3, 2, 3, 2)
         )
         for strides, dilation in (((1, 1, 1), (1, 1, 1)), ((2, 1, 2), (1, 1, 1)), ((1, 1, 1), (1, 2, 1))):
             arguments = dict(filters=3, kernel_size=(2, 3, 2), strides=strides, padding=padding, dilation_rate=dilation)
-            found += _both_formats("Conv3D", arguments, (2, 4, 5, 3, 2))
+            found += _both_formats("Conv3D", arguments, (1, 4, 5, 3, 2))
         for strides, dilation, multiplier in ((1, 1, 1), (2, 1, 2), (1, 2, 2)):
             common = dict(kernel_size=3, strides=strides, padding=padding, dilation_rate=dilation)
-            found += _both_formats("DepthwiseConv1D", {**common, "depth_multiplier": multiplier}, (2, 7, 3))
+            found += _both_formats("DepthwiseConv1D", {**common, "depth_multiplier": multiplier}, (1, 7, 3))
             found += _both_formats(
                 "SeparableConv1D", {**common, "depth_multiplier": multiplier, "filters": 4}, (2, 7, 3)
             )
             common2 = dict(kernel_size=(3, 2), strides=strides, padding=padding, dilation_rate=dilation)
-            found += _both_formats("DepthwiseConv2D", {**common2, "depth_multiplier": multiplier}, (2, 6, 5, 3))
+            found += _both_formats("DepthwiseConv2D", {**common2, "depth_multiplier": multiplier}, (1, 6, 5, 3))
             found += _both_formats(
                 "SeparableConv2D", {**common2, "depth_multiplier": multiplier, "filters": 4}, (2, 6, 5, 3)
             )
@@ -52,7 +52,7 @@ def cases() -> list[dict]:
             # Padding even on both sides: Keras on PyTorch counts uneven 'same' padding in averages.
             for pool_size, strides in ((2, None), ((3, 3, 3), (1, 2, 1))):
                 arguments = dict(pool_size=pool_size, strides=strides, padding=padding)
-                found += _both_formats(layer, arguments, (2, 4, 5, 3, 2))
+                found += _both_formats(layer, arguments, (1, 4, 5, 3, 2))
     for keepdims in (False, True):
         for layer, shape in (
             ("GlobalAveragePooling1D", (2, 5, 3)),
@@ -85,6 +85,17 @@ def cases() -> list[dict]:
     for layer in ("AdaptiveAveragePooling2D", "AdaptiveMaxPooling2D"):
         for output_size in ((3, 2), 4):
             found += _both_formats(layer, {"output_size": output_size}, (2, 7, 5, 2))
+    for layer in ("AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D"):
+        found += _both_formats(layer, {"output_size": (2, 1, 3)}, (2, 3, 4, 5, 2))
+    # Random while training only: their goldens check the identity at inference and the config.
+    found.append({"layer": "SpatialDropout1D", "arguments": {"rate": 0.3, "seed": 3}, "shape": (2, 3, 2)})
+    found += _both_formats("SpatialDropout2D", {"rate": 0.3}, (2, 3, 2, 2))
+    found += _both_formats("SpatialDropout3D", {"rate": 0.3}, (2, 3, 2, 2, 2))
+    found.append(
+        {"layer": "AlphaDropout", "arguments": {"rate": 0.2, "noise_shape": (None, 1, None)}, "shape": (2, 3, 2)}
+    )
+    found.append({"layer": "GaussianDropout", "arguments": {"rate": 0.4, "seed": 5}, "shape": (2, 3)})
+    found.append({"layer": "ActivityRegularization", "arguments": {"l1": 0.1, "l2": 0.2}, "shape": (2, 3)})
     return found
 
 

@@ -15,7 +15,7 @@ from kerasette.saving.keras_layers import from_keras_layer, to_keras_layer
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 GOLDENS = np.load(FIXTURES / "keras_layer_catalogue.npz")
-CASES = json.loads(str(GOLDENS["cases"]))
+CASES = json.loads(GOLDENS["cases"].tobytes().decode())
 
 
 def case_id(index: int) -> str:

@@ -105,8 +105,8 @@ class SpatialDropout1D(SpatialDropout):
 
     rank = 1
 
-    def __init__(self, rate, seed=None, name=None, dtype=None):
-        super().__init__(rate, seed=seed, name=name, dtype=dtype)
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
 
     def get_config(self):
         config = super().get_config()
@@ -131,8 +131,8 @@ class SpatialDropout2D(SpatialDropout):
 
     rank = 2
 
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
-        super().__init__(rate, data_format, seed=seed, name=name, dtype=dtype)
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, data_format, seed=seed, **kwargs)
 
 
 class SpatialDropout3D(SpatialDropout):
@@ -149,8 +149,8 @@ class SpatialDropout3D(SpatialDropout):
 
     rank = 3
 
-    def __init__(self, rate, data_format=None, seed=None, name=None, dtype=None):
-        super().__init__(rate, data_format, seed=seed, name=name, dtype=dtype)
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, data_format, seed=seed, **kwargs)
 
 
 class GaussianDropout(MultiplicativeNoise):
