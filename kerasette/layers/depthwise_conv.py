@@ -43,7 +43,9 @@ def depthwise_gradients(state, grad, kernel, grad_kernel):
     window, multiplier = math.prod(geometry.window), kernel.shape[-1]
     per_channel_grad = grad.reshape(positions, channels, multiplier).transpose(1, 0, 2)
     per_channel_columns = columns.reshape(positions, window, channels).transpose(2, 0, 1)
-    grad_kernel[...] = xp.matmul(per_channel_columns.transpose(0, 2, 1), per_channel_grad).transpose(1, 0, 2)
+    grad_kernel.reshape(window, channels, multiplier)[...] = xp.matmul(
+        per_channel_columns.transpose(0, 2, 1), per_channel_grad
+    ).transpose(1, 0, 2)
     if not state.need_input_grad:
         return None
     per_channel_kernel = kernel.reshape(window, channels, multiplier).transpose(1, 2, 0)
