@@ -51,7 +51,13 @@ STRICTER = {
     ("metrics", "OneHotMeanIoU"): "as `IoU`",
     ("optimizers", "SGD"): "a learning rate or momentum out of range is refused at construction",
     ("layers", "Dense"): "`units` must be a positive integer; non-finite inputs are refused in `fit`",
+    **{
+        ("layers", name): "`rate` must be below 1 (Keras accepts 1, which drops or scales everything away)"
+        for name in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
+    },
 }
+
+_CONV_OPTIONS = "regularizers and constraints only None (refused otherwise)"
 
 # Names that exist but take only part of what Keras documents: the note says what is missing.
 PARTIAL = {
@@ -65,6 +71,28 @@ PARTIAL = {
     ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
+    **{
+        ("layers", name): f"`kernel_*` and `bias_*` {_CONV_OPTIONS}; `strides > 1` with `dilation_rate > 1` refused"
+        for name in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
+        + ("Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose")
+    },
+    **{
+        ("layers", name): f"`groups` only 1; `kernel_*` and `bias_*` {_CONV_OPTIONS}"
+        for name in ("Conv3D", "Convolution3D")
+    },
+    **{
+        ("layers", name): f"`depthwise_*` and `bias_*` {_CONV_OPTIONS}"
+        for name in ("DepthwiseConv1D", "DepthwiseConv2D")
+    },
+    **{
+        ("layers", name): f"`depthwise_*`, `pointwise_*` and `bias_*` {_CONV_OPTIONS}"
+        for name in ("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D")
+    },
+    ("layers", "UpSampling2D"): "`interpolation` 'nearest' and 'bilinear' only (no 'bicubic', 'lanczos3', 'lanczos5')",
+    **{
+        ("layers", name): "no `mask` call argument (kerasette has no masking yet)"
+        for name in ("GlobalAveragePooling1D", "GlobalAvgPool1D")
+    },
 }
 
 

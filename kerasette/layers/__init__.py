@@ -97,6 +97,7 @@ GlobalAvgPool1D = GlobalAveragePooling1D
 GlobalAvgPool3D = GlobalAveragePooling3D
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool3D = GlobalMaxPooling3D
+Convolution1DTranspose = Conv1DTranspose
 
 __all__ = [
     "Activation",
@@ -110,8 +111,8 @@ __all__ = [
     "add",
     "Add",
     "AlphaDropout",
-    "Average",
     "average",
+    "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",
@@ -128,6 +129,7 @@ __all__ = [
     "Conv3D",
     "Conv3DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
     "Convolution3D",
@@ -139,8 +141,8 @@ __all__ = [
     "DepthwiseConv1D",
     "DepthwiseConv2D",
     "deserialize",
-    "Dot",
     "dot",
+    "Dot",
     "Dropout",
     "ELU",
     "Embedding",
@@ -177,8 +179,8 @@ __all__ = [
     "MaxPooling3D",
     "minimum",
     "Minimum",
-    "Multiply",
     "multiply",
+    "Multiply",
     "Normalization",
     "Permute",
     "PReLU",
