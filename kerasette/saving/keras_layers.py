@@ -35,7 +35,9 @@ class KerasLayer:
     initializers: tuple[str, ...] = ()
     keras_only: dict = dataclasses.field(default_factory=dict)
     regularizers: tuple[str, ...] = ()
-    trainable: bool = True  # whether Keras's config holds 'trainable' (its SpatialDropout's does not)
+    # Whether Keras's config holds the base layer's entries ('trainable', a dtype policy);
+    # its SpatialDropout's get_config writes its own arguments, name and dtype name only.
+    base_config: bool = True
 
 
 # The Keras module each kind of serialized object argument lives in.
@@ -68,8 +70,8 @@ _SEPARABLE = KerasLayer(
     ("depthwise_initializer", "pointwise_initializer", "bias_initializer"),
     {**_DEPTHWISE.keras_only, "pointwise_regularizer": None, "pointwise_constraint": None},
 )
-_SPATIAL_DROPOUT = KerasLayer(("rate", "seed"), trainable=False)
-_SPATIAL_DROPOUT_FORMAT = KerasLayer(("rate", "data_format", "seed"), trainable=False)
+_SPATIAL_DROPOUT = KerasLayer(("rate", "seed"), base_config=False)
+_SPATIAL_DROPOUT_FORMAT = KerasLayer(("rate", "data_format", "seed"), base_config=False)
 _SHAPE = {
     "data_format": KerasLayer(("data_format",)),
     **{argument: KerasLayer((argument, "data_format")) for argument in ("padding", "cropping", "size", "output_size")},
@@ -227,8 +229,8 @@ def to_keras_layer(layer) -> dict:
         "trainable": config["trainable"],
         "dtype": dtype_policy(config.get("dtype")),
     }
-    if not entry.trainable:
-        del keras_config["trainable"]
+    if not entry.base_config:
+        keras_config = {"name": config["name"], "dtype": config.get("dtype") or backend.floatx()}
     for argument in entry.arguments:
         keras_config[argument] = config[argument]
     for argument in entry.initializers:
