@@ -5,8 +5,8 @@ from __future__ import annotations
 import numbers
 
 from kerasette import constraints, initializers, regularizers
-from kerasette.backend import xp
 from kerasette.layers.layer import Layer
+from kerasette.layers.standardize import scale_and_shift, standardize, standardize_gradient
 from kerasette.validation import check_bool, check_number
 
 
@@ -108,20 +108,10 @@ class GroupNormalization(Layer):
 
     def forward(self, state, inputs, training=False):
         normalized = state.buffer("normalized", inputs.shape, inputs.dtype)
-        grouped, grouped_normalized = self._grouped(inputs), self._grouped(normalized)
-        xp.subtract(grouped, grouped.mean(axis=self._reduced, keepdims=True), out=grouped_normalized)
-        variance = (grouped_normalized * grouped_normalized).mean(axis=self._reduced, keepdims=True)
-        inverse_std = 1 / xp.sqrt(variance + self.epsilon)
-        grouped_normalized *= inverse_std
+        inverse_std = standardize(self._grouped(inputs), self._reduced, self.epsilon, self._grouped(normalized))
         if state.records:
             state.normalized, state.inverse_std = normalized, inverse_std
-        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
-        outputs[...] = normalized
-        if self.scale:
-            outputs *= self.params["gamma"].data.reshape(self._broadcast_shape)
-        if self.center:
-            outputs += self.params["beta"].data.reshape(self._broadcast_shape)
-        return outputs
+        return scale_and_shift(self, state, normalized)
 
     def backward(self, state, grad_output):
         normalized = state.normalized
@@ -131,14 +121,12 @@ class GroupNormalization(Layer):
             state.gradient(self.params["beta"])[...] = grad_output.sum(axis=self._others)
         if not state.need_input_grad:
             return None
-        grad = grad_output * self.params["gamma"].data.reshape(self._broadcast_shape) if self.scale else grad_output
-        grouped_grad, grouped_normalized = self._grouped(grad), self._grouped(normalized)
-        # As layer normalization, within each group: inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
-        projection = (grouped_grad * grouped_normalized).mean(axis=self._reduced, keepdims=True)
-        result = grouped_grad - grouped_grad.mean(axis=self._reduced, keepdims=True)
-        result -= grouped_normalized * projection
-        result *= state.inverse_std
-        return result.reshape(grad_output.shape)
+        if self.scale:
+            grad_output *= self.params["gamma"].data.reshape(self._broadcast_shape)
+        grouped = standardize_gradient(
+            self._grouped(grad_output), self._grouped(normalized), state.inverse_std, self._reduced
+        )
+        return grouped.reshape(grad_output.shape)
 
     def get_config(self):
         return {
