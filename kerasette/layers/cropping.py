@@ -6,37 +6,17 @@ inside a zero border.
 
 from __future__ import annotations
 
-from kerasette.layers.image_inputs import check_data_format, check_pairs, check_spatial_input, spatial_interior
-from kerasette.layers.layer import Layer
+from kerasette.layers.spatial_border import SpatialBorder
 
 
-class BaseCropping(Layer):
+class BaseCropping(SpatialBorder):
     """Crops ``rank`` spatial axes; see :class:`Cropping2D`."""
 
-    rank = 2
-
-    def __init__(self, cropping=1, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self._pairs = check_pairs("cropping", cropping, self.rank)
-        self.cropping = self._pairs[0] if self.rank == 1 else self._pairs
-        self.data_format = check_data_format(data_format)
-
-    def compute_output_shape(self, input_shape):
-        check_spatial_input(self, input_shape, self.rank)
-        shape = list(input_shape)
-        first = 1 if self.data_format == "channels_last" else 2
-        for axis, (before, after) in enumerate(self._pairs, start=first):
-            if shape[axis] is not None and shape[axis] - before - after < 1:
-                raise ValueError(
-                    f"{type(self).__name__} layer '{self.name}': cropping={self.cropping} leaves nothing of "
-                    f"inputs of shape {tuple(input_shape)}; expected at most {shape[axis] - 1} in all along axis {axis}"
-                )
-            shape[axis] = None if shape[axis] is None else shape[axis] - before - after
-        return tuple(shape)
+    argument, sign = "cropping", -1
 
     def forward(self, state, inputs, training=False):
         state.inputs_shape = tuple(inputs.shape)
-        interior = inputs[spatial_interior(self._pairs, inputs.shape, self.data_format)]
+        interior = inputs[self._interior(inputs.shape)]
         outputs = state.buffer("outputs", interior.shape, inputs.dtype)
         outputs[...] = interior
         return outputs
@@ -46,11 +26,8 @@ class BaseCropping(Layer):
             return None
         grad_inputs = state.buffer("grad_inputs", state.inputs_shape, grad_output.dtype)
         grad_inputs.fill(0)
-        grad_inputs[spatial_interior(self._pairs, state.inputs_shape, self.data_format)] = grad_output
+        grad_inputs[self._interior(state.inputs_shape)] = grad_output
         return grad_inputs
-
-    def get_config(self):
-        return {**super().get_config(), "cropping": self.cropping, "data_format": self.data_format}
 
 
 class Cropping1D(BaseCropping):

@@ -88,12 +88,3 @@ def check_pairs(argument: str, value, rank: int) -> tuple:
     if any(size < 0 for pair in pairs for size in pair):
         raise ValueError(f"{argument}: expected sizes >= 0; received {value!r}")
     return tuple((int(before), int(after)) for before, after in pairs)
-
-
-def spatial_interior(pairs: tuple, shape: tuple, data_format: str) -> tuple:
-    """The index, within arrays of ``shape``, of what lies inside ``pairs`` of border."""
-    first = 1 if data_format == "channels_last" else 2
-    index = [slice(None)] * len(shape)
-    for axis, (before, after) in enumerate(pairs, start=first):
-        index[axis] = slice(before, shape[axis] - after)
-    return tuple(index)

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from kerasette.layers.image_inputs import check_data_format, check_pairs, check_spatial_input, spatial_interior
-from kerasette.layers.layer import Layer
+from kerasette.layers.spatial_border import SpatialBorder
 
 
-class BaseZeroPadding(Layer):
+class BaseZeroPadding(SpatialBorder):
     """Pads ``rank`` spatial axes with zeros; see :class:`ZeroPadding2D`."""
 
-    rank = 2
-
-    def __init__(self, padding=1, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self._pairs = check_pairs("padding", padding, self.rank)
-        # As Keras keeps it: one (before, after) pair for a sequence, a pair per axis otherwise.
-        self.padding = self._pairs[0] if self.rank == 1 else self._pairs
-        self.data_format = check_data_format(data_format)
-
-    def compute_output_shape(self, input_shape):
-        check_spatial_input(self, input_shape, self.rank)
-        shape = list(input_shape)
-        first = 1 if self.data_format == "channels_last" else 2
-        for axis, (before, after) in enumerate(self._pairs, start=first):
-            shape[axis] = None if shape[axis] is None else shape[axis] + before + after
-        return tuple(shape)
+    argument, sign = "padding", 1
 
     def forward(self, state, inputs, training=False):
         shape = tuple(self.compute_output_shape(inputs.shape))
@@ -33,19 +17,16 @@ class BaseZeroPadding(Layer):
         if outputs is not getattr(state, "zeroed", None):
             outputs.fill(0)
             state.zeroed = outputs
-        outputs[spatial_interior(self._pairs, shape, self.data_format)] = inputs
+        outputs[self._interior(shape)] = inputs
         return outputs
 
     def backward(self, state, grad_output):
         if not state.need_input_grad:
             return None
-        interior = grad_output[spatial_interior(self._pairs, grad_output.shape, self.data_format)]
+        interior = grad_output[self._interior(grad_output.shape)]
         grad_inputs = state.buffer("grad_inputs", interior.shape, grad_output.dtype)
         grad_inputs[...] = interior
         return grad_inputs
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
 
 
 class ZeroPadding1D(BaseZeroPadding):
