@@ -30,7 +30,7 @@ class Permute(Layer):
             raise ValueError(f"dims: expected a permutation of 1 .. n (axis 0 is the batch); received {dims!r}")
         self.dims = tuple(int(d) for d in dims)
         self._axes = (0, *self.dims)
-        self._inverse = tuple(int(i) for i in xp.argsort(xp.asarray(self._axes)).tolist())
+        self._inverse = tuple(sorted(range(len(self._axes)), key=self._axes.__getitem__))
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != len(self.dims) + 1:
