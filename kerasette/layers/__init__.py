@@ -1,9 +1,12 @@
 """Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the merging
 layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), Lambda,
-Identity, the activation
-layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
-Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers.
+Identity, the activation layers ReLU, LeakyReLU, ELU and PReLU, Rescaling, GaussianNoise,
+the noise dropouts (SpatialDropout1D/2D/3D, GaussianDropout, AlphaDropout),
+ActivityRegularization, LayerNormalization, GroupNormalization, UnitNormalization,
+Normalization, Embedding, BatchNormalization, Reshape, Permute, ZeroPadding1D/2D/3D,
+Cropping1D/2D/3D, UpSampling1D/2D/3D, global, adaptive and windowed pooling in 1D to 3D,
+and the convolutions: Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D and
+SeparableConv1D/2D.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
