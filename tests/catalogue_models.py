@@ -37,7 +37,7 @@ def cases() -> list[dict]:
         for strides, dilation in (((1, 1, 1), (1, 1, 1)), ((2, 1, 2), (1, 1, 1)), ((1, 1, 1), (1, 2, 1))):
             arguments = dict(filters=3, kernel_size=(2, 3, 2), strides=strides, padding=padding, dilation_rate=dilation)
             found += _both_formats("Conv3D", arguments, (1, 4, 5, 3, 2))
-        for strides, dilation, multiplier in ((1, 1, 1), (2, 1, 2), (1, 2, 2)):
+        for strides, dilation, multiplier in ((1, 1, 1), (2, 1, 2), (1, 2, 2), (2, 2, 1)):
             common = dict(kernel_size=3, strides=strides, padding=padding, dilation_rate=dilation)
             found += _both_formats("DepthwiseConv1D", {**common, "depth_multiplier": multiplier}, (1, 7, 3))
             found += _both_formats(
@@ -105,11 +105,13 @@ def image_model(keras):
     return keras.Sequential(
         [
             keras.Input(shape=(8, 8, 3)),
-            layers.SeparableConv2D(4, 3, padding="same", depth_multiplier=2, activation="relu"),
-            layers.DepthwiseConv2D(3, depth_multiplier=2),
-            layers.GroupNormalization(groups=4),
-            layers.PReLU(shared_axes=[1, 2]),
-            layers.Conv2DTranspose(3, 3, strides=2, padding="same"),
+            layers.SeparableConv2D(
+                4, 3, padding="same", depth_multiplier=2, activation="relu", pointwise_regularizer="l2"
+            ),
+            layers.DepthwiseConv2D(3, depth_multiplier=2, depthwise_constraint="max_norm"),
+            layers.GroupNormalization(groups=4, gamma_constraint="non_neg"),
+            layers.PReLU(shared_axes=[1, 2], alpha_regularizer="l2"),
+            layers.Conv2DTranspose(3, 3, strides=2, padding="same", kernel_regularizer="l1", bias_constraint="non_neg"),
             layers.Cropping2D(((1, 1), (2, 0))),
             layers.UpSampling2D(interpolation="bilinear"),
             layers.SpatialDropout2D(0.3),

@@ -102,3 +102,29 @@ def test_archives_hold_no_pickle():
         with zipfile.ZipFile(FIXTURES / f"keras_catalogue_{name}.keras") as archive:
             assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
             assert json.load(io.BytesIO(archive.read("metadata.json")))["keras_version"].startswith("3.")
+
+
+@pytest.mark.parametrize(
+    "make, weight, prefix",
+    [
+        (lambda **options: kerasette.layers.Conv1DTranspose(2, 3, **options), "kernel", "kernel"),
+        (lambda **options: kerasette.layers.DepthwiseConv1D(3, **options), "kernel", "depthwise"),
+        (lambda **options: kerasette.layers.SeparableConv1D(2, 3, **options), "pointwise_kernel", "pointwise"),
+        (lambda **options: kerasette.layers.SeparableConv1D(2, 3, **options), "bias", "bias"),
+    ],
+)
+def test_convolution_regularizers_and_constraints_act_on_their_weight(make, weight, prefix):
+    options = {f"{prefix}_regularizer": kerasette.regularizers.L2(0.1), f"{prefix}_constraint": "non_neg"}
+    model = kerasette.Sequential([kerasette.layers.Input((5, 2)), make(**options), kerasette.layers.Flatten()])
+    layer = model.layers[0]
+    variable = layer.params[weight]
+    variable.assign(-np.abs(np.random.default_rng(5).standard_normal(variable.shape)) - 0.1)
+    penalty = 0.1 * float((kerasette.backend.to_numpy(variable.value) ** 2).sum())
+    assert float(kerasette.backend.to_numpy(sum(model.losses))) == pytest.approx(penalty, rel=1e-5)
+    model.compile(kerasette.optimizers.SGD(0.01), "mse")
+    inputs = np.random.default_rng(6).standard_normal((4, 5, 2)).astype("float32")
+    model.fit(inputs, np.zeros((4, model.output_shape[-1]), "float32"), epochs=1, verbose=0)
+    assert (kerasette.backend.to_numpy(variable.value) >= 0).all()  # the constraint projected it
+    config = layer.get_config()
+    assert config[f"{prefix}_regularizer"] == {"class_name": "L2", "config": {"l2": 0.1}}
+    assert config[f"{prefix}_constraint"]["class_name"] == "NonNeg"

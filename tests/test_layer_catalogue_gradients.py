@@ -29,6 +29,11 @@ CASES = {
     "conv3d_strided": (lambda: layers.Conv3D(2, (2, 1, 2), strides=(2, 1, 1), **CF), (1, 2, 3, 2, 3)),
     "depthwise1d": (lambda: layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same"), (2, 4, 2)),
     "depthwise2d": (lambda: layers.DepthwiseConv2D((2, 3), strides=(1, 2), depth_multiplier=2, **CF), (1, 2, 3, 4)),
+    "depthwise2d_strided_dilated": (
+        lambda: layers.DepthwiseConv2D(2, strides=2, dilation_rate=2, padding="same"),
+        (1, 5, 5, 2),
+    ),
+    "separable1d_strided_dilated": (lambda: layers.SeparableConv1D(2, 2, strides=2, dilation_rate=2), (1, 7, 2)),
     "separable1d": (lambda: layers.SeparableConv1D(3, 2, depth_multiplier=2, dilation_rate=2), (2, 5, 2)),
     "separable2d": (
         lambda: layers.SeparableConv2D(2, 2, strides=2, padding="same", activation="tanh", **CF),

@@ -72,21 +72,8 @@ PARTIAL = {
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
     **{
-        ("layers", name): f"`kernel_*` and `bias_*` {_CONV_OPTIONS}; `strides > 1` with `dilation_rate > 1` refused"
-        for name in ("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
-        + ("Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose")
-    },
-    **{
         ("layers", name): f"`groups` only 1; `kernel_*` and `bias_*` {_CONV_OPTIONS}"
         for name in ("Conv3D", "Convolution3D")
-    },
-    **{
-        ("layers", name): f"`depthwise_*` and `bias_*` {_CONV_OPTIONS}"
-        for name in ("DepthwiseConv1D", "DepthwiseConv2D")
-    },
-    **{
-        ("layers", name): f"`depthwise_*`, `pointwise_*` and `bias_*` {_CONV_OPTIONS}"
-        for name in ("SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D")
     },
     ("layers", "UpSampling2D"): "`interpolation` 'nearest' and 'bilinear' only (no 'bicubic', 'lanczos3', 'lanczos5')",
     **{

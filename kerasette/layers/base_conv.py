@@ -32,6 +32,9 @@ class BaseConv(ActivationAttribute, Layer):
     rank = 2
     paddings = convolution.PADDINGS
     splits_batch = True
+    #: whether strides and dilation may both exceed 1 (Keras allows it for depthwise and separable
+    #: convolutions only; the compiled loops do not handle it)
+    strided_dilation = False
 
     def __init__(
         self,
@@ -56,7 +59,7 @@ class BaseConv(ActivationAttribute, Layer):
         self.padding = normalize_choice("padding", padding, self.paddings)
         self.data_format = convolution.normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple("dilation_rate", dilation_rate, rank)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1 and not self.strided_dilation:
             raise ValueError(
                 f"strides={self.strides} with dilation_rate={self.dilation_rate}: Keras does not support "
                 "strides > 1 together with dilation_rate > 1; expected one of them to be 1"

@@ -14,6 +14,7 @@ from kerasette.backend import xp
 from kerasette.layers import convolution
 from kerasette.layers.base_conv import BaseConv
 from kerasette.layers.convolution import Geometry, col2im, im2col
+from kerasette.layers.weight_options import WeightOptions
 
 
 def transposed_length(length: int, window: int, stride: int, dilation: int, padding: str, output_padding) -> tuple:
@@ -36,8 +37,10 @@ def transposed_length(length: int, window: int, stride: int, dilation: int, padd
     return (length - 1) * stride + left + right - span + 2, span - 1 - left
 
 
-class BaseConvTranspose(BaseConv):
+class BaseConvTranspose(WeightOptions, BaseConv):
     """A transposed convolution over ``rank`` spatial axes; see :class:`Conv2DTranspose`."""
+
+    weight_prefixes = {"kernel": "kernel", "bias": "bias"}
 
     splits_batch = False  # array operations only: BLAS keeps its threads
 
@@ -52,6 +55,7 @@ class BaseConvTranspose(BaseConv):
         dilation_rate=1,
         **kwargs,
     ):
+        self._take_weight_options(kwargs)
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
         self.output_padding = None
         if output_padding is not None:
@@ -72,10 +76,15 @@ class BaseConvTranspose(BaseConv):
     def build(self, input_shape):
         channels = self._check_rank(input_shape)[-1]
         self.add_weight(
-            name="kernel", shape=(*self.kernel_size, self.filters, channels), initializer=self.kernel_initializer
+            name="kernel",
+            shape=(*self.kernel_size, self.filters, channels),
+            initializer=self.kernel_initializer,
+            **self._weight_options("kernel"),
         )
         if self.use_bias:
-            self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer)
+            self.add_weight(
+                name="bias", shape=(self.filters,), initializer=self.bias_initializer, **self._weight_options("bias")
+            )
         super(BaseConv, self).build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -170,7 +179,7 @@ class BaseConvTranspose(BaseConv):
         config = super().get_config()
         del config["groups"]
         config["output_padding"] = None if self.output_padding is None else list(self.output_padding)
-        return config
+        return {**config, **self._weight_options_config()}
 
 
 class Conv1DTranspose(BaseConvTranspose):

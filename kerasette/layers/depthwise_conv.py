@@ -16,6 +16,7 @@ from kerasette.backend import xp
 from kerasette.layers import convolution
 from kerasette.layers.base_conv import BaseConv
 from kerasette.layers.convolution import Geometry, col2im
+from kerasette.layers.weight_options import WeightOptions
 from kerasette.validation import check_number
 
 
@@ -87,10 +88,13 @@ def end_backward(layer, grad_inputs):
     return convolution.to_channels_first(grad_inputs, layer.rank)
 
 
-class BaseDepthwiseConv(BaseConv):
+class BaseDepthwiseConv(WeightOptions, BaseConv):
     """A depthwise convolution over ``rank`` spatial axes; see :class:`DepthwiseConv2D`."""
 
+    weight_prefixes = {"kernel": "depthwise", "bias": "bias"}
+
     splits_batch = False  # array operations only: BLAS keeps its threads
+    strided_dilation = True
 
     def __init__(
         self,
@@ -107,6 +111,7 @@ class BaseDepthwiseConv(BaseConv):
         **kwargs,
     ):
         self.depth_multiplier = check_number("depth_multiplier", depth_multiplier, 1, integer=True)
+        self._take_weight_options(kwargs)
         # BaseConv's filters are the outputs per input channel until build knows the channels.
         super().__init__(
             self.depth_multiplier,
@@ -129,9 +134,12 @@ class BaseDepthwiseConv(BaseConv):
             name="kernel",
             shape=(*self.kernel_size, channels, self.depth_multiplier),
             initializer=self.kernel_initializer,
+            **self._weight_options("kernel"),
         )
         if self.use_bias:
-            self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer)
+            self.add_weight(
+                name="bias", shape=(self.filters,), initializer=self.bias_initializer, **self._weight_options("bias")
+            )
         super(BaseConv, self).build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -155,7 +163,7 @@ class BaseDepthwiseConv(BaseConv):
             del config[argument]
         config["depth_multiplier"] = self.depth_multiplier
         config["depthwise_initializer"] = initializers.serialize(self.kernel_initializer)
-        return config
+        return {**config, **self._weight_options_config()}
 
 
 class DepthwiseConv1D(BaseDepthwiseConv):
@@ -168,7 +176,7 @@ class DepthwiseConv1D(BaseDepthwiseConv):
         padding: 'valid' or 'same'; case-insensitive.
         depth_multiplier: Output channels per input channel.
         data_format: 'channels_last' (the default when None) or 'channels_first'.
-        dilation_rate: Spacing between kernel taps; not together with ``strides > 1``.
+        dilation_rate: Spacing between kernel taps (together with ``strides > 1`` too, as Keras allows here).
         activation: Activation name or function; None means linear.
         use_bias: Whether to add a bias per output channel.
         depthwise_initializer: Initializer of the ``(kernel_size, channels,

@@ -18,13 +18,17 @@ from kerasette.layers.depthwise_conv import (
     finish_outputs,
     start_backward,
 )
+from kerasette.layers.weight_options import WeightOptions
 from kerasette.validation import check_number
 
 
-class BaseSeparableConv(BaseConv):
+class BaseSeparableConv(WeightOptions, BaseConv):
     """A separable convolution over ``rank`` spatial axes; see :class:`SeparableConv2D`."""
 
+    weight_prefixes = {"depthwise_kernel": "depthwise", "pointwise_kernel": "pointwise", "bias": "bias"}
+
     splits_batch = False  # array operations only: BLAS keeps its threads
+    strided_dilation = True
 
     def __init__(
         self,
@@ -42,6 +46,7 @@ class BaseSeparableConv(BaseConv):
         bias_initializer="zeros",
         **kwargs,
     ):
+        self._take_weight_options(kwargs)
         super().__init__(
             filters,
             kernel_size,
@@ -65,12 +70,18 @@ class BaseSeparableConv(BaseConv):
             name="depthwise_kernel",
             shape=(*self.kernel_size, channels, self.depth_multiplier),
             initializer=self.depthwise_initializer,
+            **self._weight_options("depthwise_kernel"),
         )
         self.add_weight(
-            name="pointwise_kernel", shape=(*(1,) * self.rank, depth, self.filters), initializer=self.kernel_initializer
+            name="pointwise_kernel",
+            shape=(*(1,) * self.rank, depth, self.filters),
+            initializer=self.kernel_initializer,
+            **self._weight_options("pointwise_kernel"),
         )
         if self.use_bias:
-            self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer)
+            self.add_weight(
+                name="bias", shape=(self.filters,), initializer=self.bias_initializer, **self._weight_options("bias")
+            )
         super(BaseConv, self).build(input_shape)
 
     def forward(self, state, inputs, training=False):
@@ -97,7 +108,7 @@ class BaseSeparableConv(BaseConv):
         config["depth_multiplier"] = self.depth_multiplier
         config["depthwise_initializer"] = initializers.serialize(self.depthwise_initializer)
         config["pointwise_initializer"] = initializers.serialize(self.kernel_initializer)
-        return config
+        return {**config, **self._weight_options_config()}
 
 
 class SeparableConv1D(BaseSeparableConv):
@@ -109,7 +120,7 @@ class SeparableConv1D(BaseSeparableConv):
         strides: Step of the window.
         padding: 'valid' or 'same'; case-insensitive.
         data_format: 'channels_last' (the default when None) or 'channels_first'.
-        dilation_rate: Spacing between kernel taps; not together with ``strides > 1``.
+        dilation_rate: Spacing between kernel taps (together with ``strides > 1`` too, as Keras allows here).
         depth_multiplier: Depthwise outputs per input channel.
         activation: Activation name or function; None means linear.
         use_bias: Whether to add a bias per filter.

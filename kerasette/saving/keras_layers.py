@@ -54,21 +54,30 @@ _CONVOLUTION = KerasLayer(
 _POOLING = KerasLayer(("pool_size", "strides", "padding", "data_format"))
 _GLOBAL_POOLING = KerasLayer(("data_format", "keepdims"))
 _WINDOW = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias")
+
+
+def _options(*prefixes: str) -> tuple[str, ...]:
+    """The regularizer and constraint arguments of weights named by ``prefixes``, and the activity regularizer."""
+    return (
+        *(f"{prefix}_{kind}" for prefix in prefixes for kind in ("regularizer", "constraint")),
+        "activity_regularizer",
+    )
+
+
 _TRANSPOSED = KerasLayer(
     ("filters", "output_padding", *_WINDOW),
     ("kernel_initializer", "bias_initializer"),
-    {**_REGULARIZED, **_CONSTRAINED},
+    regularizers=_options("kernel", "bias"),
 )
-_DEPTHWISE_ONLY = {"depthwise_regularizer": None, "depthwise_constraint": None}
 _DEPTHWISE = KerasLayer(
     ("depth_multiplier", *_WINDOW),
     ("depthwise_initializer", "bias_initializer"),
-    {**_DEPTHWISE_ONLY, "bias_regularizer": None, "activity_regularizer": None, "bias_constraint": None},
+    regularizers=_options("depthwise", "bias"),
 )
 _SEPARABLE = KerasLayer(
     ("filters", "depth_multiplier", *_WINDOW),
     ("depthwise_initializer", "pointwise_initializer", "bias_initializer"),
-    {**_DEPTHWISE.keras_only, "pointwise_regularizer": None, "pointwise_constraint": None},
+    regularizers=_options("depthwise", "pointwise", "bias"),
 )
 _SPATIAL_DROPOUT = KerasLayer(("rate", "seed"), base_config=False)
 _SPATIAL_DROPOUT_FORMAT = KerasLayer(("rate", "data_format", "seed"), base_config=False)
