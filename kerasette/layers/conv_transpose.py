@@ -113,7 +113,7 @@ class BaseConvTranspose(WeightOptions, BaseConv):
                 (batch, *scattered, self.filters), self.kernel_size, self.strides, self.dilation_rate, "valid"
             )
             geometry.transposed_input_shape = channels_last_shape
-            geometry.output_spatial_transposed = tuple(length for length, _ in lengths)
+            geometry.transposed_output_spatial = tuple(length for length, _ in lengths)
             geometry.crop = (
                 slice(None),
                 *(slice(before, before + length) for length, before in lengths),
@@ -133,7 +133,7 @@ class BaseConvTranspose(WeightOptions, BaseConv):
         xp.matmul(flat_inputs, kernel.T, out=windows)
         scattered = state.buffer("scattered", geometry.input_shape, inputs.dtype)
         col2im(windows.reshape(batch, *geometry.output_spatial, *self.kernel_size, self.filters), geometry, scattered)
-        spatial = geometry.output_spatial_transposed
+        spatial = geometry.transposed_output_spatial
         if self.data_format == "channels_first":
             outputs = state.buffer("outputs", (batch, self.filters, *spatial), inputs.dtype)
             outputs[...] = convolution.to_channels_first(scattered[geometry.crop], self.rank)
