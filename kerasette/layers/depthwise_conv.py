@@ -1,9 +1,9 @@
 """DepthwiseConv1D and DepthwiseConv2D: each input channel convolved with its own kernels.
 
-The windows are BaseConv's im2col matrix, seen per channel as ``(channels, positions,
-window)``; one batched matrix product with the ``(channels, window, depth_multiplier)``
-kernel gives every output, channel ``c * depth_multiplier + m`` as Keras orders them.
-Backward is two batched products and col2im. :mod:`separable_conv` follows the same
+The windows are BaseConv's im2col matrix, seen as ``(positions, window, channels)``; one
+contraction over the window with the ``(window, channels, depth_multiplier)`` kernel
+gives every output, channel ``c * depth_multiplier + m`` as Keras orders them. Backward
+is two contractions and col2im. :mod:`separable_conv` follows the same
 passes with a pointwise matrix product.
 """
 
@@ -25,15 +25,14 @@ def depthwise_outputs(layer, state, inputs, geometry: Geometry, kernel):
     columns = layer._columns(state, inputs, geometry)
     positions, channels = columns.shape[0], geometry.input_shape[-1]
     window, multiplier = math.prod(geometry.window), kernel.shape[-1]
-    per_channel = state.buffer("depthwise", (channels, positions, multiplier), inputs.dtype)
-    xp.matmul(
-        columns.reshape(positions, window, channels).transpose(2, 0, 1),
-        kernel.reshape(window, channels, multiplier).transpose(1, 0, 2),
-        out=per_channel,
+    # One contraction over the window per channel: einsum's plain loop is several times
+    # faster than a batched matrix product whose matrices are (positions, window) by (window, 1).
+    outputs = xp.einsum(
+        "pwc,wcm->pcm", columns.reshape(positions, window, channels), kernel.reshape(window, channels, multiplier)
     )
     if state.records:
         state.geometry, state.columns = geometry, columns
-    return per_channel.transpose(1, 0, 2).reshape(positions, channels * multiplier)
+    return outputs.reshape(positions, channels * multiplier)
 
 
 def depthwise_gradients(state, grad, kernel, grad_kernel):
@@ -42,15 +41,12 @@ def depthwise_gradients(state, grad, kernel, grad_kernel):
     geometry, columns = state.geometry, state.columns
     positions, channels = columns.shape[0], geometry.input_shape[-1]
     window, multiplier = math.prod(geometry.window), kernel.shape[-1]
-    per_channel_grad = grad.reshape(positions, channels, multiplier).transpose(1, 0, 2)
-    per_channel_columns = columns.reshape(positions, window, channels).transpose(2, 0, 1)
-    grad_kernel.reshape(window, channels, multiplier)[...] = xp.matmul(
-        per_channel_columns.transpose(0, 2, 1), per_channel_grad
-    ).transpose(1, 0, 2)
+    per_channel_grad = grad.reshape(positions, channels, multiplier)
+    per_window = columns.reshape(positions, window, channels)
+    grad_kernel.reshape(window, channels, multiplier)[...] = xp.einsum("pwc,pcm->wcm", per_window, per_channel_grad)
     if not state.need_input_grad:
         return None
-    per_channel_kernel = kernel.reshape(window, channels, multiplier).transpose(1, 2, 0)
-    grad_columns = xp.matmul(per_channel_grad, per_channel_kernel).transpose(1, 2, 0)
+    grad_columns = xp.einsum("pcm,wcm->pwc", per_channel_grad, kernel.reshape(window, channels, multiplier))
     batch = geometry.input_shape[0]
     grad_windows = grad_columns.reshape(batch, *geometry.output_spatial, *geometry.window, channels)
     grad_padded = state.buffer("grad_padded", geometry.padded_shape, grad.dtype)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 from kerasette import constraints, initializers, regularizers
+from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.layers.standardize import scale_and_shift, standardize, standardize_gradient
 from kerasette.validation import check_bool, check_number
@@ -77,9 +78,6 @@ class GroupNormalization(Layer):
                 f"GroupNormalization layer '{self.name}': groups={self.groups} must divide the {channels} channels "
                 f"of inputs of shape {tuple(input_shape)} (axis {self.axis})"
             )
-        # In the grouped view (channels split into (groups, per group)), everything but the
-        # batch and the group axis is normalized together.
-        self._reduced = tuple(d for d in range(1, ndim + 1) if d != self._channel_axis)
         self._others = tuple(d for d in range(ndim) if d != self._channel_axis)
         self._broadcast_shape = tuple(channels if d == self._channel_axis else 1 for d in range(ndim))
         if self.scale:
@@ -100,17 +98,34 @@ class GroupNormalization(Layer):
             )
         super().build(input_shape)
 
-    def _grouped(self, array):
-        """``array`` with its channels axis split into ``(groups, channels per group)`` (a view)."""
+    def _split_shape(self, shape: tuple) -> tuple:
+        """``shape`` with the channels axis split into ``(groups, channels per group)``."""
         axis = self._channel_axis
-        shape = array.shape
-        return array.reshape(*shape[:axis], self.groups, shape[axis] // self.groups, *shape[axis + 1 :])
+        return (*shape[:axis], self.groups, shape[axis] // self.groups, *shape[axis + 1 :])
+
+    def _to_groups(self, array, out):
+        """Copies ``array`` into ``out``, ``(batch, groups, values per group)``: the moments are
+        then reductions over its last, contiguous axis, several times faster than over the
+        scattered axes of the array as it is."""
+        split = self._split_shape(array.shape)
+        moved = (split[0], self.groups, *split[1 : self._channel_axis], *split[self._channel_axis + 1 :])
+        out.reshape(moved)[...] = xp.moveaxis(array.reshape(split), self._channel_axis, 1)
+        return out
+
+    def _from_groups(self, grouped, shape: tuple, out):
+        """Copies ``(batch, groups, values per group)`` back into ``out``, laid out as ``shape``."""
+        split = self._split_shape(shape)
+        moved = (split[0], self.groups, *split[1 : self._channel_axis], *split[self._channel_axis + 1 :])
+        out.reshape(split)[...] = xp.moveaxis(grouped.reshape(moved), 1, self._channel_axis)
+        return out
 
     def forward(self, state, inputs, training=False):
-        normalized = state.buffer("normalized", inputs.shape, inputs.dtype)
-        inverse_std = standardize(self._grouped(inputs), self._reduced, self.epsilon, self._grouped(normalized))
+        groups_shape = (inputs.shape[0], self.groups, inputs.size // (inputs.shape[0] * self.groups))
+        grouped = self._to_groups(inputs, state.buffer("grouped", groups_shape, inputs.dtype))
+        inverse_std = standardize(grouped, (2,), self.epsilon, grouped)
+        normalized = self._from_groups(grouped, inputs.shape, state.buffer("normalized", inputs.shape, inputs.dtype))
         if state.records:
-            state.normalized, state.inverse_std = normalized, inverse_std
+            state.grouped_normalized, state.normalized, state.inverse_std = grouped, normalized, inverse_std
         return scale_and_shift(self, state, normalized)
 
     def backward(self, state, grad_output):
@@ -122,11 +137,11 @@ class GroupNormalization(Layer):
         if not state.need_input_grad:
             return None
         if self.scale:
-            grad_output *= self.params["gamma"].data.reshape(self._broadcast_shape)
-        grouped = standardize_gradient(
-            self._grouped(grad_output), self._grouped(normalized), state.inverse_std, self._reduced
-        )
-        return grouped.reshape(grad_output.shape)
+            grad_output = grad_output * self.params["gamma"].data.reshape(self._broadcast_shape)
+        grouped_normalized = state.grouped_normalized
+        grad = self._to_groups(grad_output, state.buffer("grad_grouped", grouped_normalized.shape, grad_output.dtype))
+        standardize_gradient(grad, grouped_normalized, state.inverse_std, (2,))
+        return self._from_groups(grad, grad_output.shape, state.buffer("grad_inputs", grad_output.shape, grad.dtype))
 
     def get_config(self):
         return {
