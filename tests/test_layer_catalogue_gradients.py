@@ -91,6 +91,13 @@ def test_gradients_match_central_differences(float64, name):
     assert sorted(grads) == sorted(weight.name for weight in layer.weights)
 
 
+@pytest.mark.parametrize("name", sorted(name for name in CASES if "depthwise" in name or "separable" in name))
+def test_depthwise_gradients_by_array_operations(float64, name, monkeypatch):
+    """The array formulation (the GPU's, and the CPU's without numba) of the depthwise windows."""
+    monkeypatch.setattr(backend, "use_fused_kernels", False)
+    test_gradients_match_central_differences(float64, name)
+
+
 def training_call(layer, inputs, rng):
     """``(outputs, d sum(outputs * projection) / d inputs, projection)`` of one training call."""
     watched = tape.Tensor(backend.to_device(inputs, "float64"))

@@ -20,9 +20,40 @@ from kerasette.layers.weight_options import WeightOptions
 from kerasette.validation import check_number
 
 
+def _columns(layer, state, inputs, geometry: Geometry):
+    """BaseConv's im2col matrix; on the CPU with numba, by the compiled loop (one pass, no
+    padded copy of the inputs)."""
+    kernels = convolution.window_kernels(layer.rank)
+    if kernels is None:
+        return layer._columns(state, inputs, geometry)
+    if layer.data_format == "channels_first":
+        inputs = convolution.to_channels_last(inputs, layer.rank)
+    output, window, *planar = geometry.planar
+    batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
+    store = state.buffer("columns", (batch, *output, *window, channels), inputs.dtype)
+    kernels.im2col(convolution.as_planar(xp.ascontiguousarray(inputs)), window, *planar, store)
+    return store.reshape(batch * math.prod(output), -1)
+
+
+def _input_gradient(state, grad_columns, geometry: Geometry):
+    """col2im of the window gradients ``(positions, window, channels)``: the channels-last
+    input gradient; compiled on the CPU with numba, as :func:`_columns`."""
+    kernels = convolution.window_kernels(len(geometry.window))
+    batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
+    if kernels is None:
+        grad_windows = grad_columns.reshape(batch, *geometry.output_spatial, *geometry.window, channels)
+        grad_padded = state.buffer("grad_padded", geometry.padded_shape, grad_columns.dtype)
+        return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
+    output, window, *planar = geometry.planar
+    grad_inputs = state.buffer("grad_inputs", geometry.input_shape, grad_columns.dtype)
+    grad_windows = grad_columns.reshape(batch, *output, *window, channels)
+    kernels.col2im(grad_windows, window, *planar, convolution.as_planar(grad_inputs))
+    return grad_inputs
+
+
 def depthwise_outputs(layer, state, inputs, geometry: Geometry, kernel):
     """``(positions, channels * depth_multiplier)``: every channel's windows times its kernels."""
-    columns = layer._columns(state, inputs, geometry)
+    columns = _columns(layer, state, inputs, geometry)
     positions, channels = columns.shape[0], geometry.input_shape[-1]
     window, multiplier = math.prod(geometry.window), kernel.shape[-1]
     # One contraction over the window per channel: einsum's plain loop is several times
@@ -47,10 +78,7 @@ def depthwise_gradients(state, grad, kernel, grad_kernel):
     if not state.need_input_grad:
         return None
     grad_columns = xp.einsum("pcm,wcm->pwc", per_channel_grad, kernel.reshape(window, channels, multiplier))
-    batch = geometry.input_shape[0]
-    grad_windows = grad_columns.reshape(batch, *geometry.output_spatial, *geometry.window, channels)
-    grad_padded = state.buffer("grad_padded", geometry.padded_shape, grad.dtype)
-    return col2im(grad_windows, geometry, grad_padded)[geometry.interior]
+    return _input_gradient(state, grad_columns, geometry)
 
 
 def finish_outputs(layer, state, linear, geometry: Geometry):
