@@ -428,10 +428,10 @@ def test_an_unknown_keras_layer_is_named_with_what_kerasette_reads(tmp_path):
     source = FIXTURES / "keras_archive.keras"
 
     def edit(config):
-        config["config"]["layers"][2]["class_name"] = "Conv3D"
+        config["config"]["layers"][2]["class_name"] = "ConvLSTM2D"
 
     keras_config_with(source, tmp_path / "conv.keras", edit)
-    with pytest.raises(ValueError, match=r"conv\.keras.*'dense' is a Keras 'Conv3D'.*Dense, .*LayerNormalization"):
+    with pytest.raises(ValueError, match=r"conv\.keras.*'dense' is a Keras 'ConvLSTM2D'.*Dense, .*LayerNormalization"):
         load_model(tmp_path / "conv.keras")
 
 

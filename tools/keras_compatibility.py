@@ -53,7 +53,13 @@ STRICTER = {
     ("layers", "Dense"): "`units` must be a positive integer; non-finite inputs are refused in `fit`",
     ("utils", "pad_sequences"): "`padding` and `truncating` are checked before anything else (Keras checks them "
     "only when a sequence needs them); a negative `maxlen` is refused",
+    **{
+        ("layers", name): "`rate` must be below 1 (Keras accepts 1, which drops or scales everything away)"
+        for name in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
+    },
 }
+
+_CONV_OPTIONS = "regularizers and constraints only None (refused otherwise)"
 
 # Names that exist but take only part of what Keras documents: the note says what is missing.
 PARTIAL = {
@@ -95,6 +101,15 @@ PARTIAL = {
     ("layers", "Resizing"): "images only (no dicts with bounding boxes or masks); `interpolation` `'bilinear'`, "
     "`'nearest'`, `'bicubic'` (Keras's PyTorch backend's set; no `'lanczos3'`, `'lanczos5'`, `'area'`)",
     ("layers", "CenterCrop"): "images only (no dicts with bounding boxes or masks)",
+    **{
+        ("layers", name): f"`groups` only 1; `kernel_*` and `bias_*` {_CONV_OPTIONS}"
+        for name in ("Conv3D", "Convolution3D")
+    },
+    ("layers", "UpSampling2D"): "`interpolation` 'nearest' and 'bilinear' only (no 'bicubic', 'lanczos3', 'lanczos5')",
+    **{
+        ("layers", name): "no `mask` call argument (kerasette has no masking yet)"
+        for name in ("GlobalAveragePooling1D", "GlobalAvgPool1D")
+    },
 }
 
 

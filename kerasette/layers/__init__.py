@@ -1,10 +1,12 @@
 """Layers: Dense, Activation, Softmax, Flatten, Dropout, Input/InputLayer, the merging
 layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), Lambda,
-Identity, the activation
-layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
-Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers; the
-host-side text preprocessing layers TextVectorization, StringLookup, IntegerLookup,
+Identity, the activation layers ReLU, LeakyReLU, ELU and PReLU, Rescaling, GaussianNoise,
+the noise dropouts (SpatialDropout1D/2D/3D, GaussianDropout, AlphaDropout),
+ActivityRegularization, LayerNormalization, GroupNormalization, UnitNormalization,
+Normalization, Embedding, BatchNormalization, Reshape, Permute, ZeroPadding1D/2D/3D,
+Cropping1D/2D/3D, UpSampling1D/2D/3D, global, adaptive and windowed pooling in 1D to 3D,
+the convolutions Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D and SeparableConv1D/2D;
+the host-side text preprocessing layers TextVectorization, StringLookup, IntegerLookup,
 CategoryEncoding and Hashing; the image preprocessing layers Resizing and CenterCrop, and the
 augmentation layers RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomCrop,
 RandomContrast and RandomBrightness.
@@ -15,16 +17,37 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
+from kerasette.layers.activity_regularization import ActivityRegularization
+from kerasette.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from kerasette.layers.batch_normalization import BatchNormalization
 from kerasette.layers.category_encoding import CategoryEncoding
 from kerasette.layers.conv1d import Conv1D
 from kerasette.layers.conv2d import Conv2D
+from kerasette.layers.conv3d import Conv3D
+from kerasette.layers.conv_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
+from kerasette.layers.cropping import Cropping1D, Cropping2D, Cropping3D
 from kerasette.layers.dense import Dense
+from kerasette.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
 from kerasette.layers.dropout import Dropout
 from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
-from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
+from kerasette.layers.global_pooling import (
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
+from kerasette.layers.group_normalization import GroupNormalization
 from kerasette.layers.hashing import Hashing
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.integer_lookup import IntegerLookup
@@ -49,9 +72,19 @@ from kerasette.layers.merging import (
     multiply,
     subtract,
 )
+from kerasette.layers.noise_dropouts import (
+    AlphaDropout,
+    GaussianDropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from kerasette.layers.normalization import Normalization
+from kerasette.layers.permute import Permute
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
+from kerasette.layers.pooling3d import AveragePooling3D, MaxPooling3D
+from kerasette.layers.prelu import PReLU
 from kerasette.layers.random_affine import RandomRotation, RandomTranslation, RandomZoom
 from kerasette.layers.random_color import RandomBrightness, RandomContrast
 from kerasette.layers.random_crop import RandomCrop
@@ -59,51 +92,95 @@ from kerasette.layers.random_flip import RandomFlip
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
 from kerasette.layers.resizing import CenterCrop, Resizing
+from kerasette.layers.separable_conv import SeparableConv1D, SeparableConv2D
 from kerasette.layers.softmax import Softmax
 from kerasette.layers.string_lookup import StringLookup
 from kerasette.layers.text_vectorization import TextVectorization
-from kerasette.layers.zero_padding import ZeroPadding2D
+from kerasette.layers.unit_normalization import UnitNormalization
+from kerasette.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
+from kerasette.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
 
 # Keras's other public names for the same classes (configs still name the class itself).
-Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+Convolution2DTranspose, Convolution3DTranspose = Conv2DTranspose, Conv3DTranspose
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool3D = GlobalMaxPooling3D
+Convolution1DTranspose = Conv1DTranspose
 
 __all__ = [
     "Activation",
-    "Add",
+    "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D",
     "add",
-    "Average",
+    "Add",
+    "AlphaDropout",
     "average",
+    "Average",
     "AveragePooling1D",
     "AveragePooling2D",
+    "AveragePooling3D",
     "AvgPool1D",
     "AvgPool2D",
+    "AvgPool3D",
     "BatchNormalization",
     "CategoryEncoding",
     "CenterCrop",
     "Concatenate",
     "concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
+    "Conv2DTranspose",
+    "Conv3D",
+    "Conv3DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
+    "Convolution2DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
+    "Cropping1D",
+    "Cropping2D",
+    "Cropping3D",
     "Dense",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
     "deserialize",
-    "Dot",
     "dot",
+    "Dot",
     "Dropout",
     "ELU",
     "Embedding",
     "Flatten",
+    "GaussianDropout",
     "GaussianNoise",
+    "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
     "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "Hashing",
+    "GlobalMaxPooling3D",
+    "GroupNormalization",
     "Identity",
     "Input",
     "InputLayer",
@@ -116,12 +193,14 @@ __all__ = [
     "maximum",
     "MaxPool1D",
     "MaxPool2D",
+    "MaxPool3D",
     "MaxPooling1D",
     "MaxPooling2D",
-    "Minimum",
+    "MaxPooling3D",
     "minimum",
-    "Multiply",
+    "Minimum",
     "multiply",
+    "Multiply",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
@@ -130,43 +209,83 @@ __all__ = [
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "Permute",
+    "PReLU",
     "ReLU",
     "Rescaling",
     "Reshape",
     "Resizing",
     "SafeModeScope",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SeparableConvolution1D",
+    "SeparableConvolution2D",
     "Softmax",
     "StringLookup",
     "Subtract",
     "subtract",
     "TextVectorization",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "SpatialDropout3D",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "UpSampling3D",
+    "ZeroPadding1D",
     "ZeroPadding2D",
+    "ZeroPadding3D",
 ]
 
 _BUILTIN_LAYERS = (
     Activation,
+    ActivityRegularization,
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+    AlphaDropout,
     AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
     BatchNormalization,
     CategoryEncoding,
     CenterCrop,
     Conv1D,
+    Conv1DTranspose,
     Conv2D,
+    Conv2DTranspose,
+    Conv3D,
+    Conv3DTranspose,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
     Dense,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
     Dropout,
     ELU,
     Embedding,
     Flatten,
+    GaussianDropout,
     GaussianNoise,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     Hashing,
+    GlobalMaxPooling3D,
+    GroupNormalization,
     InputLayer,
     IntegerLookup,
     LayerNormalization,
     LeakyReLU,
     MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
     Normalization,
     RandomBrightness,
     RandomContrast,
@@ -182,7 +301,20 @@ _BUILTIN_LAYERS = (
     Softmax,
     StringLookup,
     TextVectorization,
+    PReLU,
+    Permute,
+    SeparableConv1D,
+    SeparableConv2D,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+    UnitNormalization,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from kerasette import activations, backend, initializers
+from kerasette import activations, initializers
 from kerasette.backend import xp
 from kerasette.layers import compiled_conv, convolution
 from kerasette.layers.activation_attribute import ActivationAttribute
@@ -32,6 +32,9 @@ class BaseConv(ActivationAttribute, Layer):
     rank = 2
     paddings = convolution.PADDINGS
     splits_batch = True
+    #: whether strides and dilation may both exceed 1 (Keras allows it for depthwise and separable
+    #: convolutions only; the compiled loops do not handle it)
+    strided_dilation = False
 
     def __init__(
         self,
@@ -56,7 +59,7 @@ class BaseConv(ActivationAttribute, Layer):
         self.padding = normalize_choice("padding", padding, self.paddings)
         self.data_format = convolution.normalize_data_format(data_format)
         self.dilation_rate = normalize_tuple("dilation_rate", dilation_rate, rank)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1 and not self.strided_dilation:
             raise ValueError(
                 f"strides={self.strides} with dilation_rate={self.dilation_rate}: Keras does not support "
                 "strides > 1 together with dilation_rate > 1; expected one of them to be 1"
@@ -70,8 +73,8 @@ class BaseConv(ActivationAttribute, Layer):
         self._geometry: Geometry | None = None
 
     # -- shapes -------------------------------------------------------------------------
-    def _check_input_shape(self, input_shape: tuple) -> tuple:
-        """The channels-last input shape, after checking rank and size against the kernel."""
+    def _check_rank(self, input_shape: tuple) -> tuple:
+        """The channels-last input shape, after checking the rank."""
         expected_rank = self.rank + 2
         layout = (
             "(batch, channels, *spatial)" if self.data_format == "channels_first" else "(batch, *spatial, channels)"
@@ -81,7 +84,11 @@ class BaseConv(ActivationAttribute, Layer):
                 f"{type(self).__name__} layer '{self.name}': expected inputs of rank {expected_rank}, "
                 f"{layout}; received shape {tuple(input_shape)}"
             )
-        shape = convolution.channels_last_shape(self.data_format, tuple(input_shape))
+        return convolution.channels_last_shape(self.data_format, tuple(input_shape))
+
+    def _check_input_shape(self, input_shape: tuple) -> tuple:
+        """The channels-last input shape, after checking rank and size against the kernel."""
+        shape = self._check_rank(input_shape)
         geometry = Geometry((1, *shape[1:]), self.kernel_size, self.strides, self.dilation_rate, self.padding)
         if min(geometry.output_spatial) < 1:
             raise ValueError(
@@ -139,7 +146,7 @@ class BaseConv(ActivationAttribute, Layer):
         batch, rows = inputs.shape[0], math.prod(geometry.output_spatial)
         kernel, activation = self.params["kernel"].data, self._activation
         linear = state.buffer("linear", (batch * rows, self.filters), inputs.dtype)
-        if backend.window_kernels() is not None:
+        if convolution.window_kernels(self.rank) is not None:
             columns, fused = compiled_conv.forward(self, state, inputs, geometry, linear)
         else:
             columns, fused = self._columns(state, inputs, geometry), False
@@ -152,29 +159,38 @@ class BaseConv(ActivationAttribute, Layer):
             transposed[...] = convolution.to_channels_first(outputs, self.rank)
             outputs = transposed
         if state.records:
-            state.geometry, state.trained_columns, state.outputs = geometry, columns, outputs
-            state.trained_activation = activation
-            state.fused, state.linear = fused, linear
+            state.geometry, state.trained_columns = geometry, columns
+            state.fused, state.linear, state.trained_activation = fused, linear, activation
+        return outputs if fused else self._activate(state, outputs)
+
+    def _activate(self, state, outputs):
+        """Applies the activation in place, keeping what its gradient needs."""
+        activation = self._activation
+        if state.records:
+            state.outputs, state.trained_activation = outputs, activation
             if activation.needs_inputs:
                 state.pre_activations = state.buffer("pre_activations", outputs.shape, outputs.dtype)
                 state.pre_activations[...] = outputs
-        if not fused:
-            activation.apply_inplace(outputs)
+        activation.apply_inplace(outputs)
         return outputs
 
+    def _activation_gradient(self, state, grad_output):
+        """``grad_output`` taken back through the activation (in place), unless the trainer's
+        fused softmax + cross-entropy already did."""
+        if state.grad_is_logits:
+            return grad_output
+        activation = state.trained_activation
+        if activation.needs_inputs:
+            return activation.grad_inplace(grad_output, state.outputs, state.pre_activations)
+        return activation.grad_inplace(grad_output, state.outputs)
+
     def backward(self, state, grad_output):
-        grad = grad_output
-        if not state.grad_is_logits and not state.fused:
-            activation = state.trained_activation
-            if activation.needs_inputs:
-                grad = activation.grad_inplace(grad, state.outputs, state.pre_activations)
-            else:
-                grad = activation.grad_inplace(grad, state.outputs)
+        grad = grad_output if state.fused else self._activation_gradient(state, grad_output)
         if self.data_format == "channels_first":
             grad = convolution.to_channels_last(grad, self.rank)
         grad = xp.ascontiguousarray(grad).reshape(-1, self.filters)
         geometry = state.geometry
-        if backend.window_kernels() is not None:
+        if convolution.window_kernels(self.rank) is not None:
             relu = state.fused and state.trained_activation is activations.relu and not state.grad_is_logits
             grad_inputs = compiled_conv.backward(self, state, grad, geometry, relu)
         else:

@@ -24,8 +24,9 @@ class BasePooling(Layer):
 
     @property
     def splits_batch(self) -> bool:
-        """Max pooling's compiled loops split batches across the cores; averages do not."""
-        return self.mode == "max"
+        """Max pooling's compiled loops split batches across the cores; averages and
+        volumes (no compiled loops) do not."""
+        return self.mode == "max" and self.rank <= 2
 
     def __init__(self, pool_size=2, strides=None, padding: str = "valid", data_format: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -84,7 +85,7 @@ class BasePooling(Layer):
         batch, channels = inputs.shape[0], geometry.input_shape[-1]
         outputs = state.buffer("outputs", (batch, *geometry.output_spatial, channels), inputs.dtype)
         window_axes = tuple(range(1 + self.rank, 1 + 2 * self.rank))
-        kernels = backend.window_kernels() if self.mode == "max" else None
+        kernels = convolution.window_kernels(self.rank) if self.mode == "max" else None
         if kernels is not None:
             if self.data_format == "channels_first":
                 inputs = convolution.to_channels_last(inputs, self.rank)
@@ -123,7 +124,7 @@ class BasePooling(Layer):
         if self.data_format == "channels_first":
             grad = convolution.to_channels_last(grad, self.rank)
         batch, channels = geometry.input_shape[0], geometry.input_shape[-1]
-        kernels = backend.window_kernels() if self.mode == "max" else None
+        kernels = convolution.window_kernels(self.rank) if self.mode == "max" else None
         if kernels is not None:
             grad_inputs = state.buffer("grad_inputs", geometry.input_shape, grad.dtype)
             _, window, strides, _, pads = geometry.planar

@@ -18,10 +18,18 @@ import itertools
 import math
 import numbers
 
+from kerasette import backend
 from kerasette.backend import xp
 
 PADDINGS = ("valid", "same")
 DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def window_kernels(rank: int):
+    """The backend's compiled window loops for ``rank`` spatial axes, or None: they see
+    sequences as images of height 1 and know nothing of volumes, which (Conv3D, 3D
+    pooling) therefore run on array operations everywhere."""
+    return backend.window_kernels() if rank <= 2 else None
 
 
 def normalize_tuple(argument: str, value, rank: int, minimum: int = 1) -> tuple[int, ...]:

@@ -1,23 +1,28 @@
-"""GlobalAveragePooling2D and GlobalMaxPooling2D: one value per channel of each image."""
+"""Global average and max pooling: one value per channel of each sequence, image or volume
+(GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D)."""
 
 from __future__ import annotations
 
+import math
+
 from kerasette.backend import xp
-from kerasette.layers.image_inputs import check_data_format, check_image_input
+from kerasette.layers.image_inputs import check_data_format, check_spatial_input
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool
 
 
-class GlobalPooling2D(Layer):
-    """The mean or maximum of every channel over the rows and columns of each image.
+class GlobalPooling(Layer):
+    """The mean or maximum of every channel over the ``rank`` spatial axes of each sample.
 
-    Images are viewed as ``(batch, rows * cols, channels)`` (channels_last) or
-    ``(batch, channels, rows * cols)`` (channels_first), and reduced over the positions.
+    Inputs are viewed as ``(batch, positions, channels)`` (channels_last) or ``(batch,
+    channels, positions)`` (channels_first), and reduced over the positions.
 
     Args:
         data_format: ``'channels_last'`` (the default) or ``'channels_first'``.
-        keepdims: Whether to keep the rows and columns as axes of size 1.
+        keepdims: Whether to keep the spatial axes as axes of size 1.
     """
+
+    rank = 2
 
     def __init__(self, data_format=None, keepdims: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -26,12 +31,13 @@ class GlobalPooling2D(Layer):
         self._positions_axis = 1 if self.data_format == "channels_last" else 2
 
     def compute_output_shape(self, input_shape):
-        check_image_input(self, input_shape)
+        check_spatial_input(self, input_shape, self.rank)
         channels_last = self.data_format == "channels_last"
-        channels = input_shape[3] if channels_last else input_shape[1]
+        channels = input_shape[-1] if channels_last else input_shape[1]
         if not self.keepdims:
             return (input_shape[0], channels)
-        return (input_shape[0], 1, 1, channels) if channels_last else (input_shape[0], channels, 1, 1)
+        ones = (1,) * self.rank
+        return (input_shape[0], *ones, channels) if channels_last else (input_shape[0], channels, *ones)
 
     def _positions_view(self, inputs):
         if tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
@@ -39,10 +45,9 @@ class GlobalPooling2D(Layer):
                 f"{type(self).__name__} layer '{self.name}': built for inputs of shape {self.input_shape}; "
                 f"received {tuple(inputs.shape)}"
             )
-        batch, first, second, third = inputs.shape
         if self.data_format == "channels_last":
-            return inputs.reshape(batch, first * second, third)
-        return inputs.reshape(batch, first, second * third)
+            return inputs.reshape(inputs.shape[0], math.prod(inputs.shape[1:-1]), inputs.shape[-1])
+        return inputs.reshape(inputs.shape[0], inputs.shape[1], math.prod(inputs.shape[2:]))
 
     def _reduce(self, values, out):
         """Writes the average or maximum over the positions axis; each subclass has one."""
@@ -64,7 +69,57 @@ class GlobalPooling2D(Layer):
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
-class GlobalAveragePooling2D(GlobalPooling2D):
+class GlobalAveragePooling(GlobalPooling):
+    """The mean of every channel over the spatial axes."""
+
+    def _reduce(self, values, out):
+        xp.mean(values, axis=self._positions_axis, out=out)
+
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
+            return None
+        positions = state.values.shape[self._positions_axis]
+        grad_inputs = state.buffer("grad_inputs", state.values.shape, grad_output.dtype)
+        xp.divide(self._expanded(grad_output), positions, out=grad_inputs)
+        return grad_inputs.reshape(state.inputs_shape)
+
+
+class GlobalMaxPooling(GlobalPooling):
+    """The maximum of every channel over the spatial axes. The gradient goes to the
+    position of the maximum; positions tied for it share it equally."""
+
+    def _reduce(self, values, out):
+        xp.max(values, axis=self._positions_axis, out=out)
+
+    def backward(self, state, grad_output):
+        if not state.need_input_grad:
+            return None
+        grad_inputs = state.buffer("grad_inputs", state.values.shape, grad_output.dtype)
+        xp.equal(state.values, self._expanded(state.outputs), out=grad_inputs)
+        ties = grad_inputs.sum(axis=self._positions_axis, keepdims=True)
+        grad_inputs *= self._expanded(grad_output) / ties
+        return grad_inputs.reshape(state.inputs_shape)
+
+
+class GlobalAveragePooling1D(GlobalAveragePooling):
+    """The mean of every channel over the steps of each sequence.
+
+    Args:
+        data_format: ``'channels_last'`` (``(batch, steps, channels)``, the default) or
+            ``'channels_first'``.
+        keepdims: Whether to keep the steps axis with size 1.
+
+    Example:
+    >>> GlobalAveragePooling1D()(np.arange(6.0).reshape(1, 3, 2)).tolist()
+    [[2.0, 3.0]]
+
+    Reference: Keras ``keras.layers.GlobalAveragePooling1D`` (without its ``mask``).
+    """
+
+    rank = 1
+
+
+class GlobalAveragePooling2D(GlobalAveragePooling):
     """The mean of every channel over each image's rows and columns.
 
     Args:
@@ -79,19 +134,40 @@ class GlobalAveragePooling2D(GlobalPooling2D):
     Reference: Keras ``keras.layers.GlobalAveragePooling2D``.
     """
 
-    def _reduce(self, values, out):
-        xp.mean(values, axis=self._positions_axis, out=out)
-
-    def backward(self, state, grad_output):
-        if not state.need_input_grad:
-            return None
-        positions = state.values.shape[self._positions_axis]
-        grad_inputs = state.buffer("grad_inputs", state.values.shape, grad_output.dtype)
-        xp.divide(self._expanded(grad_output), positions, out=grad_inputs)
-        return grad_inputs.reshape(state.inputs_shape)
+    rank = 2
 
 
-class GlobalMaxPooling2D(GlobalPooling2D):
+class GlobalAveragePooling3D(GlobalAveragePooling):
+    """The mean of every channel over each volume's depth, rows and columns.
+
+    Args: as :class:`GlobalAveragePooling2D`.
+
+    Example:
+    >>> GlobalAveragePooling3D()(np.arange(8.0).reshape(1, 2, 2, 2, 1)).tolist()
+    [[3.5]]
+
+    Reference: Keras ``keras.layers.GlobalAveragePooling3D``.
+    """
+
+    rank = 3
+
+
+class GlobalMaxPooling1D(GlobalMaxPooling):
+    """The maximum of every channel over the steps of each sequence.
+
+    Args: as :class:`GlobalAveragePooling1D`.
+
+    Example:
+    >>> GlobalMaxPooling1D()(np.array([[[1.0], [3.0], [2.0]]])).tolist()
+    [[3.0]]
+
+    Reference: Keras ``keras.layers.GlobalMaxPooling1D``.
+    """
+
+    rank = 1
+
+
+class GlobalMaxPooling2D(GlobalMaxPooling):
     """The maximum of every channel over each image's rows and columns.
 
     The gradient goes to the position of the maximum; positions tied for it share it
@@ -109,14 +185,19 @@ class GlobalMaxPooling2D(GlobalPooling2D):
     Reference: Keras ``keras.layers.GlobalMaxPooling2D``.
     """
 
-    def _reduce(self, values, out):
-        xp.max(values, axis=self._positions_axis, out=out)
+    rank = 2
 
-    def backward(self, state, grad_output):
-        if not state.need_input_grad:
-            return None
-        grad_inputs = state.buffer("grad_inputs", state.values.shape, grad_output.dtype)
-        xp.equal(state.values, self._expanded(state.outputs), out=grad_inputs)
-        ties = grad_inputs.sum(axis=self._positions_axis, keepdims=True)
-        grad_inputs *= self._expanded(grad_output) / ties
-        return grad_inputs.reshape(state.inputs_shape)
+
+class GlobalMaxPooling3D(GlobalMaxPooling):
+    """The maximum of every channel over each volume's depth, rows and columns.
+
+    Args: as :class:`GlobalMaxPooling2D`.
+
+    Example:
+    >>> GlobalMaxPooling3D()(np.arange(8.0).reshape(1, 2, 2, 2, 1)).tolist()
+    [[7.0]]
+
+    Reference: Keras ``keras.layers.GlobalMaxPooling3D``.
+    """
+
+    rank = 3

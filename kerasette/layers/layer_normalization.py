@@ -5,8 +5,8 @@ from __future__ import annotations
 import numbers
 
 from kerasette import initializers
-from kerasette.backend import xp
 from kerasette.layers.layer import Layer
+from kerasette.layers.standardize import scale_and_shift, standardize, standardize_gradient
 from kerasette.validation import check_bool, check_number, check_unsupported_is_none
 
 
@@ -97,19 +97,10 @@ class LayerNormalization(Layer):
 
     def forward(self, state, inputs, training=False):
         normalized = state.buffer("normalized", inputs.shape, inputs.dtype)
-        xp.subtract(inputs, inputs.mean(axis=self._axes, keepdims=True), out=normalized)
-        variance = (normalized * normalized).mean(axis=self._axes, keepdims=True)
-        inverse_std = 1 / xp.sqrt(variance + self.epsilon)
-        normalized *= inverse_std
+        inverse_std = standardize(inputs, self._axes, self.epsilon, normalized)
         if state.records:
             state.normalized, state.inverse_std = normalized, inverse_std
-        outputs = state.buffer("outputs", inputs.shape, inputs.dtype)
-        outputs[...] = normalized
-        if self.scale:
-            outputs *= self.params["gamma"].data.reshape(self._broadcast_shape)
-        if self.center:
-            outputs += self.params["beta"].data.reshape(self._broadcast_shape)
-        return outputs
+        return scale_and_shift(self, state, normalized)
 
     def backward(self, state, grad_output):
         normalized = state.normalized
@@ -124,13 +115,7 @@ class LayerNormalization(Layer):
             return None
         if self.scale:
             grad_output *= self.params["gamma"].data.reshape(self._broadcast_shape)
-        # d/dx of (x - mean) * inverse_std, with mean and variance depending on x:
-        # inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
-        projection = (grad_output * normalized).mean(axis=self._axes, keepdims=True)
-        grad_output -= grad_output.mean(axis=self._axes, keepdims=True)
-        grad_output -= normalized * projection
-        grad_output *= state.inverse_std
-        return grad_output
+        return standardize_gradient(grad_output, normalized, state.inverse_std, self._axes)
 
     def get_config(self):
         return {

@@ -1,84 +1,17 @@
-"""ZeroPadding2D: adds rows and columns of zeros around images."""
+"""ZeroPadding1D, ZeroPadding2D and ZeroPadding3D: zeros around sequences, images and volumes."""
 
 from __future__ import annotations
 
-import numbers
-
-from kerasette.layers.image_inputs import check_data_format, check_image_input
-from kerasette.layers.layer import Layer
+from kerasette.layers.spatial_border import SpatialBorder
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+class BaseZeroPadding(SpatialBorder):
+    """Pads ``rank`` spatial axes with zeros; see :class:`ZeroPadding2D`."""
 
-
-def _check_padding(padding) -> tuple[tuple[int, int], tuple[int, int]]:
-    if _is_int(padding):
-        pairs = ((padding, padding), (padding, padding))
-    elif isinstance(padding, (tuple, list)) and len(padding) == 2 and all(_is_int(p) for p in padding):
-        pairs = ((padding[0], padding[0]), (padding[1], padding[1]))
-    elif (
-        isinstance(padding, (tuple, list))
-        and len(padding) == 2
-        and all(isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) for v in p) for p in padding)
-    ):
-        pairs = (tuple(padding[0]), tuple(padding[1]))
-    else:
-        raise TypeError(
-            "padding: expected an int, a tuple of 2 ints (rows, cols) or a tuple of 2 tuples of 2 ints "
-            f"((top, bottom), (left, right)); received {padding!r}"
-        )
-    if any(value < 0 for pair in pairs for value in pair):
-        raise ValueError(f"padding: expected sizes >= 0; received {padding!r}")
-    return tuple((int(a), int(b)) for a, b in pairs)
-
-
-class ZeroPadding2D(Layer):
-    """Pads the rows and columns of images with zeros.
-
-    Args:
-        padding: An int (the same on every side), ``(rows, cols)`` (symmetric) or
-            ``((top, bottom), (left, right))``.
-        data_format: ``'channels_last'`` (``(batch, rows, cols, channels)``, the
-            default) or ``'channels_first'`` (``(batch, channels, rows, cols)``).
-
-    Example:
-    >>> ZeroPadding2D(((1, 0), (0, 2)))(np.ones((1, 2, 2, 1)))[0, :, :, 0].tolist()
-    [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
-
-    Reference: Keras ``keras.layers.ZeroPadding2D``.
-    """
-
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = _check_padding(padding)
-        self.data_format = check_data_format(data_format)
-
-    def compute_output_shape(self, input_shape):
-        check_image_input(self, input_shape)
-        (top, bottom), (left, right) = self.padding
-        shape = list(input_shape)
-        rows = 1 if self.data_format == "channels_last" else 2
-        shape[rows] += top + bottom
-        shape[rows + 1] += left + right
-        return tuple(shape)
-
-    def _interior(self, shape) -> tuple:
-        """The index of the unpadded images within padded ones of ``shape``."""
-        (top, bottom), (left, right) = self.padding
-        rows = 1 if self.data_format == "channels_last" else 2
-        index = [slice(None)] * 4
-        index[rows] = slice(top, shape[rows] - bottom)
-        index[rows + 1] = slice(left, shape[rows + 1] - right)
-        return tuple(index)
+    argument, sign = "padding", 1
 
     def forward(self, state, inputs, training=False):
-        if tuple(inputs.shape[1:]) != tuple(self.input_shape[1:]):
-            raise ValueError(
-                f"ZeroPadding2D layer '{self.name}': built for inputs of shape {self.input_shape}; "
-                f"received {tuple(inputs.shape)}"
-            )
-        shape = (inputs.shape[0],) + self.output_shape[1:]
+        shape = tuple(self.compute_output_shape(inputs.shape))
         outputs = state.buffer("outputs", shape, inputs.dtype)
         # The border is written once, when the buffer is new; later batches fill the interior only.
         if outputs is not getattr(state, "zeroed", None):
@@ -95,5 +28,65 @@ class ZeroPadding2D(Layer):
         grad_inputs[...] = interior
         return grad_inputs
 
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
+
+class ZeroPadding1D(BaseZeroPadding):
+    """Pads the steps of sequences with zeros.
+
+    Args:
+        padding: An int (the same at both ends) or ``(before, after)``.
+        data_format: ``'channels_last'`` (``(batch, steps, channels)``, the default) or
+            ``'channels_first'``.
+
+    Example:
+    >>> ZeroPadding1D((1, 2))(np.ones((1, 2, 1)))[0, :, 0].tolist()
+    [0.0, 1.0, 1.0, 0.0, 0.0]
+
+    Reference: Keras ``keras.layers.ZeroPadding1D``.
+    """
+
+    rank = 1
+
+    def __init__(self, padding=1, data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class ZeroPadding2D(BaseZeroPadding):
+    """Pads the rows and columns of images with zeros.
+
+    Args:
+        padding: An int (the same on every side), ``(rows, cols)`` (symmetric) or
+            ``((top, bottom), (left, right))``.
+        data_format: ``'channels_last'`` (``(batch, rows, cols, channels)``, the
+            default) or ``'channels_first'`` (``(batch, channels, rows, cols)``).
+
+    Example:
+    >>> ZeroPadding2D(((1, 0), (0, 2)))(np.ones((1, 2, 2, 1)))[0, :, :, 0].tolist()
+    [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+
+    Reference: Keras ``keras.layers.ZeroPadding2D``.
+    """
+
+    rank = 2
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class ZeroPadding3D(BaseZeroPadding):
+    """Pads the depth, rows and columns of volumes with zeros.
+
+    Args:
+        padding: An int, ``(depth, rows, cols)`` (symmetric) or three ``(before, after)`` pairs.
+        data_format: ``'channels_last'`` (the default) or ``'channels_first'``.
+
+    Example:
+    >>> ZeroPadding3D(((1, 0), (0, 0), (0, 1)))(np.ones((1, 1, 1, 1, 1))).shape
+    (1, 2, 1, 2, 1)
+
+    Reference: Keras ``keras.layers.ZeroPadding3D``.
+    """
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(padding, data_format, **kwargs)

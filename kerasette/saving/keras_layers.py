@@ -35,6 +35,9 @@ class KerasLayer:
     initializers: tuple[str, ...] = ()
     keras_only: dict = dataclasses.field(default_factory=dict)
     regularizers: tuple[str, ...] = ()
+    # Whether Keras's config holds the base layer's entries ('trainable', a dtype policy);
+    # its SpatialDropout's get_config writes its own arguments, name and dtype name only.
+    base_config: bool = True
 
 
 # The Keras module each kind of serialized object argument lives in.
@@ -52,6 +55,71 @@ _POOLING = KerasLayer(("pool_size", "strides", "padding", "data_format"))
 _AFFINE = ("fill_mode", "fill_value", "interpolation", "seed", "data_format")
 _ADJUSTMENT = KerasLayer(("factor", "value_range", "seed", "data_format"))
 _GLOBAL_POOLING = KerasLayer(("data_format", "keepdims"))
+_WINDOW = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias")
+
+
+def _options(*prefixes: str) -> tuple[str, ...]:
+    """The regularizer and constraint arguments of weights named by ``prefixes``, and the activity regularizer."""
+    return (
+        *(f"{prefix}_{kind}" for prefix in prefixes for kind in ("regularizer", "constraint")),
+        "activity_regularizer",
+    )
+
+
+_TRANSPOSED = KerasLayer(
+    ("filters", "output_padding", *_WINDOW),
+    ("kernel_initializer", "bias_initializer"),
+    regularizers=_options("kernel", "bias"),
+)
+_DEPTHWISE = KerasLayer(
+    ("depth_multiplier", *_WINDOW),
+    ("depthwise_initializer", "bias_initializer"),
+    regularizers=_options("depthwise", "bias"),
+)
+_SEPARABLE = KerasLayer(
+    ("filters", "depth_multiplier", *_WINDOW),
+    ("depthwise_initializer", "pointwise_initializer", "bias_initializer"),
+    regularizers=_options("depthwise", "pointwise", "bias"),
+)
+_SPATIAL_DROPOUT = KerasLayer(("rate", "seed"), base_config=False)
+_SPATIAL_DROPOUT_FORMAT = KerasLayer(("rate", "data_format", "seed"), base_config=False)
+_SHAPE = {
+    "data_format": KerasLayer(("data_format",)),
+    **{argument: KerasLayer((argument, "data_format")) for argument in ("padding", "cropping", "size", "output_size")},
+}
+# Keras's new layers by the arguments they take (kerasette's take the same).
+_NEW_LAYERS = {
+    **dict.fromkeys(("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"), _TRANSPOSED),
+    **dict.fromkeys(("DepthwiseConv1D", "DepthwiseConv2D"), _DEPTHWISE),
+    **dict.fromkeys(("SeparableConv1D", "SeparableConv2D"), _SEPARABLE),
+    **dict.fromkeys(("MaxPooling3D", "AveragePooling3D"), _POOLING),
+    **dict.fromkeys(("GlobalAveragePooling1D", "GlobalMaxPooling1D"), _GLOBAL_POOLING),
+    **dict.fromkeys(("GlobalAveragePooling3D", "GlobalMaxPooling3D"), _GLOBAL_POOLING),
+    **dict.fromkeys(("ZeroPadding1D", "ZeroPadding3D", "ZeroPadding2D"), _SHAPE["padding"]),
+    **dict.fromkeys(("Cropping2D", "Cropping3D"), _SHAPE["cropping"]),
+    **dict.fromkeys(("UpSampling3D",), _SHAPE["size"]),
+    **{f"Adaptive{kind}Pooling{rank}D": _SHAPE["output_size"] for kind in ("Average", "Max") for rank in (1, 2, 3)},
+    "Conv3D": _CONVOLUTION,
+    "Cropping1D": KerasLayer(("cropping",)),
+    "UpSampling1D": KerasLayer(("size",)),
+    "UpSampling2D": KerasLayer(("size", "data_format", "interpolation")),
+    "SpatialDropout1D": _SPATIAL_DROPOUT,
+    "SpatialDropout2D": _SPATIAL_DROPOUT_FORMAT,
+    "SpatialDropout3D": _SPATIAL_DROPOUT_FORMAT,
+    "AlphaDropout": KerasLayer(("rate", "noise_shape", "seed")),
+    "GaussianDropout": KerasLayer(("rate", "seed")),
+    "PReLU": KerasLayer(
+        ("shared_axes",), ("alpha_initializer",), regularizers=("alpha_regularizer", "alpha_constraint")
+    ),
+    "Permute": KerasLayer(("dims",)),
+    "ActivityRegularization": KerasLayer(("l1", "l2")),
+    "UnitNormalization": KerasLayer(("axis",)),
+    "GroupNormalization": KerasLayer(
+        ("groups", "axis", "epsilon", "center", "scale"),
+        ("beta_initializer", "gamma_initializer"),
+        regularizers=("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
+    ),
+}
 KERAS_LAYERS: dict[str, KerasLayer] = {
     "Dense": KerasLayer(
         ("units", "activation", "use_bias"),
@@ -82,7 +150,6 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
         },
     ),
     "Reshape": KerasLayer(("target_shape",)),
-    "ZeroPadding2D": KerasLayer(("padding", "data_format")),
     "Activation": KerasLayer(("activation",)),
     "Dropout": KerasLayer(("rate", "seed"), keras_only={"noise_shape": None}),
     "Flatten": KerasLayer(keras_only={"data_format": "channels_last"}),
@@ -129,6 +196,7 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
     **{name: KerasLayer() for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Identity")},
     "Concatenate": KerasLayer(("axis",)),
     "Dot": KerasLayer(("axes", "normalize")),
+    **_NEW_LAYERS,
 }
 _LOOKUP = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "idf_weights", "invert",
            "output_mode", "pad_to_max_tokens", "vocabulary_size", "salt")  # fmt: skip
@@ -213,6 +281,8 @@ def to_keras_layer(layer) -> dict:
         "trainable": config["trainable"],
         "dtype": dtype_policy(config.get("dtype")),
     }
+    if not entry.base_config:
+        keras_config = {"name": config["name"], "dtype": config.get("dtype") or backend.floatx()}
     for argument in entry.arguments:
         keras_config[argument] = config[argument]
     for argument in entry.initializers:
