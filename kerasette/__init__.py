@@ -41,6 +41,7 @@ def __getattr__(name: str):
         return importlib.import_module("kerasette.wrappers")
     raise AttributeError(f"module 'kerasette' has no attribute {name!r}")
 
+
 __all__ = [
     "Functional",
     "GradientTape",
