@@ -130,6 +130,31 @@ class Model(Trainer, Layer):
         print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
         print_fn(rule)
 
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None, **kwargs) -> None:
+        """Write the model for serving without kerasette, as Keras 3's ``model.export``.
+
+        kerasette writes ``format="onnx"`` (Sequential and Functional models of built-in
+        layers; see :func:`kerasette.export.export_onnx`), atomically. Keras's default,
+        ``"tf_saved_model"``, and its other formats need TensorFlow or OpenVINO and are
+        refused; so are ``input_signature`` (the model's own input shapes are written, with
+        a free batch axis) and other keyword arguments.
+        """
+        if format != "onnx":
+            raise ValueError(
+                f"export: format={format!r} is not written by kerasette; expected format='onnx' "
+                "(Keras's 'tf_saved_model', 'openvino' and 'litert' need TensorFlow or OpenVINO)"
+            )
+        if input_signature is not None or kwargs:
+            raise ValueError(
+                f"export: kerasette writes the model's own input shapes; expected no input_signature and no other "
+                f"arguments; received input_signature={input_signature!r}, {kwargs or ''}"
+            )
+        from kerasette.export import export_onnx
+
+        export_onnx(self, filepath)
+        if verbose:
+            print(f"Saved artifact at '{filepath}'.")
+
     # -- configuration and files -----------------------------------------------------------------
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
