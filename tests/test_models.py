@@ -227,7 +227,7 @@ def test_progress_bar_on_a_log_file_prints_one_line_per_epoch():
     model.fit(x, y, epochs=2, verbose=0, callbacks=[keras.callbacks.ProgbarLogger(1, file=buffer)])
     lines = buffer.getvalue().splitlines()
     assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
-    assert lines[1].startswith("7/7 [==============================] - ")
+    assert lines[1].startswith("7/7 ━━━━━━━━━━━━━━━━━━━━ ")
     assert "loss: " in lines[1] and "accuracy: " in lines[1]
 
 
