@@ -1,5 +1,6 @@
 """User-facing helpers, as in ``keras.utils``: ``to_categorical``, ``set_random_seed``,
-``plot_history``, :class:`Progbar`, :class:`PyDataset` (``Sequence``), ``image_dataset_from_directory`` and
+``plot_history``, ``plot_model`` and ``model_to_dot`` (pydot and Graphviz), :class:`Progbar`,
+:class:`PyDataset` (``Sequence``), ``image_dataset_from_directory`` and
 ``text_dataset_from_directory`` (which return a :class:`~kerasette.utils.dataset.Dataset`),
 and ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, the ``image``
 extra); ``kerasette.utils.np_utils`` is Keras 2's path to ``to_categorical``."""
@@ -14,6 +15,7 @@ from kerasette import backend
 from kerasette.utils.dataset import Dataset
 from kerasette.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from kerasette.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from kerasette.utils.model_visualization import model_to_dot, plot_model
 from kerasette.utils.progbar import Progbar
 from kerasette.utils.py_dataset import PyDataset, Sequence
 from kerasette.validation import check_number
@@ -27,7 +29,9 @@ __all__ = [
     "image_dataset_from_directory",
     "img_to_array",
     "load_img",
+    "model_to_dot",
     "plot_history",
+    "plot_model",
     "save_img",
     "set_random_seed",
     "text_dataset_from_directory",
