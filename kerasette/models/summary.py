@@ -15,8 +15,7 @@ import re
 import shutil
 import textwrap
 
-import numpy as np
-
+from kerasette import backend
 from kerasette.backend import config
 from kerasette.graph import Operation, inbound_nodes
 
@@ -67,7 +66,7 @@ def _is_chain(model) -> bool:
 def memory_size(weights) -> int:
     """Bytes held by ``weights`` (each counted once), by their dtypes."""
     unique = {id(weight): weight for weight in weights}.values()
-    return sum(math.prod(weight.shape) * np.dtype(weight.dtype).itemsize for weight in unique)
+    return sum(math.prod(weight.shape) * backend.xp.dtype(weight.dtype).itemsize for weight in unique)
 
 
 def readable_size(size: float) -> str:
