@@ -136,3 +136,25 @@ def test_progbar_arguments_are_checked():
         Progbar(10, stateful_metrics=["a"], stateless_metrics=["b"])
     with pytest.raises((TypeError, ValueError), match="target"):
         Progbar(-1)
+
+
+class CountingLogs(dict):
+    """Logs that count how often a value is read (reading a GPU metric waits for the device)."""
+
+    reads = 0
+
+    def items(self):
+        CountingLogs.reads += 1
+        return super().items()
+
+
+def test_logs_are_read_only_for_the_steps_drawn():
+    CountingLogs.reads = 0
+    bar = ProgbarLogger(1, file=io.StringIO())  # a log file: nothing drawn until the end of a short epoch
+    bar.set_params({"epochs": 1, "steps": 100})
+    bar.on_epoch_begin(0)
+    for step in range(100):
+        bar.on_train_batch_end(step, CountingLogs(loss=0.5))
+    bar.on_epoch_end(0, CountingLogs(loss=0.5))
+    assert CountingLogs.reads == 2  # step 1 (its time is left out of the step time) and the end
+    assert bar.file.getvalue().startswith("100/100 ━")

@@ -50,7 +50,8 @@ class ProgbarLogger(Callback):
 
     def _advance(self, steps_done: int, logs) -> None:
         self._seen = steps_done
-        if self._bar is not None and self.verbose == 1:
+        # Logs are read (a device sync for metrics on a GPU) only for a step that is drawn.
+        if self._bar is not None and self._bar.will_draw(steps_done):
             self._bar.update(steps_done, sorted((logs or {}).items()), finalize=False)
 
     def _close_bar(self, logs) -> None:

@@ -161,6 +161,19 @@ class Progbar:
         )
         return f"{bar} {style(timing, BOLD)} {format_step_time(per_step, self.unit_name)}{self._metrics_text()}"
 
+    def _is_live(self) -> bool:
+        return (self.file is not None or config.is_interactive_logging_enabled()) and is_live_display(self._stream())
+
+    def _due(self, now: float, live: bool) -> bool:
+        if self._last_update is None:  # a live bar shows the first step; a log waits a full interval
+            self._last_update = -math.inf if live else self._start
+        return now - self._last_update >= (self.interval if live else self.log_interval)
+
+    def will_draw(self, current: int) -> bool:
+        """Whether ``update(current)`` would draw now (or needs step 1's time): a caller whose
+        values cost something to read (metrics on a GPU) calls ``update`` only then."""
+        return self.verbose == 1 and (current == 1 or self._due(time.perf_counter(), self._is_live()))
+
     def update(self, current: int, values=None, finalize: bool | None = None) -> None:
         """Show progress up to step ``current`` with ``values``, a list of ``(name, value)``.
 
@@ -171,20 +184,12 @@ class Progbar:
         self._record(current, values, finalize)
         now = time.perf_counter()
         per_step = self._step_time(current, now)
-        stream = self._stream()
-        live = (self.file is not None or config.is_interactive_logging_enabled()) and is_live_display(stream)
-        if self.verbose == 2:
-            if finalize:
-                count = f"{current}/{self.target}" if self.target else f"{current}"
-                elapsed = f"{now - self._start:.0f}s"
-                self._print(f"{count} - {elapsed} - {format_step_time(per_step, self.unit_name)}{self._metrics_text()}")
-            return
-        if self.verbose != 1:
-            return
-        if self._last_update is None:  # a live bar shows the first step; a log waits a full interval
-            self._last_update = -math.inf if live else self._start
-        wait = self.interval if live else self.log_interval
-        if not finalize and now - self._last_update < wait:
+        if self.verbose == 2 and finalize:
+            count = f"{current}/{self.target}" if self.target else f"{current}"
+            elapsed = f"{now - self._start:.0f}s"
+            self._print(f"{count} - {elapsed} - {format_step_time(per_step, self.unit_name)}{self._metrics_text()}")
+        live = self._is_live()
+        if self.verbose != 1 or not (finalize or self._due(now, live)):
             return
         self._last_update = now
         line = self._line(current, now, per_step, finalize, styled=live)
@@ -195,6 +200,7 @@ class Progbar:
         width = len(self._line(current, now, per_step, finalize, styled=False))
         padding = " " * max(self._previous_width - width, 0)
         self._previous_width = width
+        stream = self._stream()
         stream.write("\r" + line + padding + ("\n" if finalize else ""))
         stream.flush()
 
