@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from kerasette.callbacks.callback import Callback
 from kerasette.utils.progbar import Progbar, print_line
-
-
-def format_logs(logs: Mapping) -> str:
-    """``loss: 0.2556 - accuracy: 0.9265``, as Keras prints them."""
-    return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
 
 
 class ProgbarLogger(Callback):
