@@ -137,6 +137,20 @@ def test_sequence_layers_embedding_conv1d_reshape(tmp_path):
     assert_same_as_predict(model, tokens, tmp_path)
 
 
+def test_normalization_adapted_and_inverted(tmp_path):
+    rng = np.random.default_rng(5)
+    data = rng.normal(3.0, 2.0, size=(64, 5)).astype("float32")
+    scale = keras.layers.Normalization()
+    scale.adapt(data)
+    back = keras.layers.Normalization(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.0, 1e-16], invert=True)
+    model = keras.Sequential([keras.Input((5,)), scale, layers.Dense(3), back])
+    assert_same_as_predict(model, data[:10], tmp_path)
+    unadapted = keras.Sequential([keras.Input((5,)), keras.layers.Normalization(name="raw")])
+    with pytest.raises(ValueError, match="Normalization layer 'raw' has neither been adapted"):
+        unadapted.export(tmp_path / "raw.onnx", format="onnx")
+    assert not (tmp_path / "raw.onnx").exists()
+
+
 @pytest.mark.parametrize(
     "activation",
     [

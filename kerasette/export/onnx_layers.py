@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kerasette import layers
+from kerasette import backend, layers
 from kerasette.export import onnx_activations
 from kerasette.export.onnx_graph import OnnxGraph
 from kerasette.layers.convolution import padding_amounts
@@ -136,6 +136,16 @@ def _layer_normalization(graph, layer, inputs, shapes):
     return value
 
 
+def _normalization(graph, layer, inputs, shapes):
+    # As the layer computes it, in its dtype: (x - mean) / max(sqrt(variance), 1e-7), or back with invert.
+    mean, variance = (np.asarray(backend.to_numpy(value)) for value in layer._statistics())
+    std = np.maximum(np.sqrt(variance), np.asarray(1e-7, variance.dtype))
+    mean, std = graph.constant(f"{layer.name}/mean", mean), graph.constant(f"{layer.name}/std", std)
+    if layer.invert:
+        return graph.node("Add", [graph.node("Mul", [inputs[0], std], layer.name), mean], layer.name)
+    return graph.node("Div", [graph.node("Sub", [inputs[0], mean], layer.name), std], layer.name)
+
+
 def _activation(graph, layer, inputs, shapes):
     return _with_activation(graph, layer, inputs[0])
 
@@ -251,6 +261,7 @@ CONVERTERS = {
     layers.GlobalMaxPooling2D: _global_pooling,
     layers.BatchNormalization: _batch_normalization,
     layers.LayerNormalization: _layer_normalization,
+    layers.Normalization: _normalization,
     layers.Activation: _activation,
     layers.Softmax: _activation,
     layers.ReLU: _activation,
