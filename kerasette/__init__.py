@@ -33,6 +33,16 @@ from kerasette.variables import Variable
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # keras.wrappers imports scikit-learn, a second or so that ``import kerasette`` should not pay.
+    if name == "wrappers":
+        import importlib
+
+        return importlib.import_module("kerasette.wrappers")
+    raise AttributeError(f"module 'kerasette' has no attribute {name!r}")
+
+
 __all__ = [
     "Functional",
     "GradientTape",
@@ -59,4 +69,5 @@ __all__ = [
     "regularizers",
     "saving",
     "utils",
+    "wrappers",
 ]

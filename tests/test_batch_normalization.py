@@ -195,8 +195,15 @@ def test_summary_counts_moving_statistics_as_non_trainable():
     model = Sequential([layers.Input(shape=(8, 8, 64)), BatchNormalization()])
     lines = []
     model.summary(print_fn=lines.append)
-    assert any("(BatchNormalization)" in line and "(None, 8, 8, 64)" in line and "256" in line for line in lines)
-    assert "Total params: 256" in lines and "Trainable params: 128" in lines and "Non-trainable params: 128" in lines
+    from summary_models import summary_rows
+
+    [row] = summary_rows(lines)
+    assert row[0].endswith("(BatchNormalization)") and row[1:] == ["(None, 8, 8, 64)", "256"]
+    assert lines[-3:] == [
+        " Total params: 256 (1.00 KB)",
+        " Trainable params: 128 (512.00 B)",
+        " Non-trainable params: 128 (512.00 B)",
+    ]
 
 
 def test_fit_updates_gamma_beta_by_optimizer_and_statistics_by_momentum():

@@ -637,7 +637,8 @@ def test_summary_writer_logs_a_scalar_per_step_outside_fit(tmp_path):
 
 # -- ProgbarLogger --------------------------------------------------------------------------
 
-FINAL_LINE = re.compile(r"^\d+/\d+ \[=+\] - \d+s \d+(ms|us|s)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$")
+# Keras 3's finished bar: the bar of "━", the time taken, the time per step, the logs sorted by name.
+FINAL_LINE = re.compile(r"^\d+/\d+ ━{20} \d+s \d+(ms|us|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$")
 
 
 def test_progbar_verbose_1_on_a_log_file_prints_one_finished_bar_per_epoch():
@@ -648,7 +649,7 @@ def test_progbar_verbose_1_on_a_log_file_prints_one_finished_bar_per_epoch():
     assert [lines[0], lines[2]] == ["Epoch 1/2", "Epoch 2/2"] and len(lines) == 4
     for line in (lines[1], lines[3]):
         assert FINAL_LINE.match(line), line
-        assert line.startswith("3/3 [" + "=" * 30 + "]")
+        assert line.startswith("3/3 " + "━" * 20 + " ")
 
 
 def test_progbar_verbose_2_prints_one_line_per_epoch_without_a_bar(capsys):
@@ -657,7 +658,7 @@ def test_progbar_verbose_2_prints_one_line_per_epoch_without_a_bar(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0::2] == ["Epoch 1/2", "Epoch 2/2"] and len(lines) == 4
     for line in lines[1::2]:
-        assert re.match(r"^3/3 - \d+s \d+(ms|us|s)/step - loss: \d\.\d{4} - accuracy: \d\.\d{4}$", line), line
+        assert re.match(r"^3/3 - \d+s - \d+(ms|us|s)/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$", line), line
 
 
 def test_progbar_verbose_1_through_fit_and_evaluate(capsys):
@@ -668,7 +669,7 @@ def test_progbar_verbose_1_through_fit_and_evaluate(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert [lines[0], lines[2]] == ["Epoch 1/2", "Epoch 2/2"] and len(lines) == 5
     assert all(FINAL_LINE.match(line) for line in lines[1::2] + [lines[4]])
-    assert lines[4].startswith("3/3 [")  # evaluate: a bar of its own, no epoch header
+    assert lines[4].startswith("3/3 ━")  # evaluate: a bar of its own, no epoch header
 
 
 def test_progbar_verbose_0_prints_nothing(capsys):

@@ -200,8 +200,10 @@ def test_summary_has_connected_to_column():
     text = "\n".join(lines)
     assert "Connected to" in lines[2]
     assert "shared[0][0]" in text and "shared[1][0]" in text and "image[0][0]" in text
-    sum_row = next(line for line in lines if line.startswith(" sum (Add)"))
-    assert sum_row.rstrip().endswith("shared[0][0]")
+    from summary_models import summary_rows
+
+    sum_row = next(row for row in summary_rows(lines) if row[0] == "sum (Add)")
+    assert sum_row[3].startswith("shared[0][0], ")
     assert f"Total params: {model.count_params():,}" in text
 
 

@@ -147,8 +147,12 @@ def test_summary_shapes_and_parameter_counts_match_keras():
     lines = []
     model.summary(print_fn=lines.append)
     total, trainable = KERAS_SUMMARY["total"], KERAS_SUMMARY["trainable"]
-    assert f"Total params: {total:,}" in lines and f"Trainable params: {trainable:,}" in lines
-    assert f"Non-trainable params: {total - trainable:,}" in lines
+    counts = [line.split(" (")[0] for line in lines[-3:]]
+    assert counts == [
+        f" Total params: {total:,}",
+        f" Trainable params: {trainable:,}",
+        f" Non-trainable params: {total - trainable:,}",
+    ]
     # Keras's default names: zero_padding2d, global_max_pooling2d (a counter suffix after the first).
     for layer, base in zip(model.layers[1:], ["zero_padding2d", "batch_normalization"]):
         assert re.fullmatch(rf"{base}(_\d+)?", layer.name), layer.name

@@ -25,7 +25,20 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SNAPSHOT = HERE / "keras_public_names.json"
 DOCUMENT = ROOT / "docs" / "KERAS_COMPATIBILITY.md"
-MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "callbacks", "utils", "config", "random", "ops")
+MODULES = (
+    "layers",
+    "losses",
+    "metrics",
+    "optimizers",
+    "activations",
+    "callbacks",
+    "utils",
+    "config",
+    "random",
+    "ops",
+    "models",
+    "wrappers",
+)
 
 # Names that exist in both but where kerasette refuses what Keras lets through.
 STRICTER = {
@@ -57,6 +70,12 @@ STRICTER = {
         ("layers", name): "`rate` must be below 1 (Keras accepts 1, which drops or scales everything away)"
         for name in ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
     },
+    ("utils", "Progbar"): "`target`, `width`, `verbose` and `interval` are checked; in a file or a pipe (not a "
+    "terminal or a Jupyter kernel) a plain line is added every `Progbar.log_interval` seconds (10) instead of Keras's "
+    "`\\r` redraws every `interval`; it takes a `file` to draw to",
+    ("utils", "plot_model"): "`rankdir` must be 'TB', 'LR', 'BT' or 'RL' and the `show_*` flags booleans; a missing "
+    "pydot or Graphviz raises ImportError in a notebook too (Keras prints a message there); the returned "
+    "`IPython.display.Image` is given for PNG and JPEG files only",
 }
 
 _CONV_OPTIONS = "regularizers and constraints only None (refused otherwise)"
@@ -110,6 +129,18 @@ PARTIAL = {
         ("layers", name): "no `mask` call argument (kerasette has no masking yet)"
         for name in ("GlobalAveragePooling1D", "GlobalAvgPool1D")
     },
+    ("models", "Model"): "`export` writes `format='onnx'` only (Sequential and Functional models of built-in layers; "
+    "Keras's default 'tf_saved_model', and 'openvino' and 'litert', need TensorFlow or OpenVINO) and no "
+    "`input_signature`; `summary(print_fn=...)` calls `print_fn` once per line, as Keras documents (Keras 3 passes "
+    "the whole text at once); `.keras`/`.h5` files of Functional and subclassed models are not written yet",
+    ("models", "Sequential"): "as `Model`",
+    ("wrappers", "SKLearnClassifier"): "a fitted estimator cannot be pickled (Keras pickles its model through a "
+    "`.keras` archive, which kerasette writes for Sequential models only); stricter: `warm_start=True` trains "
+    "the model fitted before (Keras accepts the flag and ignores it), `fit_kwargs` is not changed by `fit`'s "
+    "arguments, a given model is copied compiled as it is, and `model`, `warm_start`, `model_kwargs`, "
+    "`fit_kwargs` are checked at `fit`",
+    ("wrappers", "SKLearnRegressor"): "as `SKLearnClassifier`",
+    ("wrappers", "SKLearnTransformer"): "as `SKLearnClassifier`",
 }
 
 

@@ -192,13 +192,6 @@ class Functional(Model):
             )
         return pack_as(self._outputs_struct, [tensor.shape for tensor in self._outputs])
 
-    # -- inspection -----------------------------------------------------------------------------
-    def summary(self, print_fn=None) -> None:
-        """Print the layers, output shapes, parameter counts and what each is connected to, as Keras does."""
-        from kerasette.models import summary
-
-        summary.print_functional_summary(self, print_fn or print)
-
     # -- configuration --------------------------------------------------------------------------
     def get_config(self) -> dict:
         """Keras 3's config: each layer with its ``inbound_nodes``, and ``input_layers``/``output_layers``."""

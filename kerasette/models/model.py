@@ -99,36 +99,50 @@ class Model(Trainer, Layer):
             self.build(self.input_shape_for(data_shape))
 
     # -- inspection ---------------------------------------------------------------------
-    def summary(self, print_fn=None) -> None:
-        """Print a table of layers, output shapes and parameter counts, as Keras does.
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range=None,
+    ) -> None:
+        """Print Keras 3's table of layers, output shapes and parameter counts, and the
+        total, trainable, non-trainable (and, once it has them, optimizer) parameters with
+        their sizes; see :func:`kerasette.models.summary.print_summary` for the arguments.
 
         An unbuilt layer shows ``?`` for its output shape and ``0 (unbuilt)`` parameters,
         as in Keras 3.
         """
-        print_fn = print_fn or print
-        names = [f" {layer.name} ({type(layer).__name__})" for layer in self.layers]
-        # Keras's widths, the first widened so that a long name (BatchNormalization) keeps its column.
-        widths = (max([33, *(len(name) + 1 for name in names)]), 26, 12)
-        rule = "_" * sum(widths)
+        from kerasette.models.summary import print_summary
 
-        def row(*cells):
-            return "".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        print_summary(self, line_length, positions, print_fn, expand_nested, show_trainable, layer_range)
 
-        print_fn(f'Model: "{self.name}"')
-        print_fn(rule)
-        print_fn(row(" Layer (type)", "Output Shape", "Param #"))
-        print_fn("=" * sum(widths))
-        for index, layer in enumerate(self.layers):
-            shape, params = (layer.output_shape, f"{layer.count_params():,}") if layer.built else ("?", "0 (unbuilt)")
-            print_fn(row(names[index], shape, params))
-            if index < len(self.layers) - 1:
-                print_fn("")
-        print_fn("=" * sum(widths))
-        trainable = sum(int(w.size) for w in self.trainable_weights)
-        print_fn(f"Total params: {self.count_params():,}")
-        print_fn(f"Trainable params: {trainable:,}")
-        print_fn(f"Non-trainable params: {self.count_params() - trainable:,}")
-        print_fn(rule)
+    def export(self, filepath, format: str = "tf_saved_model", verbose=None, input_signature=None, **kwargs) -> None:
+        """Write the model for serving without kerasette, as Keras 3's ``model.export``.
+
+        kerasette writes ``format="onnx"`` (Sequential and Functional models of built-in
+        layers; see :func:`kerasette.export.export_onnx`), atomically. Keras's default,
+        ``"tf_saved_model"``, and its other formats need TensorFlow or OpenVINO and are
+        refused; so are ``input_signature`` (the model's own input shapes are written, with
+        a free batch axis) and other keyword arguments.
+        """
+        if format != "onnx":
+            raise ValueError(
+                f"export: format={format!r} is not written by kerasette; expected format='onnx' "
+                "(Keras's 'tf_saved_model', 'openvino' and 'litert' need TensorFlow or OpenVINO)"
+            )
+        if input_signature is not None or kwargs:
+            raise ValueError(
+                f"export: kerasette writes the model's own input shapes; expected no input_signature and no other "
+                f"arguments; received input_signature={input_signature!r}, {kwargs or ''}"
+            )
+        from kerasette.export import export_onnx
+
+        export_onnx(self, filepath)
+        if verbose:
+            print(f"Saved artifact at '{filepath}'.")
 
     # -- configuration and files -----------------------------------------------------------------
     @classmethod

@@ -206,6 +206,11 @@ class Optimizer(ABC):
         return 0.0
 
     @property
+    def built(self) -> bool:
+        """Whether the optimizer has its slots, made for the variables of its first ``apply``."""
+        return bool(self._built_for)
+
+    @property
     def variables(self) -> list:
         """Keras's ``optimizer.variables``: the step count, the learning rate (unless it comes
         from a schedule), then each variable's slots in turn."""

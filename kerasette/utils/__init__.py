@@ -1,5 +1,6 @@
 """User-facing helpers, as in ``keras.utils``: ``to_categorical``, ``set_random_seed``,
-``plot_history``, :class:`PyDataset` (``Sequence``), ``image_dataset_from_directory`` and
+``plot_history``, ``plot_model`` and ``model_to_dot`` (pydot and Graphviz), :class:`Progbar`,
+:class:`PyDataset` (``Sequence``), ``image_dataset_from_directory`` and
 ``text_dataset_from_directory`` and ``timeseries_dataset_from_array`` (which return a
 :class:`~kerasette.utils.dataset.Dataset`), ``pad_sequences``,
 and ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, the ``image``
@@ -15,6 +16,8 @@ from kerasette import backend
 from kerasette.utils.dataset import Dataset
 from kerasette.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from kerasette.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from kerasette.utils.model_visualization import model_to_dot, plot_model
+from kerasette.utils.progbar import Progbar
 from kerasette.utils.py_dataset import PyDataset, Sequence
 from kerasette.utils.sequence_utils import pad_sequences
 from kerasette.utils.timeseries_dataset import timeseries_dataset_from_array
@@ -22,6 +25,7 @@ from kerasette.validation import check_number
 
 __all__ = [
     "Dataset",
+    "Progbar",
     "PyDataset",
     "Sequence",
     "array_to_img",
@@ -29,7 +33,9 @@ __all__ = [
     "img_to_array",
     "load_img",
     "pad_sequences",
+    "model_to_dot",
     "plot_history",
+    "plot_model",
     "save_img",
     "set_random_seed",
     "text_dataset_from_directory",
