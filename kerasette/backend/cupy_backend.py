@@ -70,6 +70,13 @@ def batch_splitter():
     return None
 
 
+def recurrent_kernels():
+    """The element-wise gate kernels of the fused recurrent layers (:mod:`cupy_recurrent`)."""
+    from kerasette.backend import cupy_recurrent
+
+    return cupy_recurrent
+
+
 def fused_layer_kernels():
     """Bias + activation, activation gradients, softmax + cross-entropy in one launch each."""
     from kerasette.backend import cupy_fused

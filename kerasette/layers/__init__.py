@@ -23,6 +23,7 @@ from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPoo
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
+from kerasette.layers.bidirectional import Bidirectional
 from kerasette.layers.layer_normalization import LayerNormalization
 from kerasette.layers.merging import (
     Add,
@@ -45,9 +46,15 @@ from kerasette.layers.merging import (
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
+from kerasette.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from kerasette.layers.recurrent_layers import GRU, LSTM, SimpleRNN
+from kerasette.layers.repeat_vector import RepeatVector
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
+from kerasette.layers.rnn import RNN
 from kerasette.layers.softmax import Softmax
+from kerasette.layers.stacked_rnn_cells import StackedRNNCells
+from kerasette.layers.time_distributed import TimeDistributed
 from kerasette.layers.zero_padding import ZeroPadding2D
 from kerasette.registry import deserialize as _deserialize
 from kerasette.registry import register_builtins
@@ -113,6 +120,17 @@ __all__ = [
     "Subtract",
     "subtract",
     "ZeroPadding2D",
+    "Bidirectional",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RepeatVector",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "TimeDistributed",
 ]
 
 _BUILTIN_LAYERS = (
@@ -141,6 +159,17 @@ _BUILTIN_LAYERS = (
     Reshape,
     Softmax,
     ZeroPadding2D,
+    Bidirectional,
+    GRU,
+    GRUCell,
+    LSTM,
+    LSTMCell,
+    RepeatVector,
+    RNN,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
 )
 register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})
 
