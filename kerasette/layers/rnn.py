@@ -110,6 +110,8 @@ class RNN(Layer):
                     "received none (pass batch_size=..., or batch_input_shape=(batch, timesteps, features))"
                 )
         if not self.cell.built:
+            # A cell's call needs its states too, so its output shape is not traced from the inputs alone.
+            self.cell._traces_output_shape = False
             self.cell.build((input_shape[0], input_shape[-1]))
         super().build(input_shape)
 

@@ -56,6 +56,7 @@ class StackedRNNCells(Layer):
         shape = tuple(input_shape)
         for cell in self.cells:
             if not cell.built:
+                cell._traces_output_shape = False
                 cell.build(shape)
             output_size = getattr(cell, "output_size", None) or flat_state_sizes(cell.state_size)[0]
             shape = (shape[0], output_size)
