@@ -59,6 +59,18 @@ def _tanh(x):
     return 1.0 - 2.0 / (_exp(2.0 * x) + 1.0)
 
 
+# Gradients that backpropagation through hundreds of steps shrinks below this are set to
+# zero: float32 subnormals (below 1.2e-38) make every operation on them, BLAS's too, about
+# a hundred times slower; measured, the IMDB LSTM's weight gradient products took 650 ms
+# instead of 30 ms. The change to a gradient is below 1e-30 in absolute value.
+_FLUSH_BELOW = 1e-30
+
+
+@numba.njit(inline="always", **_JIT)
+def _flush(x):
+    return x if abs(x) >= _FLUSH_BELOW else 0.0
+
+
 @numba.njit(inline="always", **_JIT)
 def _activate(pre_a, pre_b, out, first, last, tanh):
     """``out[j] = sigmoid(pre_a[j] + pre_b[j])`` (or tanh) for ``first <= j < last``: one vectorized loop."""
@@ -105,18 +117,18 @@ def lstm_backward(gates, c_prev, c_new, mask, zero_masked, grad_y, grad_h_rec, r
         carry_h, carry_c, carry_y = carry[0, b], carry[1, b], carry[2, b]
         for u in range(units):
             grad_output = grad_up[u] + carry_y[u]
-            grad_state = grad_rec[u] * dropped[u] + carry_h[u]
+            grad_state = _flush(grad_rec[u] * dropped[u] + carry_h[u])
             grad_h = keep * (grad_state + grad_output)
             i, f, g, o = gate[u], gate[units + u], gate[2 * units + u], gate[3 * units + u]
             tanh_c = _tanh(c_now[u])
             grad_c = keep * (carry_c[u] + grad_h * o * (1.0 - tanh_c * tanh_c))
-            grad_gate[u] = grad_c * g * i * (1.0 - i)
-            grad_gate[units + u] = grad_c * c_old[u] * f * (1.0 - f)
-            grad_gate[2 * units + u] = grad_c * i * (1.0 - g * g)
-            grad_gate[3 * units + u] = grad_h * tanh_c * o * (1.0 - o)
-            carry_h[u] = drop * grad_state
-            carry_c[u] = grad_c * f + drop * carry_c[u]
-            carry_y[u] = drop * kept_output * grad_output
+            grad_gate[u] = _flush(grad_c * g * i * (1.0 - i))
+            grad_gate[units + u] = _flush(grad_c * c_old[u] * f * (1.0 - f))
+            grad_gate[2 * units + u] = _flush(grad_c * i * (1.0 - g * g))
+            grad_gate[3 * units + u] = _flush(grad_h * tanh_c * o * (1.0 - o))
+            carry_h[u] = _flush(drop * grad_state)
+            carry_c[u] = _flush(grad_c * f + drop * carry_c[u])
+            carry_y[u] = _flush(drop * kept_output * grad_output)
 
 
 @numba.njit(**_JIT)
@@ -163,21 +175,21 @@ def gru_backward(
         )
         for u in range(units):
             grad_output = grad_up[u] + carry_y[u]
-            grad_state = grad_rec[u] * dropped[u] + carry_h[u]
+            grad_state = _flush(grad_rec[u] * dropped[u] + carry_h[u])
             grad_h = keep * (grad_state + grad_output)
             z, r = gate[u], gate[units + u]
             candidate, recurrent_h = gate[2 * units + u], gate[3 * units + u]
             grad_candidate = grad_h * (1.0 - z) * (1.0 - candidate * candidate)
             grad_z = grad_h * (h_old[u] - candidate) * z * (1.0 - z)
             grad_r = grad_candidate * recurrent_h * r * (1.0 - r)
-            grad_gate[u] = grad_z
-            grad_gate[units + u] = grad_r
-            grad_gate[2 * units + u] = grad_candidate
-            grad_rec_gate[u] = grad_z
-            grad_rec_gate[units + u] = grad_r
-            grad_rec_gate[2 * units + u] = grad_candidate * r
-            carry_h[u] = grad_h * z + drop * grad_state
-            carry_y[u] = drop * kept_output * grad_output
+            grad_gate[u] = _flush(grad_z)
+            grad_gate[units + u] = _flush(grad_r)
+            grad_gate[2 * units + u] = _flush(grad_candidate)
+            grad_rec_gate[u] = _flush(grad_z)
+            grad_rec_gate[units + u] = _flush(grad_r)
+            grad_rec_gate[2 * units + u] = _flush(grad_candidate * r)
+            carry_h[u] = _flush(grad_h * z + drop * grad_state)
+            carry_y[u] = _flush(drop * kept_output * grad_output)
 
 
 @numba.njit(**_JIT)
@@ -215,8 +227,8 @@ def simple_backward(h_new, mask, zero_masked, grad_y, grad_h_rec, recurrent_mask
         carry_h, carry_y = carry[0, b], carry[1, b]
         for u in range(units):
             grad_output = grad_up[u] + carry_y[u]
-            grad_state = grad_rec[u] * dropped[u] + carry_h[u]
+            grad_state = _flush(grad_rec[u] * dropped[u] + carry_h[u])
             h = h_now[u]
-            grad_gate[u] = keep * (grad_state + grad_output) * (1.0 - h * h)
-            carry_h[u] = drop * grad_state
-            carry_y[u] = drop * kept_output * grad_output
+            grad_gate[u] = _flush(keep * (grad_state + grad_output) * (1.0 - h * h))
+            carry_h[u] = _flush(drop * grad_state)
+            carry_y[u] = _flush(drop * kept_output * grad_output)

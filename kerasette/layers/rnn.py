@@ -52,6 +52,9 @@ class RNN(Layer):
     Reference: Keras ``keras.layers.RNN``.
     """
 
+    # The fused time loop runs each core's share of the batch rows (``recurrence.py``).
+    splits_batch = True
+
     def __init__(
         self,
         cell,
