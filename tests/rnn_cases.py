@@ -106,3 +106,21 @@ def case_weights(name: str, shapes) -> list:
     """Deterministic weights of the given shapes, large enough that every gate matters."""
     rng = np.random.default_rng(1000 + sum(map(ord, name)))
     return [rng.uniform(-0.8, 0.8, size=shape).astype("float32") for shape in shapes]
+
+
+def file_model(keras):
+    """The model saved both ways (tests/fixtures/make_rnn_fixtures.py, tests/test_recurrent_files.py):
+    every recurrent layer kind with weights, in one Sequential of ``keras`` (Keras or kerasette)."""
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((STEPS, FEATURES)),
+            layers.LSTM(3, return_sequences=True),
+            layers.Bidirectional(layers.GRU(2, return_sequences=True), merge_mode="sum"),
+            layers.RNN([layers.LSTMCell(3), layers.GRUCell(2, reset_after=False)], return_sequences=True),
+            layers.TimeDistributed(layers.Dense(2)),
+            layers.SimpleRNN(2),
+            layers.RepeatVector(2),
+            layers.GRU(2),
+        ]
+    )

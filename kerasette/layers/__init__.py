@@ -12,6 +12,7 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
 from kerasette.layers.batch_normalization import BatchNormalization
+from kerasette.layers.bidirectional import Bidirectional
 from kerasette.layers.conv1d import Conv1D
 from kerasette.layers.conv2d import Conv2D
 from kerasette.layers.dense import Dense
@@ -23,7 +24,6 @@ from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPoo
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
-from kerasette.layers.bidirectional import Bidirectional
 from kerasette.layers.layer_normalization import LayerNormalization
 from kerasette.layers.merging import (
     Add,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kerasette import ops, registry
+from kerasette.layers.inner_layers import deserialize_inner, serialize_inner
 from kerasette.layers.layer import Layer
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
@@ -10,11 +11,9 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _copy(layer, name: str, go_backwards: bool):
     """A fresh layer from ``layer``'s config (new weights), renamed and going the given way."""
-    from kerasette import layers
-
     config = registry.serialize(layer)
     config["config"].update(name=name, go_backwards=go_backwards)
-    return layers.deserialize(config)
+    return deserialize_inner(config)
 
 
 class Bidirectional(Layer):
@@ -143,19 +142,16 @@ class Bidirectional(Layer):
     def get_config(self):
         config = {
             **super().get_config(),
-            "layer": registry.serialize(self.forward_layer),
+            "layer": serialize_inner(self.forward_layer),
             "merge_mode": self.merge_mode,
         }
-        config["layer"]["config"]["name"] = self.forward_layer.name.removeprefix("forward_")
-        config["backward_layer"] = registry.serialize(self.backward_layer)
+        config["backward_layer"] = serialize_inner(self.backward_layer)
         return config
 
     @classmethod
     def from_config(cls, config: dict):
-        from kerasette import layers
-
         config = dict(config)
-        config["layer"] = layers.deserialize(config["layer"])
+        config["layer"] = deserialize_inner(config["layer"])
         if config.get("backward_layer") is not None:
-            config["backward_layer"] = layers.deserialize(config["backward_layer"])
+            config["backward_layer"] = deserialize_inner(config["backward_layer"])
         return cls(**config)

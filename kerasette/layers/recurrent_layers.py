@@ -57,9 +57,7 @@ class _CellLayer(RNN):
         cell_config = self.cell.get_config()
         for key in ("name", "trainable", "dtype", "input_shape"):
             cell_config.pop(key, None)
-        config = {**super().get_config(), **cell_config}
-        config.pop("zero_output_for_mask")
-        return config
+        return {**super().get_config(), **cell_config}
 
 
 class SimpleRNN(_CellLayer):

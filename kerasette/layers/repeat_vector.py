@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_number
 

@@ -14,9 +14,10 @@ with ``zero_output_for_mask`` (which ``Bidirectional`` sets when returning seque
 
 from __future__ import annotations
 
-from kerasette import backend, ops, registry
+from kerasette import backend, ops
 from kerasette.backend import xp
 from kerasette.layers import layer_call
+from kerasette.layers.inner_layers import deserialize_inner, serialize_inner
 from kerasette.layers.layer import Layer
 from kerasette.layers.recurrence import Plan, Recurrence
 from kerasette.layers.stacked_rnn_cells import StackedRNNCells, flat_state_sizes
@@ -277,14 +278,12 @@ class RNN(Layer):
             "zero_output_for_mask": self.zero_output_for_mask,
         }
         if type(self) is RNN:
-            config["cell"] = registry.serialize(self.cell)
+            config["cell"] = serialize_inner(self.cell)
         return config
 
     @classmethod
     def from_config(cls, config: dict):
-        from kerasette import layers
-
         config = dict(config)
         if cls is RNN:
-            config["cell"] = layers.deserialize(config["cell"])
+            config["cell"] = deserialize_inner(config["cell"])
         return cls(**config)

@@ -9,7 +9,7 @@ Reference: Keras ``keras.layers.StackedRNNCells``.
 
 from __future__ import annotations
 
-from kerasette import registry
+from kerasette.layers.inner_layers import deserialize_inner, serialize_inner
 from kerasette.layers.layer import Layer
 
 
@@ -37,8 +37,10 @@ class StackedRNNCells(Layer):
     def __init__(self, cells, **kwargs):
         super().__init__(**kwargs)
         cells = list(cells) if isinstance(cells, (list, tuple)) else cells
-        if not isinstance(cells, list) or not cells or not all(
-            isinstance(cell, Layer) and hasattr(cell, "state_size") for cell in cells
+        if (
+            not isinstance(cells, list)
+            or not cells
+            or not all(isinstance(cell, Layer) and hasattr(cell, "state_size") for cell in cells)
         ):
             raise ValueError(f"cells: expected a non-empty list of cell layers with a state_size; received {cells!r}")
         self.cells = cells
@@ -85,12 +87,10 @@ class StackedRNNCells(Layer):
         return inputs, new_states
 
     def get_config(self):
-        return {**super().get_config(), "cells": [registry.serialize(cell) for cell in self.cells]}
+        return {**super().get_config(), "cells": [serialize_inner(cell) for cell in self.cells]}
 
     @classmethod
     def from_config(cls, config: dict):
-        from kerasette import layers
-
         config = dict(config)
-        config["cells"] = [layers.deserialize(cell) for cell in config["cells"]]
+        config["cells"] = deserialize_inner(config["cells"])
         return cls(**config)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kerasette import ops, registry
+from kerasette import ops
+from kerasette.layers.inner_layers import deserialize_inner, serialize_inner
 from kerasette.layers.layer import Layer
 
 
@@ -57,12 +58,10 @@ class TimeDistributed(Layer):
         return ops.reshape(outputs, (batch, steps, *outputs.shape[1:]))
 
     def get_config(self):
-        return {**super().get_config(), "layer": registry.serialize(self.layer)}
+        return {**super().get_config(), "layer": serialize_inner(self.layer)}
 
     @classmethod
     def from_config(cls, config: dict):
-        from kerasette import layers
-
         config = dict(config)
-        config["layer"] = layers.deserialize(config["layer"])
+        config["layer"] = deserialize_inner(config["layer"])
         return cls(**config)

@@ -41,7 +41,7 @@ from kerasette.saving.keras_weights import (
     model_weight_entries,
     optimizer_entries,
     restore_optimizer,
-    weighted_layer_groups,
+    weight_var_groups,
     write_entries,
 )
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
@@ -244,15 +244,19 @@ def _read_variables(data: bytes, path: str) -> dict:
 
 def layer_weights(variables: dict, model, path: str) -> list:
     """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure."""
-    expected = weighted_layer_groups(model)
+    expected = weight_var_groups(model)
+    expected_groups = sorted(vars_path[: -len("/vars")] for _, paths in expected for vars_path in paths)
     held = sorted(name[: -len("/vars")] for name, arrays in variables.items() if arrays and name.startswith("layers/"))
-    if held != sorted(group for group, _ in expected):
+    if held != expected_groups:
         raise ValueError(
             f"filepath {path!r}: the archive holds weights for {held}, but an equivalent Keras model of this "
-            f"model's layers would hold {sorted(group for group, _ in expected)}"
+            f"model's layers would hold {expected_groups}"
         )
     # Keras keeps some weights as scalars that kerasette keeps as one-element arrays.
-    return [(group, [np.atleast_1d(array) for array in variables[f"{group}/vars"]]) for group, _ in expected]
+    return [
+        (group, [np.atleast_1d(array) for vars_path in paths for array in variables[vars_path]])
+        for group, paths in expected
+    ]
 
 
 def archive_weights(path: str, model) -> list:

@@ -29,12 +29,15 @@ class KerasLayer:
         keras_only: Keras arguments kerasette lacks, with the value that means "not used".
         regularizers: Arguments holding regularizers or constraints (serialized as objects,
             None when unset).
+        layers: Arguments holding layers (a wrapped layer, a cell, a list of cells),
+            translated entry by entry.
     """
 
     arguments: tuple[str, ...] = ()
     initializers: tuple[str, ...] = ()
     keras_only: dict = dataclasses.field(default_factory=dict)
     regularizers: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
 
 
 # The Keras module each kind of serialized object argument lives in.
@@ -113,6 +116,29 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
         },
     ),
 }
+_RECURRENT = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask")
+_CELL = ("units", "activation", "use_bias", "dropout", "recurrent_dropout", "seed")
+_CELL_INITIALIZERS = ("kernel_initializer", "recurrent_initializer", "bias_initializer")
+_CELL_REGULARIZED = (
+    "kernel_regularizer",
+    "recurrent_regularizer",
+    "bias_regularizer",
+    "kernel_constraint",
+    "recurrent_constraint",
+    "bias_constraint",
+)
+_GATES = {"LSTM": ("recurrent_activation", "unit_forget_bias"), "GRU": ("recurrent_activation", "reset_after")}
+for _name in ("SimpleRNN", "LSTM", "GRU"):
+    _gates = _GATES.get(_name, ())
+    KERAS_LAYERS[_name] = KerasLayer(
+        (*_CELL, *_gates, *_RECURRENT), _CELL_INITIALIZERS, regularizers=(*_CELL_REGULARIZED, "activity_regularizer")
+    )
+    KERAS_LAYERS[f"{_name}Cell"] = KerasLayer((*_CELL, *_gates), _CELL_INITIALIZERS, regularizers=_CELL_REGULARIZED)
+KERAS_LAYERS["RNN"] = KerasLayer(_RECURRENT, layers=("cell",))
+KERAS_LAYERS["StackedRNNCells"] = KerasLayer(layers=("cells",))
+KERAS_LAYERS["Bidirectional"] = KerasLayer(("merge_mode",), layers=("layer", "backward_layer"))
+KERAS_LAYERS["TimeDistributed"] = KerasLayer(layers=("layer",))
+KERAS_LAYERS["RepeatVector"] = KerasLayer(("n",))
 SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
 
 
@@ -178,11 +204,26 @@ def to_keras_layer(layer) -> dict:
         value = config.get(argument)
         module = _OBJECT_MODULES[argument.rpartition("_")[2]]
         keras_config[argument] = None if value is None else keras_object(value, module)
+    for argument in entry.layers:
+        keras_config[argument] = _map_layers(config[argument], lambda item: to_keras_layer(_deserialize_layer(item)))
     keras_config.update(entry.keras_only)
     serialized = {"module": "keras.layers", "class_name": class_name, "config": keras_config, "registered_name": None}
     if layer.built:
         serialized["build_config"] = {"input_shape": list(layer.input_shape)}
     return serialized
+
+
+def _map_layers(value, translate):
+    """``translate`` applied to a serialized layer, or to each of a list of them (None stays None)."""
+    if value is None:
+        return None
+    return [translate(item) for item in value] if isinstance(value, list) else translate(value)
+
+
+def _deserialize_layer(serialized: dict):
+    from kerasette import layers
+
+    return layers.deserialize(serialized)
 
 
 def _input_layer(shape, name: str) -> dict:
@@ -276,7 +317,7 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
             f"kerasette reads {', '.join(SUPPORTED)} and classes registered with register_keras_serializable "
             "or passed as custom_objects"
         )
-    known = {*_COMMON, *entry.arguments, *entry.initializers, *entry.regularizers}
+    known = {*_COMMON, *entry.arguments, *entry.initializers, *entry.regularizers, *entry.layers}
     for argument, value in config.items():
         if argument not in known and value != entry.keras_only.get(argument) and value not in (None, False):
             raise ValueError(
@@ -300,6 +341,9 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
     for argument in entry.regularizers:
         if config.get(argument) is not None:
             translated[argument] = plain_object(config[argument])
+    for argument in entry.layers:
+        if argument in config:
+            translated[argument] = _map_layers(config[argument], lambda item: from_keras_layer(item, path))
     return {"class_name": class_name, "config": translated}
 
 

@@ -64,9 +64,55 @@ def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
     return groups
 
 
+def keras_parts(layer) -> list[tuple[str, object]]:
+    """The layers inside ``layer`` that Keras 3 saves in groups of their own, under the
+    attribute that holds them: a recurrent layer's ``cell``, Bidirectional's
+    ``forward_layer`` and ``backward_layer``, TimeDistributed's ``layer``, and a stack's
+    ``cells``, each named by its class as Keras names layers (``cells/lstm_cell``)."""
+    from kerasette.layers import RNN, Bidirectional, StackedRNNCells, TimeDistributed
+
+    if isinstance(layer, RNN):
+        return [("cell", layer.cell)]
+    if isinstance(layer, Bidirectional):
+        return [("forward_layer", layer.forward_layer), ("backward_layer", layer.backward_layer)]
+    if isinstance(layer, TimeDistributed):
+        return [("layer", layer.layer)]
+    if isinstance(layer, StackedRNNCells):
+        parts, used = [], {}
+        for cell in layer.cells:
+            base = snake_case(type(cell).__name__)
+            used[base] = used.get(base, -1) + 1
+            parts.append((f"cells/{base}" if used[base] == 0 else f"cells/{base}_{used[base]}", cell))
+        return parts
+    return []
+
+
+def keras_groups(layer, group: str) -> list[tuple[str, object]]:
+    """``(group path, layer)`` for ``layer`` and every part of it that Keras saves apart,
+    in the order of ``layer.weights``."""
+    found = [(group, layer)]
+    for name, part in keras_parts(layer):
+        found.extend(keras_groups(part, f"{group}/{name}"))
+    return found
+
+
+def keras_weight_groups(layer, group: str) -> list[tuple[str, object]]:
+    """The groups of :func:`keras_groups` whose ``vars`` hold weights: those without parts."""
+    return [(path, part) for path, part in keras_groups(layer, group) if not keras_parts(part) and part.weights]
+
+
 def weighted_layer_groups(model) -> list[tuple[str, object]]:
     """:func:`layer_groups` of the layers that hold weights themselves (no nested models)."""
     return [(group, layer) for group, layer in layer_groups(model) if layer.weights and not layer.sublayers]
+
+
+def weight_var_groups(model) -> list[tuple[str, list[str]]]:
+    """For each layer of :func:`weighted_layer_groups`, its group and the ``vars`` groups
+    that hold its weights, in the order of its weights."""
+    return [
+        (group, [f"{path}/vars" for path, _ in keras_weight_groups(layer, group)])
+        for group, layer in weighted_layer_groups(model)
+    ]
 
 
 def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
@@ -83,10 +129,14 @@ def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
         groups[f"{group}/vars"] = layer.name
         if layer.sublayers:
             continue
-        for index, (name, value) in enumerate(layer.named_weights()):
-            array = keras_array(layer, name, value)
-            datasets[f"{group}/vars/{index}"] = array
-            pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))
+        for path, part in keras_groups(layer, group):
+            groups[f"{path}/vars"] = part.name
+        # A layer made of parts (an LSTM's cell) has its weights in its parts' groups, in order.
+        names = iter(name for name, _ in layer.named_weights())
+        for path, part in keras_weight_groups(layer, group):
+            for index, (name, value) in enumerate(part.named_weights()):
+                datasets[f"{path}/vars/{index}"] = keras_array(part, name, value)
+                pairs.append((f"{layer_paths[id(layer)]}/{next(names)}", f"{path}/vars/{index}"))
     return datasets, groups, pairs
 
 
