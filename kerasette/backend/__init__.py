@@ -139,8 +139,8 @@ def winograd_kernels():
 
 
 def recurrent_kernels():
-    """The compiled gate kernels of the fused LSTM, GRU and SimpleRNN (``numpy_recurrent``
-    or ``cupy_recurrent``), or None where there are none or ``KERASETTE_FUSED=0``: the
+    """The compiled gate kernels of the fused LSTM, GRU and SimpleRNN (``numpy_recurrent``),
+    or None where there are none (the GPU, for now) or ``KERASETTE_FUSED=0``: the
     recurrent layers then run their cells step by step on the tape."""
     return _impl.recurrent_kernels() if use_fused_kernels else None
 

@@ -6,7 +6,7 @@ arrays: activations, the new state, the masked carry-over. NumPy would make that
 more passes with temporaries; each kernel here is one pass. ``recurrence.py`` runs the
 loop over time and the matrix products; these kernels see one step.
 
-Conventions shared with the CuPy kernels (``cupy_recurrent.py``): ``projected`` is the
+Conventions (which GPU kernels would share): ``projected`` is the
 step's input projection ``x @ kernel + input bias``, ``recurrent`` the product
 ``h_prev @ recurrent_kernel``; ``mask`` holds 1.0 for a step that counts and 0.0 for a
 masked one, where, as in Keras, the states are carried over unchanged and the output

@@ -2,8 +2,8 @@
 
 Forward: the input projection of every time step in one matrix product, then per step
 one matrix product with the recurrent kernel and one compiled gate kernel (numba on the
-CPU, a CuPy element-wise kernel on the GPU: ``backend.recurrent_kernels()``), which also
-applies the mask. The activated gates and the states of every step are kept, so the
+CPU: ``backend.recurrent_kernels()``; the GPU has none yet and runs the cells on the
+tape), which also applies the mask. The activated gates and the states of every step are kept, so the
 backward pass (backpropagation through time, written by hand) is again one matrix
 product and one kernel per step, and three large products at the end: the kernel's and
 the recurrent kernel's gradients and the input's.
