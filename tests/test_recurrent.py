@@ -29,7 +29,9 @@ def test_bad_input_is_refused_before_weights_change(make):
     with pytest.raises(ValueError, match=r"mask should have shape \(batch, timesteps\) = \(2, 5\); received \(2, 4\)"):
         layer(inputs, mask=np.ones((2, 4), bool))
     sizes = layer.state_size
-    with pytest.raises(ValueError, match=rf"initial_state should hold {len(sizes)} state\(s\).*received {len(sizes) + 1}"):
+    with pytest.raises(
+        ValueError, match=rf"initial_state should hold {len(sizes)} state\(s\).*received {len(sizes) + 1}"
+    ):
         layer(inputs, initial_state=[np.zeros((2, 3))] * (len(sizes) + 1))
     with pytest.raises(ValueError, match=r"initial_state\[0\] should have shape \(2, 3\).*received \(2, 4\)"):
         layer(inputs, initial_state=[np.zeros((2, 4))] * len(sizes))
