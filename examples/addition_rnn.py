@@ -87,7 +87,7 @@ while len(questions) < TRAINING_SIZE:
         continue
     seen.add(key)
     # Pad the data with spaces such that it is always MAXLEN.
-    q = "{}+{}".format(a, b)
+    q = f"{a}+{b}"
     query = q + " " * (MAXLEN - len(q))
     ans = str(a + b)
     # Answers can be of maximum size DIGITS + 1.
@@ -173,7 +173,7 @@ for epoch in range(1, epochs):
     )
     # Select 10 samples from the validation set at random so we can visualize
     # errors.
-    for i in range(10):
+    for _ in range(10):
         ind = np.random.randint(0, len(x_val))
         rowx, rowy = x_val[np.array([ind])], y_val[np.array([ind])]
         preds = np.argmax(model.predict(rowx, verbose=0), axis=-1)
