@@ -141,10 +141,13 @@ def gru_forward(projected, recurrent, recurrent_bias, h_prev, y_prev, mask, zero
         gate, pre, rec = gates[b], projected[b], recurrent[b]
         for j in range(2 * units):
             gate[j] = _sigmoid(pre[j] + rec[j] + recurrent_bias[j])
+        # The reset gate is computed again rather than read back from ``gate``: a loop that reads
+        # and writes one array at offsets LLVM cannot tell apart is not vectorized (200 -> 75-130 us a step).
         for u in range(units):
             recurrent_h = rec[2 * units + u] + recurrent_bias[2 * units + u]
+            r = _sigmoid(pre[units + u] + rec[units + u] + recurrent_bias[units + u])
             gate[3 * units + u] = recurrent_h
-            gate[2 * units + u] = _tanh(pre[2 * units + u] + gate[units + u] * recurrent_h)
+            gate[2 * units + u] = _tanh(pre[2 * units + u] + r * recurrent_h)
         keep = 1.0 if mask[b] != 0.0 else 0.0
         drop = 1.0 - keep
         h_old, y_old, h_new, y_new = h_prev[b], y_prev[b], h_out[b], y_out[b]
