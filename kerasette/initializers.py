@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 
+import numpy as np
+
 from kerasette import backend, registry
 from kerasette.backend import xp
 from kerasette.registry import deserialize, register_builtins
@@ -260,6 +262,38 @@ class HeNormal(VarianceScaling):
         return Initializer.get_config(self)
 
 
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain``: Keras's default for recurrent kernels,
+    whose products over many time steps then neither blow up nor vanish at the start.
+
+    As Keras: the shape is flattened to ``(prod(shape[:-1]), shape[-1])``, a normal matrix
+    is drawn and factored by QR, and the signs of R's diagonal are folded into Q.
+
+    Example:
+    >>> values = Orthogonal(seed=0)((4, 4))
+    >>> bool(np.allclose(values @ values.T, np.eye(4), atol=1e-6))
+    True
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None):
+        super().__init__(seed)
+        self.gain = check_number("gain", gain)
+
+    def sample(self, shape):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer: expected a shape of rank >= 2; received {shape}")
+        rows, columns = math.prod(shape[:-1]), shape[-1]
+        values = self._rng().standard_normal(size=(max(rows, columns), min(rows, columns)))
+        q, r = np.linalg.qr(values)
+        q = q * np.sign(np.diag(r))
+        if rows < columns:
+            q = q.T
+        return (self.gain * q).reshape(shape)
+
+    def get_config(self):
+        return {"gain": self.gain, **super().get_config()}
+
+
 _BY_NAME = {
     "zeros": Zeros,
     "ones": Ones,
@@ -272,6 +306,7 @@ _BY_NAME = {
     "he_uniform": HeUniform,
     "he_normal": HeNormal,
     "variance_scaling": VarianceScaling,
+    "orthogonal": Orthogonal,
 }
 register_builtins("initializer", _BY_NAME)
 

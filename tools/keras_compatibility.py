@@ -76,12 +76,23 @@ STRICTER = {
     ("utils", "plot_model"): "`rankdir` must be 'TB', 'LR', 'BT' or 'RL' and the `show_*` flags booleans; a missing "
     "pydot or Graphviz raises ImportError in a notebook too (Keras prints a message there); the returned "
     "`IPython.display.Image` is given for PNG and JPEG files only",
+    ("layers", "RNN"): "`stateful=True` needs `batch_size=` or `batch_input_shape=` and refuses other batch sizes; "
+    "a `mask` not of shape (batch, timesteps) and `initial_state` of the wrong count or shape are refused",
+    ("layers", "LSTM"): "as `RNN`; `dropout` and `recurrent_dropout` must lie in [0, 1) (Keras clips them)",
+    ("layers", "GRU"): "as `LSTM`",
+    ("layers", "SimpleRNN"): "as `LSTM`",
+    ("layers", "LSTMCell"): "`dropout` and `recurrent_dropout` must lie in [0, 1) (Keras clips them)",
+    ("layers", "GRUCell"): "as `LSTMCell`",
+    ("layers", "SimpleRNNCell"): "as `LSTMCell`",
 }
 
 _CONV_OPTIONS = "regularizers and constraints only None (refused otherwise)"
 
 # Names that exist but take only part of what Keras documents: the note says what is missing.
 PARTIAL = {
+    ("layers", "Bidirectional"): "`weights=` is refused (set the weights after building); every `merge_mode`, "
+    "`backward_layer`, masks, `initial_state` and `return_state` as Keras",
+    ("layers", "TimeDistributed"): "a mask passes through (`compute_mask`) but is not given to the wrapped layer",
     ("callbacks", "TensorBoard"): "`histogram_freq` (weight histograms), `update_freq` and `write_graph` (accepted; "
     "no graph to write) as Keras; `write_images`, `write_steps_per_second`, `profile_batch`, `embeddings_freq` and "
     "`embeddings_metadata` only at their defaults (refused otherwise)",

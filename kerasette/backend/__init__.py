@@ -138,6 +138,13 @@ def winograd_kernels():
     return _impl.winograd_kernels() if use_fused_kernels else None
 
 
+def recurrent_kernels():
+    """The compiled gate kernels of the fused LSTM, GRU and SimpleRNN (``numpy_recurrent``),
+    or None where there are none (the GPU, for now) or ``KERASETTE_FUSED=0``: the
+    recurrent layers then run their cells step by step on the tape."""
+    return _impl.recurrent_kernels() if use_fused_kernels else None
+
+
 def batch_splitter():
     """What hands each core a slice of a batch (``batch_parallel.BatchSplitter``) on the
     NumPy backend, for the layers that use :func:`window_kernels`; None elsewhere."""

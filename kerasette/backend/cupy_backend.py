@@ -70,6 +70,11 @@ def batch_splitter():
     return None
 
 
+def recurrent_kernels():
+    """None: the GPU has no fused gate kernels yet, so recurrent layers run their cells on the tape."""
+    return None
+
+
 def fused_layer_kernels():
     """Bias + activation, activation gradients, softmax + cross-entropy in one launch each."""
     from kerasette.backend import cupy_fused

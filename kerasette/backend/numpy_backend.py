@@ -59,6 +59,16 @@ def winograd_kernels():
     return numpy_winograd
 
 
+@cache
+def recurrent_kernels():
+    """The numba-compiled gate kernels of the fused recurrent layers, or None without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from kerasette.backend import numpy_recurrent
+
+    return numpy_recurrent
+
+
 def fused_layer_kernels():
     """None: on the CPU, NumPy's in-place operations are the layer path (numba gains little there)."""
     return None

@@ -9,7 +9,8 @@ the convolutions Conv1D/2D/3D, their transposes, DepthwiseConv1D/2D and Separabl
 the host-side text preprocessing layers TextVectorization, StringLookup, IntegerLookup,
 CategoryEncoding and Hashing; the image preprocessing layers Resizing and CenterCrop, and the
 augmentation layers RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomCrop,
-RandomContrast and RandomBrightness.
+RandomContrast and RandomBrightness; the recurrent layers SimpleRNN, LSTM, GRU, their cells,
+RNN, StackedRNNCells, Bidirectional, TimeDistributed and RepeatVector.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -27,6 +28,7 @@ from kerasette.layers.adaptive_pooling import (
     AdaptiveMaxPooling3D,
 )
 from kerasette.layers.batch_normalization import BatchNormalization
+from kerasette.layers.bidirectional import Bidirectional
 from kerasette.layers.category_encoding import CategoryEncoding
 from kerasette.layers.conv1d import Conv1D
 from kerasette.layers.conv2d import Conv2D
@@ -89,13 +91,19 @@ from kerasette.layers.random_affine import RandomRotation, RandomTranslation, Ra
 from kerasette.layers.random_color import RandomBrightness, RandomContrast
 from kerasette.layers.random_crop import RandomCrop
 from kerasette.layers.random_flip import RandomFlip
+from kerasette.layers.recurrent_cells import GRUCell, LSTMCell, SimpleRNNCell
+from kerasette.layers.recurrent_layers import GRU, LSTM, SimpleRNN
+from kerasette.layers.repeat_vector import RepeatVector
 from kerasette.layers.rescaling import Rescaling
 from kerasette.layers.reshape import Reshape
 from kerasette.layers.resizing import CenterCrop, Resizing
+from kerasette.layers.rnn import RNN
 from kerasette.layers.separable_conv import SeparableConv1D, SeparableConv2D
 from kerasette.layers.softmax import Softmax
+from kerasette.layers.stacked_rnn_cells import StackedRNNCells
 from kerasette.layers.string_lookup import StringLookup
 from kerasette.layers.text_vectorization import TextVectorization
+from kerasette.layers.time_distributed import TimeDistributed
 from kerasette.layers.unit_normalization import UnitNormalization
 from kerasette.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from kerasette.layers.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
@@ -235,6 +243,17 @@ __all__ = [
     "ZeroPadding1D",
     "ZeroPadding2D",
     "ZeroPadding3D",
+    "Bidirectional",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RepeatVector",
+    "RNN",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "StackedRNNCells",
+    "TimeDistributed",
 ]
 
 _BUILTIN_LAYERS = (
@@ -315,6 +334,17 @@ _BUILTIN_LAYERS = (
     ZeroPadding1D,
     ZeroPadding2D,
     ZeroPadding3D,
+    Bidirectional,
+    GRU,
+    GRUCell,
+    LSTM,
+    LSTMCell,
+    RepeatVector,
+    RNN,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
 )
 register_builtins("layer", {cls.__name__: cls for cls in _BUILTIN_LAYERS})
 

@@ -5,226 +5,13 @@ Keras 3's ``config.json`` (inside a ``.keras`` archive) describes each layer as
 kerasette's layers take Keras's argument names, so most of a translation is copying the
 arguments an entry lists; what an entry adds is which Keras-only arguments kerasette
 lacks (written with Keras's defaults, and refused when a Keras file sets them otherwise).
-A new layer class is supported with one more entry in :data:`KERAS_LAYERS`.
+The table itself (:data:`KERAS_LAYERS`) is :mod:`~kerasette.saving.keras_layer_table`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 from kerasette import backend, registry
-
-# Arguments every Keras layer config holds, translated by the code below, not by an entry.
-_COMMON = ("name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_shape")
-
-
-@dataclasses.dataclass(frozen=True)
-class KerasLayer:
-    """How one layer class translates.
-
-    Args:
-        arguments: Constructor arguments copied as they are (same name and meaning in
-            kerasette and Keras).
-        initializers: Arguments holding initializers (serialized differently).
-        keras_only: Keras arguments kerasette lacks, with the value that means "not used".
-        regularizers: Arguments holding regularizers or constraints (serialized as objects,
-            None when unset).
-    """
-
-    arguments: tuple[str, ...] = ()
-    initializers: tuple[str, ...] = ()
-    keras_only: dict = dataclasses.field(default_factory=dict)
-    regularizers: tuple[str, ...] = ()
-    # Whether Keras's config holds the base layer's entries ('trainable', a dtype policy);
-    # its SpatialDropout's get_config writes its own arguments, name and dtype name only.
-    base_config: bool = True
-
-
-# The Keras module each kind of serialized object argument lives in.
-_OBJECT_MODULES = {"regularizer": "keras.regularizers", "constraint": "keras.constraints"}
-
-
-_REGULARIZED = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None}
-_CONSTRAINED = {"kernel_constraint": None, "bias_constraint": None}
-_CONVOLUTION = KerasLayer(
-    ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias"),
-    ("kernel_initializer", "bias_initializer"),
-    {**_REGULARIZED, **_CONSTRAINED, "groups": 1},
-)
-_POOLING = KerasLayer(("pool_size", "strides", "padding", "data_format"))
-_AFFINE = ("fill_mode", "fill_value", "interpolation", "seed", "data_format")
-_ADJUSTMENT = KerasLayer(("factor", "value_range", "seed", "data_format"))
-_GLOBAL_POOLING = KerasLayer(("data_format", "keepdims"))
-_WINDOW = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias")
-
-
-def _options(*prefixes: str) -> tuple[str, ...]:
-    """The regularizer and constraint arguments of weights named by ``prefixes``, and the activity regularizer."""
-    return (
-        *(f"{prefix}_{kind}" for prefix in prefixes for kind in ("regularizer", "constraint")),
-        "activity_regularizer",
-    )
-
-
-_TRANSPOSED = KerasLayer(
-    ("filters", "output_padding", *_WINDOW),
-    ("kernel_initializer", "bias_initializer"),
-    regularizers=_options("kernel", "bias"),
-)
-_DEPTHWISE = KerasLayer(
-    ("depth_multiplier", *_WINDOW),
-    ("depthwise_initializer", "bias_initializer"),
-    regularizers=_options("depthwise", "bias"),
-)
-_SEPARABLE = KerasLayer(
-    ("filters", "depth_multiplier", *_WINDOW),
-    ("depthwise_initializer", "pointwise_initializer", "bias_initializer"),
-    regularizers=_options("depthwise", "pointwise", "bias"),
-)
-_SPATIAL_DROPOUT = KerasLayer(("rate", "seed"), base_config=False)
-_SPATIAL_DROPOUT_FORMAT = KerasLayer(("rate", "data_format", "seed"), base_config=False)
-_SHAPE = {
-    "data_format": KerasLayer(("data_format",)),
-    **{argument: KerasLayer((argument, "data_format")) for argument in ("padding", "cropping", "size", "output_size")},
-}
-# Keras's new layers by the arguments they take (kerasette's take the same).
-_NEW_LAYERS = {
-    **dict.fromkeys(("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"), _TRANSPOSED),
-    **dict.fromkeys(("DepthwiseConv1D", "DepthwiseConv2D"), _DEPTHWISE),
-    **dict.fromkeys(("SeparableConv1D", "SeparableConv2D"), _SEPARABLE),
-    **dict.fromkeys(("MaxPooling3D", "AveragePooling3D"), _POOLING),
-    **dict.fromkeys(("GlobalAveragePooling1D", "GlobalMaxPooling1D"), _GLOBAL_POOLING),
-    **dict.fromkeys(("GlobalAveragePooling3D", "GlobalMaxPooling3D"), _GLOBAL_POOLING),
-    **dict.fromkeys(("ZeroPadding1D", "ZeroPadding3D", "ZeroPadding2D"), _SHAPE["padding"]),
-    **dict.fromkeys(("Cropping2D", "Cropping3D"), _SHAPE["cropping"]),
-    **dict.fromkeys(("UpSampling3D",), _SHAPE["size"]),
-    **{f"Adaptive{kind}Pooling{rank}D": _SHAPE["output_size"] for kind in ("Average", "Max") for rank in (1, 2, 3)},
-    "Conv3D": _CONVOLUTION,
-    "Cropping1D": KerasLayer(("cropping",)),
-    "UpSampling1D": KerasLayer(("size",)),
-    "UpSampling2D": KerasLayer(("size", "data_format", "interpolation")),
-    "SpatialDropout1D": _SPATIAL_DROPOUT,
-    "SpatialDropout2D": _SPATIAL_DROPOUT_FORMAT,
-    "SpatialDropout3D": _SPATIAL_DROPOUT_FORMAT,
-    "AlphaDropout": KerasLayer(("rate", "noise_shape", "seed")),
-    "GaussianDropout": KerasLayer(("rate", "seed")),
-    "PReLU": KerasLayer(
-        ("shared_axes",), ("alpha_initializer",), regularizers=("alpha_regularizer", "alpha_constraint")
-    ),
-    "Permute": KerasLayer(("dims",)),
-    "ActivityRegularization": KerasLayer(("l1", "l2")),
-    "UnitNormalization": KerasLayer(("axis",)),
-    "GroupNormalization": KerasLayer(
-        ("groups", "axis", "epsilon", "center", "scale"),
-        ("beta_initializer", "gamma_initializer"),
-        regularizers=("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
-    ),
-}
-KERAS_LAYERS: dict[str, KerasLayer] = {
-    "Dense": KerasLayer(
-        ("units", "activation", "use_bias"),
-        ("kernel_initializer", "bias_initializer"),
-        {"quantization_config": None},
-        (*_REGULARIZED, *_CONSTRAINED),
-    ),
-    "Conv1D": _CONVOLUTION,
-    "Conv2D": _CONVOLUTION,
-    "MaxPooling1D": _POOLING,
-    "MaxPooling2D": _POOLING,
-    "AveragePooling1D": _POOLING,
-    "AveragePooling2D": _POOLING,
-    "GlobalAveragePooling2D": _GLOBAL_POOLING,
-    "GlobalMaxPooling2D": _GLOBAL_POOLING,
-    "BatchNormalization": KerasLayer(
-        ("axis", "momentum", "epsilon", "center", "scale"),
-        ("beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"),
-        {
-            "beta_regularizer": None,
-            "gamma_regularizer": None,
-            "beta_constraint": None,
-            "gamma_constraint": None,
-            "synchronized": False,
-            "renorm": False,
-            "renorm_clipping": None,
-            "renorm_momentum": 0.99,
-        },
-    ),
-    "Reshape": KerasLayer(("target_shape",)),
-    "Activation": KerasLayer(("activation",)),
-    "Dropout": KerasLayer(("rate", "seed"), keras_only={"noise_shape": None}),
-    "Flatten": KerasLayer(keras_only={"data_format": "channels_last"}),
-    "Softmax": KerasLayer(("axis",)),
-    "ReLU": KerasLayer(("max_value", "negative_slope", "threshold")),
-    "LeakyReLU": KerasLayer(("negative_slope",)),
-    "ELU": KerasLayer(("alpha",)),
-    "Rescaling": KerasLayer(("scale", "offset")),
-    "GaussianNoise": KerasLayer(("stddev", "seed")),
-    "RandomFlip": KerasLayer(("mode", "seed", "data_format")),
-    "RandomRotation": KerasLayer(("factor", *_AFFINE)),
-    "RandomZoom": KerasLayer(("height_factor", "width_factor", *_AFFINE)),
-    "RandomTranslation": KerasLayer(("height_factor", "width_factor", *_AFFINE)),
-    "RandomCrop": KerasLayer(("height", "width", "seed", "data_format")),
-    "RandomContrast": _ADJUSTMENT,
-    "RandomBrightness": _ADJUSTMENT,
-    "Resizing": KerasLayer(
-        ("height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode", "fill_value")
-        + ("antialias", "data_format")
-    ),
-    "CenterCrop": KerasLayer(("height", "width", "data_format")),
-    "LayerNormalization": KerasLayer(
-        ("axis", "epsilon", "center", "scale"),
-        ("beta_initializer", "gamma_initializer"),
-        {
-            "rms_scaling": False,
-            "beta_regularizer": None,
-            "gamma_regularizer": None,
-            "beta_constraint": None,
-            "gamma_constraint": None,
-        },
-    ),
-    "Normalization": KerasLayer(("axis", "invert", "mean", "variance")),
-    "Embedding": KerasLayer(
-        ("input_dim", "output_dim", "mask_zero"),
-        ("embeddings_initializer",),
-        {
-            "embeddings_regularizer": None,
-            "activity_regularizer": None,
-            "embeddings_constraint": None,
-            "quantization_config": None,
-        },
-    ),
-    **{name: KerasLayer() for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Identity")},
-    "Concatenate": KerasLayer(("axis",)),
-    "Dot": KerasLayer(("axes", "normalize")),
-    **_NEW_LAYERS,
-}
-_LOOKUP = ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "idf_weights", "invert",
-           "output_mode", "pad_to_max_tokens", "vocabulary_size", "salt")  # fmt: skip
-KERAS_LAYERS.update(
-    {
-        "TextVectorization": KerasLayer(
-            (
-                "max_tokens",
-                "standardize",
-                "split",
-                "ngrams",
-                "output_mode",
-                "output_sequence_length",
-                "pad_to_max_tokens",
-                "vocabulary",
-                "idf_weights",
-                "encoding",
-                "vocabulary_size",
-            ),
-            keras_only={"sparse": False, "ragged": False},
-        ),  # fmt: skip
-        "StringLookup": KerasLayer((*_LOOKUP, "encoding"), keras_only={"sparse": False, "oov_method": "floormod"}),
-        "IntegerLookup": KerasLayer((*_LOOKUP, "vocabulary_dtype", "oov_method"), keras_only={"sparse": False}),
-        "Hashing": KerasLayer(("num_bins", "salt", "mask_value", "output_mode"), keras_only={"sparse": False}),
-        "CategoryEncoding": KerasLayer(("num_tokens", "output_mode"), keras_only={"sparse": False}),
-    }
-)
-SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
+from kerasette.saving.keras_layer_table import COMMON_ARGUMENTS, KERAS_LAYERS, OBJECT_MODULES, SUPPORTED
 
 
 def keras_object(serialized: dict, module: str) -> dict:
@@ -289,13 +76,28 @@ def to_keras_layer(layer) -> dict:
         keras_config[argument] = keras_object(config[argument], "keras.initializers")
     for argument in entry.regularizers:
         value = config.get(argument)
-        module = _OBJECT_MODULES[argument.rpartition("_")[2]]
+        module = OBJECT_MODULES[argument.rpartition("_")[2]]
         keras_config[argument] = None if value is None else keras_object(value, module)
+    for argument in entry.layers:
+        keras_config[argument] = _map_layers(config[argument], lambda item: to_keras_layer(_deserialize_layer(item)))
     keras_config.update(entry.keras_only)
     serialized = {"module": "keras.layers", "class_name": class_name, "config": keras_config, "registered_name": None}
     if layer.built:
         serialized["build_config"] = {"input_shape": list(layer.input_shape)}
     return serialized
+
+
+def _map_layers(value, translate):
+    """``translate`` applied to a serialized layer, or to each of a list of them (None stays None)."""
+    if value is None:
+        return None
+    return [translate(item) for item in value] if isinstance(value, list) else translate(value)
+
+
+def _deserialize_layer(serialized: dict):
+    from kerasette import layers
+
+    return layers.deserialize(serialized)
 
 
 def _input_layer(shape, name: str, dtype: str | None = None) -> dict:
@@ -394,7 +196,7 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
             f"kerasette reads {', '.join(SUPPORTED)} and classes registered with register_keras_serializable "
             "or passed as custom_objects"
         )
-    known = {*_COMMON, *entry.arguments, *entry.initializers, *entry.regularizers}
+    known = {*COMMON_ARGUMENTS, *entry.arguments, *entry.initializers, *entry.regularizers, *entry.layers}
     for argument, value in config.items():
         if argument not in known and value != entry.keras_only.get(argument) and value not in (None, False):
             raise ValueError(
@@ -418,6 +220,9 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
     for argument in entry.regularizers:
         if config.get(argument) is not None:
             translated[argument] = plain_object(config[argument])
+    for argument in entry.layers:
+        if argument in config:
+            translated[argument] = _map_layers(config[argument], lambda item: from_keras_layer(item, path))
     return {"class_name": class_name, "config": translated}
 
 
