@@ -3,7 +3,9 @@ layers (Add, Concatenate, Dot, ... and their functions add, concatenate, ...), L
 Identity, the activation
 layers ReLU, LeakyReLU and ELU, Rescaling, GaussianNoise, LayerNormalization,
 Normalization, Embedding, BatchNormalization, Reshape, ZeroPadding2D,
-GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers.
+GlobalAveragePooling2D, GlobalMaxPooling2D, Conv1D, Conv2D and the pooling layers;
+Masking, GlobalAveragePooling1D, GlobalMaxPooling1D, MultiHeadAttention,
+Attention, AdditiveAttention.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -11,6 +13,7 @@ Each is registered as a built-in ``'layer'``, so configs name them by class
 
 from kerasette.layers.activation import Activation
 from kerasette.layers.activation_layers import ELU, LeakyReLU, ReLU
+from kerasette.layers.attention import AdditiveAttention, Attention
 from kerasette.layers.batch_normalization import BatchNormalization
 from kerasette.layers.conv1d import Conv1D
 from kerasette.layers.conv2d import Conv2D
@@ -20,10 +23,12 @@ from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
 from kerasette.layers.global_pooling import GlobalAveragePooling2D, GlobalMaxPooling2D
+from kerasette.layers.global_pooling1d import GlobalAveragePooling1D, GlobalMaxPooling1D
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
+from kerasette.layers.masking import Masking
 from kerasette.layers.merging import (
     Add,
     Average,
@@ -42,6 +47,7 @@ from kerasette.layers.merging import (
     multiply,
     subtract,
 )
+from kerasette.layers.multi_head_attention import MultiHeadAttention
 from kerasette.layers.normalization import Normalization
 from kerasette.layers.pooling1d import AveragePooling1D, MaxPooling1D
 from kerasette.layers.pooling2d import AveragePooling2D, MaxPooling2D
@@ -56,11 +62,14 @@ from kerasette.registry import register_builtins
 Convolution1D, Convolution2D = Conv1D, Conv2D
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
 GlobalAvgPool2D, GlobalMaxPool2D = GlobalAveragePooling2D, GlobalMaxPooling2D
+GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
 
 __all__ = [
     "Activation",
     "Add",
     "add",
+    "AdditiveAttention",
+    "Attention",
     "Average",
     "average",
     "AveragePooling1D",
@@ -83,9 +92,13 @@ __all__ = [
     "Embedding",
     "Flatten",
     "GaussianNoise",
+    "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
+    "GlobalAvgPool1D",
     "GlobalAvgPool2D",
+    "GlobalMaxPool1D",
     "GlobalMaxPool2D",
+    "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "Identity",
     "Input",
@@ -94,6 +107,7 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Masking",
     "Maximum",
     "maximum",
     "MaxPool1D",
@@ -102,6 +116,7 @@ __all__ = [
     "MaxPooling2D",
     "Minimum",
     "minimum",
+    "MultiHeadAttention",
     "Multiply",
     "multiply",
     "Normalization",
@@ -117,6 +132,8 @@ __all__ = [
 
 _BUILTIN_LAYERS = (
     Activation,
+    AdditiveAttention,
+    Attention,
     AveragePooling1D,
     AveragePooling2D,
     BatchNormalization,
@@ -128,13 +145,17 @@ _BUILTIN_LAYERS = (
     Embedding,
     Flatten,
     GaussianNoise,
+    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     InputLayer,
     LayerNormalization,
     LeakyReLU,
+    Masking,
     MaxPooling1D,
     MaxPooling2D,
+    MultiHeadAttention,
     Normalization,
     ReLU,
     Rescaling,

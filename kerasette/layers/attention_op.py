@@ -1,0 +1,130 @@
+"""MultiHeadAttention's computation as one op of the tape, forward and backward by hand.
+
+Four projections and the attention between them are batched matrix products: the query,
+key and value projections (each a ``(features, heads * dim)`` product over all positions),
+the scores ``q k^T`` per head, the masked softmax, the weighted sum of values, and the
+output projection. The softmax probabilities (and the dropout mask) are kept for the
+backward pass, so it is again only matrix products and one softmax gradient.
+
+Shapes: query ``(B, T, Dq)``, key ``(B, S, Dk)``, value ``(B, S, Dv)``; kernels
+``(D, N, H)`` and biases ``(N, H)`` as Keras's EinsumDense sublayers hold them; the
+output kernel ``(N, Hv, Do)`` and bias ``(Do,)``.
+"""
+
+from __future__ import annotations
+
+from kerasette.backend import xp
+from kerasette.ops.tape import Function
+
+# Keras adds this to masked scores (``Softmax`` with a mask), so fully masked rows stay finite.
+LARGE_NEGATIVE = -1e9
+
+
+def combined_mask(query_mask, value_mask, key_mask, attention_mask, causal: bool, steps: tuple):
+    """Keras's ``_compute_attention_mask``: the AND of ``query_mask[:, :, None]``,
+    ``value_mask[:, None, :]``, ``key_mask[:, None, :]``, a lower-triangular causal mask and
+    ``attention_mask``; None when there is none. ``steps`` is ``(T, S)``."""
+    mask = None
+    parts = []
+    if query_mask is not None:
+        parts.append(query_mask[:, :, None])
+    if value_mask is not None:
+        parts.append(value_mask[:, None, :])
+    if key_mask is not None:
+        parts.append(key_mask[:, None, :])
+    if causal:
+        parts.append(xp.tril(xp.ones(steps, dtype=bool))[None])
+    if attention_mask is not None:
+        parts.append(attention_mask)
+    for part in parts:
+        mask = part if mask is None else mask & part
+    return mask
+
+
+def _project(inputs, kernel, bias):
+    """``inputs (B, L, D)`` times ``kernel (D, N, H)`` plus ``bias (N, H)``, as ``(B, N, L, H)``."""
+    batch, length, _ = inputs.shape
+    heads, dim = kernel.shape[1:]
+    flat = inputs.reshape(batch * length, -1) @ kernel.reshape(kernel.shape[0], heads * dim)
+    if bias is not None:
+        flat += bias.reshape(-1)
+    return flat.reshape(batch, length, heads, dim).transpose(0, 2, 1, 3)
+
+
+def _project_backward(inputs, kernel, grad, needs: tuple):
+    """Gradients of :func:`_project` for ``grad (B, N, L, H)``: inputs, kernel, bias (None where not needed)."""
+    batch, length, _ = inputs.shape
+    flat_grad = grad.transpose(0, 2, 1, 3).reshape(batch * length, -1)
+    flat_kernel = kernel.reshape(kernel.shape[0], -1)
+    grad_inputs = (flat_grad @ flat_kernel.T).reshape(inputs.shape) if needs[0] else None
+    grad_kernel = (inputs.reshape(batch * length, -1).T @ flat_grad).reshape(kernel.shape) if needs[1] else None
+    grad_bias = flat_grad.sum(axis=0).reshape(kernel.shape[1:]) if needs[2] else None
+    return grad_inputs, grad_kernel, grad_bias
+
+
+class MultiHeadAttentionOp(Function):
+    """Inputs: query, value, key, then each projection's kernel and bias (query, key, value,
+    output; biases may be None). Output: ``(B, T, Do)``. After ``forward``, ``probabilities``
+    holds the attention scores ``(B, N, T, S)`` (before dropout), as Keras returns them."""
+
+    def __init__(self, mask, dropout_mask, keep_for_backward: bool):
+        self.mask, self.dropout_mask, self.keep = mask, dropout_mask, keep_for_backward
+
+    def forward(self, query, value, key, *weights):
+        q_kernel, q_bias, k_kernel, k_bias, v_kernel, v_bias, o_kernel, o_bias = weights
+        scale = 1.0 / float(q_kernel.shape[-1]) ** 0.5
+        q = _project(query, q_kernel, q_bias) * scale
+        k = _project(key, k_kernel, k_bias)
+        v = _project(value, v_kernel, v_bias)
+        scores = q @ k.transpose(0, 1, 3, 2)
+        if self.mask is not None:
+            scores += (1.0 - self.mask[:, None].astype(scores.dtype)) * LARGE_NEGATIVE
+        scores -= scores.max(axis=-1, keepdims=True)
+        probabilities = xp.exp(scores, out=scores)
+        probabilities /= probabilities.sum(axis=-1, keepdims=True)
+        used = probabilities if self.dropout_mask is None else probabilities * self.dropout_mask
+        context = used @ v  # (B, N, T, Hv)
+        batch, heads, steps, value_dim = context.shape
+        flat_context = context.transpose(0, 2, 1, 3).reshape(batch * steps, heads * value_dim)
+        outputs = flat_context @ o_kernel.reshape(heads * value_dim, -1)
+        if o_bias is not None:
+            outputs += o_bias
+        self.probabilities = probabilities
+        if self.keep:
+            self.saved = (query, value, key, weights, scale, q, k, v, used, flat_context)
+        return outputs.reshape(batch, steps, -1)
+
+    def backward(self, grad):
+        query, value, key, weights, scale, q, k, v, used, flat_context = self.saved
+        q_kernel, q_bias, k_kernel, k_bias, v_kernel, v_bias, o_kernel, o_bias = weights
+        needs = self.needs
+        batch, heads, steps, value_dim = v.shape[0], v.shape[1], q.shape[2], v.shape[3]
+        flat_grad = grad.reshape(batch * steps, -1)
+        grad_o_kernel = (flat_context.T @ flat_grad).reshape(o_kernel.shape) if needs[9] else None
+        grad_o_bias = flat_grad.sum(axis=0) if o_bias is not None and needs[10] else None
+        grad_context = (flat_grad @ o_kernel.reshape(heads * value_dim, -1).T).reshape(batch, steps, heads, value_dim)
+        grad_context = grad_context.transpose(0, 2, 1, 3)
+        grad_v = used.transpose(0, 1, 3, 2) @ grad_context
+        grad_used = grad_context @ v.transpose(0, 1, 3, 2)
+        if self.dropout_mask is not None:
+            grad_used *= self.dropout_mask
+        p = self.probabilities
+        grad_scores = p * (grad_used - (grad_used * p).sum(axis=-1, keepdims=True))
+        grad_q = (grad_scores @ k) * scale
+        grad_k = grad_scores.transpose(0, 1, 3, 2) @ q
+        q_grads = _project_backward(query, q_kernel, grad_q, (needs[0], needs[3], q_bias is not None and needs[4]))
+        v_grads = _project_backward(value, v_kernel, grad_v, (needs[1], needs[7], v_bias is not None and needs[8]))
+        k_grads = _project_backward(key, k_kernel, grad_k, (needs[2], needs[5], k_bias is not None and needs[6]))
+        return (
+            q_grads[0],
+            v_grads[0],
+            k_grads[0],
+            q_grads[1],
+            q_grads[2],
+            k_grads[1],
+            k_grads[2],
+            v_grads[1],
+            v_grads[2],
+            grad_o_kernel,
+            grad_o_bias,
+        )
