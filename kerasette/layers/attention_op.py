@@ -16,7 +16,8 @@ from __future__ import annotations
 from kerasette.backend import xp
 from kerasette.ops.tape import Function
 
-# Keras adds this to masked scores (``Softmax`` with a mask), so fully masked rows stay finite.
+# Keras's ``Softmax`` with a mask puts this in place of masked scores, then zeroes their
+# probabilities, so a row masked entirely gives zeros (and no gradient).
 LARGE_NEGATIVE = -1e9
 
 
@@ -77,11 +78,14 @@ class MultiHeadAttentionOp(Function):
         k = _project(key, k_kernel, k_bias)
         v = _project(value, v_kernel, v_bias)
         scores = q @ k.transpose(0, 1, 3, 2)
-        if self.mask is not None:
-            scores += (1.0 - self.mask[:, None].astype(scores.dtype)) * LARGE_NEGATIVE
+        keep = None if self.mask is None else self.mask[:, None]
+        if keep is not None:
+            scores = xp.where(keep, scores, LARGE_NEGATIVE)
         scores -= scores.max(axis=-1, keepdims=True)
         probabilities = xp.exp(scores, out=scores)
         probabilities /= probabilities.sum(axis=-1, keepdims=True)
+        if keep is not None:
+            probabilities *= keep
         used = probabilities if self.dropout_mask is None else probabilities * self.dropout_mask
         context = used @ v  # (B, N, T, Hv)
         batch, heads, steps, value_dim = context.shape

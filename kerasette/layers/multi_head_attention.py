@@ -170,6 +170,7 @@ class MultiHeadAttention(Layer):
         return tuple(query_shape[:-1]) + (self.output_shape_argument or query_shape[-1],)
 
     def _check_inputs(self, query, value, key):
+        _feature_shape(query, "query", self)
         for argument, array, built in (("value", value, self.value_shape), ("key", key, self.key_shape)):
             shape = _feature_shape(array, argument, self)
             if shape[-1] != built[-1] or shape[0] != query.shape[0]:
