@@ -13,6 +13,7 @@ output kernel ``(N, Hv, Do)`` and bias ``(Do,)``.
 
 from __future__ import annotations
 
+from kerasette import backend
 from kerasette.backend import xp
 from kerasette.ops.tape import Function
 
@@ -49,7 +50,8 @@ def _project(inputs, kernel, bias):
     flat = inputs.reshape(batch * length, -1) @ kernel.reshape(kernel.shape[0], heads * dim)
     if bias is not None:
         flat += bias.reshape(-1)
-    return flat.reshape(batch, length, heads, dim).transpose(0, 2, 1, 3)
+    # Contiguous per head, so that the batched products below run as BLAS calls.
+    return xp.ascontiguousarray(flat.reshape(batch, length, heads, dim).transpose(0, 2, 1, 3))
 
 
 def _project_backward(inputs, kernel, grad, needs: tuple):
@@ -63,58 +65,117 @@ def _project_backward(inputs, kernel, grad, needs: tuple):
     return grad_inputs, grad_kernel, grad_bias
 
 
+def _run_split(size: int, work) -> None:
+    """``work(first, last, index)`` over slices of the batch: on every core inside fit,
+    evaluate and predict (``backend.batch_splitter``), else in one piece."""
+    splitter = backend.batch_splitter()
+    if splitter is None:
+        work(0, size, 0)
+    else:
+        splitter.run(size, lambda part: work(part.first, part.last, part.index))
+
+
 class MultiHeadAttentionOp(Function):
     """Inputs: query, value, key, then each projection's kernel and bias (query, key, value,
     output; biases may be None). Output: ``(B, T, Do)``. After ``forward``, ``probabilities``
-    holds the attention scores ``(B, N, T, S)`` (before dropout), as Keras returns them."""
+    holds the attention scores ``(B, N, T, S)`` (before dropout), as Keras returns them.
+
+    Each slice of the batch is computed on its own (on its own core inside ``fit``); the
+    weights' gradients are summed over the slices."""
 
     def __init__(self, mask, dropout_mask, keep_for_backward: bool):
         self.mask, self.dropout_mask, self.keep = mask, dropout_mask, keep_for_backward
 
     def forward(self, query, value, key, *weights):
+        batch, steps, value_steps = query.shape[0], query.shape[1], value.shape[1]
+        heads, value_dim, output_dim = weights[6].shape
+        self.probabilities = xp.empty((batch, heads, steps, value_steps), dtype=query.dtype)
+        outputs = xp.empty((batch, steps, output_dim), dtype=query.dtype)
+        saved = {}
+
+        def work(first, last, index):
+            part = slice(first, last)
+            mask = None if self.mask is None else self.mask[part] if self.mask.shape[0] > 1 else self.mask
+            dropout = None if self.dropout_mask is None else self.dropout_mask[part]
+            outputs[part], saved[index] = self._forward_part(
+                query[part], value[part], key[part], weights, mask, dropout, self.probabilities[part]
+            )
+
+        _run_split(batch, work)
+        if self.keep:
+            self.saved = (query, value, key, weights, saved)
+        return outputs
+
+    def _forward_part(self, query, value, key, weights, mask, dropout, probabilities):
         q_kernel, q_bias, k_kernel, k_bias, v_kernel, v_bias, o_kernel, o_bias = weights
         scale = 1.0 / float(q_kernel.shape[-1]) ** 0.5
-        q = _project(query, q_kernel, q_bias) * scale
+        q = _project(query, q_kernel, q_bias)
+        q *= scale
         k = _project(key, k_kernel, k_bias)
         v = _project(value, v_kernel, v_bias)
-        scores = q @ k.transpose(0, 1, 3, 2)
-        keep = None if self.mask is None else self.mask[:, None]
+        scores = xp.matmul(q, k.transpose(0, 1, 3, 2), out=probabilities)
+        keep = None if mask is None else mask[:, None]
         if keep is not None:
-            scores = xp.where(keep, scores, LARGE_NEGATIVE)
+            scores[...] = xp.where(keep, scores, LARGE_NEGATIVE)
         scores -= scores.max(axis=-1, keepdims=True)
-        probabilities = xp.exp(scores, out=scores)
-        probabilities /= probabilities.sum(axis=-1, keepdims=True)
+        xp.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
         if keep is not None:
-            probabilities *= keep
-        used = probabilities if self.dropout_mask is None else probabilities * self.dropout_mask
-        context = used @ v  # (B, N, T, Hv)
+            scores *= keep
+        used = probabilities if dropout is None else probabilities * dropout
+        context = used @ v  # (b, N, T, Hv)
         batch, heads, steps, value_dim = context.shape
         flat_context = context.transpose(0, 2, 1, 3).reshape(batch * steps, heads * value_dim)
         outputs = flat_context @ o_kernel.reshape(heads * value_dim, -1)
         if o_bias is not None:
             outputs += o_bias
-        self.probabilities = probabilities
-        if self.keep:
-            self.saved = (query, value, key, weights, scale, q, k, v, used, flat_context)
-        return outputs.reshape(batch, steps, -1)
+        return outputs.reshape(batch, steps, -1), (scale, q, k, v, used, flat_context)
 
     def backward(self, grad):
-        query, value, key, weights, scale, q, k, v, used, flat_context = self.saved
+        query, value, key, weights, saved = self.saved
+        grad_inputs = [
+            xp.zeros_like(array) if needed else None for array, needed in zip((query, value, key), self.needs)
+        ]
+        partials = {}
+
+        def work(first, last, index):
+            part = slice(first, last)
+            dropout = None if self.dropout_mask is None else self.dropout_mask[part]
+            inputs = (query[part], value[part], key[part])
+            found = self._backward_part(grad[part], inputs, weights, saved[index], dropout, self.probabilities[part])
+            for target, value_grad in zip(grad_inputs, found[:3]):
+                if target is not None:
+                    target[part] = value_grad
+            partials[index] = found[3:]
+
+        _run_split(grad.shape[0], work)
+        weight_grads = [None] * 8
+        for found in partials.values():
+            weight_grads = [a if b is None else b if a is None else a + b for a, b in zip(weight_grads, found)]
+        return (*grad_inputs, *weight_grads)
+
+    def _backward_part(self, grad, inputs, weights, saved, dropout, probabilities):
+        query, value, key = inputs
         q_kernel, q_bias, k_kernel, k_bias, v_kernel, v_bias, o_kernel, o_bias = weights
+        scale, q, k, v, used, flat_context = saved
         needs = self.needs
         batch, heads, steps, value_dim = v.shape[0], v.shape[1], q.shape[2], v.shape[3]
         flat_grad = grad.reshape(batch * steps, -1)
         grad_o_kernel = (flat_context.T @ flat_grad).reshape(o_kernel.shape) if needs[9] else None
         grad_o_bias = flat_grad.sum(axis=0) if o_bias is not None and needs[10] else None
         grad_context = (flat_grad @ o_kernel.reshape(heads * value_dim, -1).T).reshape(batch, steps, heads, value_dim)
-        grad_context = grad_context.transpose(0, 2, 1, 3)
+        grad_context = xp.ascontiguousarray(grad_context.transpose(0, 2, 1, 3))
         grad_v = used.transpose(0, 1, 3, 2) @ grad_context
         grad_used = grad_context @ v.transpose(0, 1, 3, 2)
-        if self.dropout_mask is not None:
-            grad_used *= self.dropout_mask
-        p = self.probabilities
-        grad_scores = p * (grad_used - (grad_used * p).sum(axis=-1, keepdims=True))
-        grad_q = (grad_scores @ k) * scale
+        if dropout is not None:
+            grad_used *= dropout
+        # The softmax's gradient, in place: p * (g - sum(g * p)).
+        grad_scores = grad_used
+        row = (grad_scores * probabilities).sum(axis=-1, keepdims=True)
+        grad_scores -= row
+        grad_scores *= probabilities
+        grad_q = grad_scores @ k
+        grad_q *= scale
         grad_k = grad_scores.transpose(0, 1, 3, 2) @ q
         q_grads = _project_backward(query, q_kernel, grad_q, (needs[0], needs[3], q_bias is not None and needs[4]))
         v_grads = _project_backward(value, v_kernel, grad_v, (needs[1], needs[7], v_bias is not None and needs[8]))

@@ -87,6 +87,8 @@ class MultiHeadAttention(Layer):
     """
 
     supports_masking = True
+    # Inside fit, evaluate and predict each core takes a slice of the batch (BLAS on one thread).
+    splits_batch = True
 
     def __init__(
         self,

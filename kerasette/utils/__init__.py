@@ -1,7 +1,7 @@
 """User-facing helpers, as in ``keras.utils``: ``to_categorical``, ``set_random_seed``,
 ``plot_history``, :class:`PyDataset` (``Sequence``), ``image_dataset_from_directory`` and
 ``text_dataset_from_directory`` (which return a :class:`~kerasette.utils.dataset.Dataset`),
-and ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, the ``image``
+``pad_sequences``, and ``load_img``, ``img_to_array``, ``array_to_img``, ``save_img`` (Pillow, the ``image``
 extra); ``kerasette.utils.np_utils`` is Keras 2's path to ``to_categorical``."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from kerasette.utils.dataset import Dataset
 from kerasette.utils.directory_datasets import image_dataset_from_directory, text_dataset_from_directory
 from kerasette.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kerasette.utils.py_dataset import PyDataset, Sequence
+from kerasette.utils.sequence_padding import pad_sequences
 from kerasette.validation import check_number
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "image_dataset_from_directory",
     "img_to_array",
     "load_img",
+    "pad_sequences",
     "plot_history",
     "save_img",
     "set_random_seed",
