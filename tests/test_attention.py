@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 
 import numpy as np
@@ -218,3 +219,27 @@ def test_multi_head_attention_refuses_bad_inputs(bad_call, message):
 def test_bad_attention_arguments_are_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_split_batch_gives_the_same_outputs_and_gradients():
+    """Inside fit each core takes a slice of the batch: the same numbers as in one piece."""
+    splitter = backend.batch_splitter()
+    if splitter is None or splitter.workers == 1:
+        pytest.skip("this backend or machine does not split batches (one core, or CuPy)")
+    rng = np.random.default_rng(3)
+    query = backend.to_device(rng.normal(size=(9, 4, 6)), "float32")
+    value = backend.to_device(rng.normal(size=(9, 5, 6)), "float32")
+    mask = rng.random((9, 4, 5)) > 0.3
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, dropout=0.0)
+    layer(query, value)
+    results = []
+    for split in (False, True):
+        with splitter.scope() if split else contextlib.nullcontext():
+            assert (len(splitter.parts(9)) > 1) == split
+            with tape.recording():
+                watched = [tape.Tensor(query), tape.Tensor(value)]
+                outputs = layer(*watched, attention_mask=mask)
+                grads = tape.gradients([outputs], [*watched, *layer.trainable_weights])
+        results.append([backend.to_numpy(tape.unwrap(outputs)), *map(backend.to_numpy, grads)])
+    for one_piece, split in zip(*results):
+        np.testing.assert_allclose(split, one_piece, rtol=1e-5, atol=1e-6)
