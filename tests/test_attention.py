@@ -243,3 +243,44 @@ def test_split_batch_gives_the_same_outputs_and_gradients():
         results.append([backend.to_numpy(tape.unwrap(outputs)), *map(backend.to_numpy, grads)])
     for one_piece, split in zip(*results):
         np.testing.assert_allclose(split, one_piece, rtol=1e-5, atol=1e-6)
+
+
+def _mha_model():
+    inputs = keras.Input((4, 6))
+    outputs = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, name="mha")(inputs, inputs)
+    return keras.Model(inputs, outputs)
+
+
+def test_multi_head_attention_loads_keras_weights():
+    model = _mha_model()
+    model.load_weights(str(FIXTURES / "keras_mha.weights.h5"))
+    predictions = model.predict(GOLDENS["self_input"], verbose=0)
+    np.testing.assert_allclose(predictions, GOLDENS["saved/predictions"], atol=1e-5, rtol=1e-5)
+
+
+def _datasets(path) -> dict:
+    import h5py
+
+    found = {}
+    with h5py.File(path, "r") as file:
+        file.visititems(lambda name, item: found.update({name: item[()]}) if isinstance(item, h5py.Dataset) else None)
+    return found
+
+
+def test_multi_head_attention_weights_written_as_keras_reads_them(tmp_path):
+    """The file kerasette writes has the layout of the one Keras loaded (``kerasette_mha.weights.h5``,
+    by tests/fixtures/make_attention_fixtures.py) and gives Keras's predictions back."""
+    model = _mha_model()
+    for index, weight in enumerate(model.weights):
+        weight.assign(GOLDENS[f"written/w{index}"])
+    path = tmp_path / "mha.weights.h5"
+    model.save_weights(str(path))
+    written, read_by_keras = _datasets(path), _datasets(FIXTURES / "kerasette_mha.weights.h5")
+    assert sorted(written) == sorted(read_by_keras)
+    assert any(name.endswith("query_dense/vars/0") for name in written)
+    for name, array in read_by_keras.items():
+        np.testing.assert_array_equal(written[name], array)
+    reloaded = _mha_model()
+    reloaded.load_weights(str(path))
+    predictions = reloaded.predict(GOLDENS["self_input"], verbose=0)
+    np.testing.assert_allclose(predictions, GOLDENS["written/keras_predictions"], atol=1e-5, rtol=1e-5)

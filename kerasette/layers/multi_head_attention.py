@@ -168,6 +168,16 @@ class MultiHeadAttention(Layer):
         self.value_shape, self.key_shape = tuple(value_shape), tuple(key_shape)
         super().build(tuple(query_shape))
 
+    def keras_weight_groups(self) -> dict:
+        """Keras 3's files keep each projection's weights in a group of its own, named by
+        Keras's attribute (``<layer group>/query_dense/vars``, ...)."""
+        return {
+            "query_dense": self.query_dense,
+            "key_dense": self.key_dense,
+            "value_dense": self.value_dense,
+            "output_dense": self.output_dense,
+        }
+
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return tuple(query_shape[:-1]) + (self.output_shape_argument or query_shape[-1],)
 

@@ -41,6 +41,7 @@ from kerasette.saving.keras_weights import (
     model_weight_entries,
     optimizer_entries,
     restore_optimizer,
+    vars_groups,
     weighted_layer_groups,
     write_entries,
 )
@@ -246,13 +247,17 @@ def layer_weights(variables: dict, model, path: str) -> list:
     """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure."""
     expected = weighted_layer_groups(model)
     held = sorted(name[: -len("/vars")] for name, arrays in variables.items() if arrays and name.startswith("layers/"))
-    if held != sorted(group for group, _ in expected):
+    wanted = sorted(path[: -len("/vars")] for group, layer in expected for path in vars_groups(group, layer))
+    if held != wanted:
         raise ValueError(
             f"filepath {path!r}: the archive holds weights for {held}, but an equivalent Keras model of this "
-            f"model's layers would hold {sorted(group for group, _ in expected)}"
+            f"model's layers would hold {wanted}"
         )
     # Keras keeps some weights as scalars that kerasette keeps as one-element arrays.
-    return [(group, [np.atleast_1d(array) for array in variables[f"{group}/vars"]]) for group, _ in expected]
+    return [
+        (group, [np.atleast_1d(array) for vars_path in vars_groups(group, layer) for array in variables[vars_path]])
+        for group, layer in expected
+    ]
 
 
 def archive_weights(path: str, model) -> list:

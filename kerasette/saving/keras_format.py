@@ -16,7 +16,7 @@ from kerasette import losses, optimizers
 from kerasette.layers import Layer
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
 from kerasette.saving.keras_layers import kerasette_sequential_config, plain_object
-from kerasette.saving.keras_weights import weighted_layer_groups
+from kerasette.saving.keras_weights import vars_groups, weighted_layer_groups
 from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
 
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
@@ -50,22 +50,26 @@ def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
             else None
         )
     )
-    expected = [group for group, _ in weighted_layer_groups(model)]
+    layers = weighted_layer_groups(model)
+    expected = [path.rpartition("/")[0] for group, layer in layers for path in vars_groups(group, layer)]
     if sorted(found) != sorted(expected):
         raise ValueError(
             f"filepath {path!r}: the Keras weights file holds weights for {sorted(found)}, but an "
             f"equivalent Keras model of this model's layers would hold {sorted(expected)}"
         )
     stored = []
-    for group_path in expected:
-        variables = file[f"{group_path}/vars"]
-        indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
-        if indices != [str(index) for index in range(len(indices))]:
-            raise ValueError(
-                f"filepath {path!r}: {group_path}/vars should hold datasets 0, 1, ...; received {sorted(variables)}"
-            )
-        # Keras keeps some weights as scalars (Normalization's count) that kerasette keeps as (1,).
-        stored.append((group_path, [np.atleast_1d(read_dataset(variables[index], path)) for index in indices]))
+    for group_path, layer in layers:
+        arrays = []
+        for vars_path in vars_groups(group_path, layer):
+            variables = file[vars_path]
+            indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
+            if indices != [str(index) for index in range(len(indices))]:
+                raise ValueError(
+                    f"filepath {path!r}: {vars_path} should hold datasets 0, 1, ...; received {sorted(variables)}"
+                )
+            # Keras keeps some weights as scalars (Normalization's count) that kerasette keeps as (1,).
+            arrays += [np.atleast_1d(read_dataset(variables[index], path)) for index in indices]
+        stored.append((group_path, arrays))
     return stored
 
 

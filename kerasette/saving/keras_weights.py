@@ -64,6 +64,29 @@ def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
     return groups
 
 
+def weight_groups(group: str, layer) -> list[tuple[str, str, list]]:
+    """``(vars group path, its name attribute, [(weight name, variable), ...])`` for each group
+    Keras 3 keeps ``layer``'s weights in, in the order of ``layer.weights``: ``<group>/vars``,
+    or one group per sublayer for a layer that names them (``keras_weight_groups``:
+    MultiHeadAttention's ``<group>/query_dense/vars``, ...)."""
+    nested = getattr(layer, "keras_weight_groups", None)
+    if nested is None:
+        return [(f"{group}/vars", layer.name, layer.named_weights())]
+    return [
+        (
+            f"{group}/{name}/vars",
+            sublayer.name,
+            [(f"{sublayer.name}.{weight}", v) for weight, v in sublayer.named_weights()],
+        )
+        for name, sublayer in nested().items()
+    ]
+
+
+def vars_groups(group: str, layer) -> list[str]:
+    """The paths of the groups that hold ``layer``'s weights (see :func:`weight_groups`)."""
+    return [path for path, _, _ in weight_groups(group, layer)]
+
+
 def weighted_layer_groups(model) -> list[tuple[str, object]]:
     """:func:`layer_groups` of the layers that hold weights themselves (no nested models)."""
     return [(group, layer) for group, layer in layer_groups(model) if layer.weights and not layer.sublayers]
@@ -83,10 +106,11 @@ def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
         groups[f"{group}/vars"] = layer.name
         if layer.sublayers:
             continue
-        for index, (name, value) in enumerate(layer.named_weights()):
-            array = keras_array(layer, name, value)
-            datasets[f"{group}/vars/{index}"] = array
-            pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))
+        for vars_group, group_name, weights in weight_groups(group, layer):
+            groups[vars_group] = group_name
+            for index, (name, value) in enumerate(weights):
+                datasets[f"{vars_group}/{index}"] = keras_array(layer, name, value)
+                pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{vars_group}/{index}"))
     return datasets, groups, pairs
 
 
