@@ -284,3 +284,17 @@ def test_multi_head_attention_weights_written_as_keras_reads_them(tmp_path):
     reloaded.load_weights(str(path))
     predictions = reloaded.predict(GOLDENS["self_input"], verbose=0)
     np.testing.assert_allclose(predictions, GOLDENS["written/keras_predictions"], atol=1e-5, rtol=1e-5)
+
+
+def test_functional_models_with_attention_scores():
+    query, value = keras.Input((4, 6)), keras.Input((5, 6))
+    outputs, scores = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)(
+        query, value, return_attention_scores=True
+    )
+    assert outputs.shape == (None, 4, 6) and scores.shape == (None, 2, 4, 5)
+    attended, weights = keras.layers.Attention()([query, value], return_attention_scores=True)
+    assert attended.shape == (None, 4, 6) and weights.shape == (None, 4, 5)
+    model = keras.Model([query, value], [outputs, scores, attended, weights])
+    results = model.predict([np.ones((2, 4, 6)), np.ones((2, 5, 6))], verbose=0)
+    assert [r.shape for r in results] == [(2, 4, 6), (2, 2, 4, 5), (2, 4, 6), (2, 4, 5)]
+    np.testing.assert_allclose(results[1].sum(axis=-1), 1.0, rtol=1e-6)

@@ -67,6 +67,13 @@ class BaseDenseAttention(Layer):
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape[0])[:-1], tuple(input_shape[1])[-1])
 
+    def compute_call_output_shape(self, input_shape, return_attention_scores=False, **call_arguments):
+        """The output shape, and the scores' ``(batch, Tq, Tv)`` with ``return_attention_scores``."""
+        outputs = self.compute_output_shape(input_shape)
+        if not return_attention_scores:
+            return outputs
+        return outputs, (input_shape[0][0], input_shape[0][1], input_shape[1][1])
+
     def compute_mask(self, inputs, previous_mask=None):
         if previous_mask is None or previous_mask[0] is None:
             return None

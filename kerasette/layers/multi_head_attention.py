@@ -181,6 +181,14 @@ class MultiHeadAttention(Layer):
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return tuple(query_shape[:-1]) + (self.output_shape_argument or query_shape[-1],)
 
+    def compute_call_output_shape(self, query_shape, value_shape=None, key_shape=None, **call_arguments):
+        """The output shape, and the scores' ``(batch, heads, T, S)`` with ``return_attention_scores``."""
+        outputs = self.compute_output_shape(query_shape)
+        if not call_arguments.get("return_attention_scores"):
+            return outputs
+        value_steps = (value_shape or query_shape)[1]
+        return outputs, (query_shape[0], self.num_heads, query_shape[1], value_steps)
+
     def _check_inputs(self, query, value, key):
         _feature_shape(query, "query", self)
         for argument, array, built in (("value", value, self.value_shape), ("key", key, self.key_shape)):
