@@ -51,6 +51,12 @@ STRICTER = {
     ("metrics", "OneHotMeanIoU"): "as `IoU`",
     ("optimizers", "SGD"): "a learning rate or momentum out of range is refused at construction",
     ("layers", "Dense"): "`units` must be a positive integer; non-finite inputs are refused in `fit`",
+    ("layers", "Attention"): "query and key of different feature sizes, and masks of the wrong shape, are refused "
+    "naming them",
+    ("layers", "AdditiveAttention"): "as `Attention`",
+    ("layers", "GlobalAveragePooling1D"): "a mask of the wrong shape is refused naming it",
+    ("layers", "GlobalAvgPool1D"): "as `GlobalAveragePooling1D`",
+    ("layers", "Masking"): "`mask_value` must be a number",
 }
 
 # Names that exist but take only part of what Keras documents: the note says what is missing.
@@ -65,6 +71,11 @@ PARTIAL = {
     ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
+    ("layers", "MultiHeadAttention"): "rank-3 inputs (batch, steps, features) with `attention_axes` None or `(1,)` "
+    "only; `output_shape` an int or 1-tuple; Keras 3.15's `use_gate`, `sliding_window` and `flash_attention` are "
+    "missing; attention scores are returned as values (no gradient flows back through them); a `query_mask` passed "
+    "explicitly is honoured (Keras reads only the query's own mask); weights in `.weights.h5` both ways, not in "
+    "`.keras` archives (kerasette's archives hold Sequential models)",
 }
 
 
