@@ -201,3 +201,39 @@ def test_attention_reads_masks_from_its_inputs():
     outputs, scores = keras.layers.Attention()([embedded, embedded], return_attention_scores=True)
     assert np.all(backend.to_numpy(scores)[~EXPECTED_MASK[:, None, :].repeat(5, 1)] < 1e-6)
     assert np.all(backend.to_numpy(ops.sum(outputs, axis=-1))[~EXPECTED_MASK] == 0)
+
+
+def test_a_loss_called_on_a_masked_output_weighs_masked_steps_zero():
+    model = _masked_model()
+    predictions = model(GOLDENS["tokens"])
+    loss = keras.losses.SparseCategoricalCrossentropy()(GOLDENS["labels"], predictions)
+    np.testing.assert_allclose(float(loss), GOLDENS["masked_model/evaluate"][0], rtol=1e-6)
+
+
+def test_a_train_step_of_ones_own_uses_the_mask_as_keras():
+    class OwnStep(keras.Sequential):
+        def train_step(self, data):
+            x, y = data
+            with keras.GradientTape() as gradient_tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x, y, y_pred)
+            variables = self.trainable_weights
+            self.optimizer.apply(gradient_tape.gradient(loss, variables), variables)
+            return self.compute_metrics(x, y, y_pred)
+
+    labels = GOLDENS["labels"]
+    other = labels.copy()
+    other[GOLDENS["tokens"] == 0] = 1
+    trained = []
+    for targets in (labels, other):
+        model = OwnStep([keras.Input((5,)), keras.layers.Embedding(6, 4, mask_zero=True), keras.layers.Dense(3)])
+        model.layers[-1].activation = "softmax"
+        for index, weight in enumerate(model.weights):
+            weight.assign(GOLDENS[f"masked_model/w{index}"])
+        model.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(GOLDENS["tokens"], targets, batch_size=3, epochs=2, shuffle=False, verbose=0)
+        trained.append(([weight.numpy() for weight in model.weights], history.history["accuracy"]))
+    for first, second in zip(trained[0][0], trained[1][0]):
+        np.testing.assert_allclose(first, second, rtol=1e-6)
+    assert trained[0][1] == trained[1][1]
+    np.testing.assert_allclose(trained[0][1][0], GOLDENS["masked_model/evaluate"][1], rtol=1e-6)

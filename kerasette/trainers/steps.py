@@ -13,9 +13,10 @@ from __future__ import annotations
 from kerasette import backend
 from kerasette.graph import masks
 from kerasette.graph.structure import flatten, map_structure
+from kerasette.losses import output_masks
 from kerasette.metrics.metric import Metric, python_value
 from kerasette.ops import tape
-from kerasette.trainers import compiled_outputs, cuda_graph_step, data, output_masks
+from kerasette.trainers import compiled_outputs, cuda_graph_step, data
 
 
 def unpack_x_y_sample_weight(data) -> tuple:
@@ -273,10 +274,11 @@ class Steps:
         """Update the compiled metrics with this batch; returns :meth:`get_metrics_result`."""
         outputs = tape.unwrap(y_pred)
         targets = y if self.loss is None else self.loss.prepare_targets(y, tuple(outputs.shape), "y")
+        mask = output_masks.loss_weights_and_mask(y_pred, None, None)[1] if masks.any_masks() else None
         for metric in self.compiled_metrics:
-            metric.update_state(targets, outputs)
+            metric.update_state(targets, outputs, **output_masks.as_weights(mask))
         for metric in self.compiled_weighted_metrics:
-            metric.update_state(targets, outputs, sample_weight=sample_weight)
+            metric.update_state(targets, outputs, sample_weight=output_masks.metric_weights(mask, sample_weight))
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:

@@ -1,5 +1,6 @@
-"""An output's Keras mask as sample weights for its loss and metrics, as Keras 3's ``fit``
-and ``evaluate`` use it (``keras.losses.loss.apply_mask``).
+"""An output's Keras mask as sample weights for its loss and metrics, as Keras 3 uses it
+(``keras.losses.loss.apply_mask``): in a loss called on a masked output, and in ``fit`` and
+``evaluate``.
 
 For the loss, masked steps weigh 0 and the others ``total / valid`` under the mean
 reductions, so the loss is the mean over the unmasked steps only; metrics receive the
