@@ -100,13 +100,14 @@ def load_imdb(vocab_size, train_samples=None, val_samples=None):
         return synthetic_imdb(num_words=vocab_size, **sizes), "synthetic stand-in"
 
 
-def main(epochs=2, train_samples=None, val_samples=None, verbose=1):
+def main(epochs=2, train_samples=None, val_samples=None, verbose=1, callbacks=None):
     """Train the example and return its validation accuracy and the data's name.
 
     Args:
         epochs: Training epochs (the example's 2 by default).
         train_samples, val_samples: Use the first this many reviews only (all when None).
         verbose: ``fit``'s verbosity.
+        callbacks: ``fit``'s callbacks (benchmarks/transformer.py times the epochs with one).
     """
     vocab_size = 20000  # Only consider the top 20k words
     maxlen = 200  # Only consider the first 200 words of each movie review
@@ -136,7 +137,15 @@ def main(epochs=2, train_samples=None, val_samples=None, verbose=1):
     model = keras.Model(inputs=inputs, outputs=outputs)
 
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(x_train, y_train, batch_size=32, epochs=epochs, validation_data=(x_val, y_val), verbose=verbose)
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=32,
+        epochs=epochs,
+        validation_data=(x_val, y_val),
+        verbose=verbose,
+        callbacks=callbacks,
+    )
     return history.history["val_accuracy"][-1], source
 
 
