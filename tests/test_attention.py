@@ -134,14 +134,6 @@ def _check_gradients(layer, arrays, call=None):
             assert_gradient_close(grad, numeric)
 
 
-@pytest.fixture
-def float64():
-    previous = backend.floatx()
-    backend.set_floatx("float64")
-    yield
-    backend.set_floatx(previous)
-
-
 @pytest.mark.parametrize("masked", [False, True])
 def test_multi_head_attention_gradients(float64, masked):
     rng = np.random.default_rng(1)

@@ -132,27 +132,20 @@ def test_global_average_pooling_1d_with_mask_matches_keras():
 
 
 @pytest.mark.parametrize("cls", [keras.layers.GlobalAveragePooling1D, keras.layers.GlobalMaxPooling1D])
-def test_global_pooling_1d_gradients(cls):
-    previous = backend.floatx()
-    backend.set_floatx("float64")
-    try:
-        rng = np.random.default_rng(0)
-        inputs = backend.to_device(rng.normal(size=(2, 5, 3)), "float64")
-        mask = GOLDENS["value_mask"] if cls is keras.layers.GlobalAveragePooling1D else None
-        layer = cls()
-        projection = backend.to_device(rng.normal(size=(2, 3)), "float64")
-        with tape.recording():
-            watched = tape.Tensor(inputs)
-            outputs = layer(watched, **({"mask": mask} if mask is not None else {}))
-            (analytic,) = tape.gradients([outputs], [watched], [projection])
+def test_global_pooling_1d_gradients(float64, cls):
+    rng = np.random.default_rng(0)
+    inputs = backend.to_device(rng.normal(size=(2, 5, 3)), "float64")
+    call = {"mask": GOLDENS["value_mask"]} if cls is keras.layers.GlobalAveragePooling1D else {}
+    layer = cls()
+    projection = backend.to_device(rng.normal(size=(2, 3)), "float64")
+    with tape.recording():
+        watched = tape.Tensor(inputs)
+        (analytic,) = tape.gradients([layer(watched, **call)], [watched], [projection])
 
-        def loss():
-            result = layer(inputs, **({"mask": mask} if mask is not None else {}))
-            return float((backend.to_numpy(result) * backend.to_numpy(projection)).sum())
+    def loss():
+        return float((backend.to_numpy(layer(inputs, **call)) * backend.to_numpy(projection)).sum())
 
-        assert_gradient_close(analytic, numeric_gradient(loss, inputs))
-    finally:
-        backend.set_floatx(previous)
+    assert_gradient_close(analytic, numeric_gradient(loss, inputs))
 
 
 def test_bad_masks_are_refused():

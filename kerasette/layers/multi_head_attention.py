@@ -19,21 +19,15 @@ class AttentionProjection(Layer):
 
     def __init__(self, name: str, kernel_shape: tuple, bias_shape: tuple | None, settings: dict, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.add_weight(
-            name="kernel",
-            shape=kernel_shape,
-            initializer=initializers.get(settings["kernel_initializer"]),
-            regularizer=settings["kernel_regularizer"],
-            constraint=settings["kernel_constraint"],
-        )
-        if bias_shape is not None:
-            self.add_weight(
-                name="bias",
-                shape=bias_shape,
-                initializer=initializers.get(settings["bias_initializer"]),
-                regularizer=settings["bias_regularizer"],
-                constraint=settings["bias_constraint"],
-            )
+        for weight, shape in (("kernel", kernel_shape), ("bias", bias_shape)):
+            if shape is not None:
+                self.add_weight(
+                    name=weight,
+                    shape=shape,
+                    initializer=initializers.get(settings[f"{weight}_initializer"]),
+                    regularizer=settings[f"{weight}_regularizer"],
+                    constraint=settings[f"{weight}_constraint"],
+                )
         self.built = True
 
     def arrays(self) -> list:
