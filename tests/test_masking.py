@@ -230,3 +230,27 @@ def test_a_train_step_of_ones_own_uses_the_mask_as_keras():
         np.testing.assert_allclose(first, second, rtol=1e-6)
     assert trained[0][1] == trained[1][1]
     np.testing.assert_allclose(trained[0][1][0], GOLDENS["masked_model/evaluate"][1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("case, mask", [("softmax_masked", "softmax_mask"), ("softmax_row_masked", "softmax_row_mask")])
+def test_softmax_with_a_mask_matches_keras(case, mask):
+    outputs = keras.layers.Softmax()(GOLDENS["softmax_input"], mask=GOLDENS[mask])
+    np.testing.assert_allclose(backend.to_numpy(outputs), GOLDENS[f"{case}/out0"], atol=1e-6)
+
+
+def test_softmax_with_a_mask_gradient(float64):
+    rng = np.random.default_rng(4)
+    inputs = backend.to_device(rng.normal(size=(2, 3, 4)), "float64")
+    mask = GOLDENS["softmax_mask"]
+    layer = keras.layers.Softmax()
+    projection = backend.to_device(rng.normal(size=(2, 3, 4)), "float64")
+    with tape.recording():
+        watched = tape.Tensor(inputs)
+        (analytic,) = tape.gradients([layer(watched, mask=mask)], [watched], [projection])
+
+    def loss():
+        return float((backend.to_numpy(layer(inputs, mask=mask)) * backend.to_numpy(projection)).sum())
+
+    assert_gradient_close(analytic, numeric_gradient(loss, inputs))
+    with pytest.raises(ValueError, match="broadcastable"):
+        layer(inputs, mask=np.ones((2, 3), bool))
