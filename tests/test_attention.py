@@ -290,3 +290,21 @@ def test_functional_models_with_attention_scores():
     results = model.predict([np.ones((2, 4, 6)), np.ones((2, 5, 6))], verbose=0)
     assert [r.shape for r in results] == [(2, 4, 6), (2, 2, 4, 5), (2, 4, 6), (2, 4, 5)]
     np.testing.assert_allclose(results[1].sum(axis=-1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: keras.layers.MultiHeadAttention(2, 4, value_dim=3, output_shape=5, dropout=0.1, use_bias=False),
+        lambda: keras.layers.Attention(use_scale=True, score_mode="concat", dropout=0.2),
+        lambda: keras.layers.AdditiveAttention(use_scale=False),
+        lambda: keras.layers.Masking(mask_value=1.0),
+        lambda: keras.layers.GlobalAveragePooling1D(data_format="channels_first", keepdims=True),
+        lambda: keras.layers.Embedding(5, 2, mask_zero=True),
+    ],
+)
+def test_configs_round_trip(make):
+    layer = make()
+    config = layer.get_config()
+    rebuilt = keras.layers.deserialize({"class_name": type(layer).__name__, "config": config})
+    assert type(rebuilt) is type(layer) and rebuilt.get_config() == config
