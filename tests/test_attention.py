@@ -308,3 +308,19 @@ def test_configs_round_trip(make):
     config = layer.get_config()
     rebuilt = keras.layers.deserialize({"class_name": type(layer).__name__, "config": config})
     assert type(rebuilt) is type(layer) and rebuilt.get_config() == config
+
+
+def test_dropout_only_while_training():
+    rng = np.random.default_rng(5)
+    query = backend.to_device(rng.normal(size=(2, 6, 4)), "float32")
+    layer = keras.layers.MultiHeadAttention(num_heads=2, key_dim=2, dropout=0.5, seed=3)
+    inference = backend.to_numpy(layer(query, query))
+    np.testing.assert_array_equal(inference, backend.to_numpy(layer(query, query, training=False)))
+    trained, scores = layer(query, query, training=True, return_attention_scores=True)
+    assert not np.allclose(backend.to_numpy(trained), inference)
+    np.testing.assert_allclose(backend.to_numpy(scores).sum(axis=-1), 1.0, rtol=1e-5)  # scores before dropout
+    attention = keras.layers.Attention(dropout=0.5, seed=3)
+    np.testing.assert_array_equal(
+        backend.to_numpy(attention([query, query])), backend.to_numpy(attention([query, query], training=False))
+    )
+    assert not np.allclose(backend.to_numpy(attention([query, query], training=True)), attention([query, query]))
