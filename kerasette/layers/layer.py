@@ -110,12 +110,15 @@ class Layer(LayerWeights):
     #: the parameters of ``call`` after ``self``, and whether any receives masks (``mask``, ``<name>_mask``)
     call_parameter_names: tuple = ("inputs", "training")
     call_takes_masks = False
+    #: whether the class makes masks of its own (defines ``compute_mask``)
+    computes_masks = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.call_takes_training = own_call.takes_training(cls)
         cls.call_parameter_names = layer_masks.call_parameters(cls)
         cls.call_takes_masks = any(name == "mask" or name.endswith("_mask") for name in cls.call_parameter_names)
+        cls.computes_masks = cls.compute_mask is not Layer.compute_mask
         if "compute_mask" in cls.__dict__ and "supports_masking" not in cls.__dict__:
             cls.supports_masking = True
         # The package's own models and layers finish their builds themselves (``super().build``).
@@ -284,11 +287,9 @@ class Layer(LayerWeights):
         if outer_depth == 0:
             for layer in self._flatten_layers():
                 layer._call_losses = []
-        previous_mask = layer_masks.previous_mask(inputs)
-        if type(self).call_takes_masks and masks.any_masks():
-            layer_masks.fill_mask_arguments(self, inputs, args, kwargs)
-        sets_masks = self.supports_masking and (previous_mask is not None or self._computes_masks)
-        start = masks.stamp() if sets_masks else 0
+        previous_mask, start = None, 0
+        if type(self).computes_masks or masks.any_masks():  # else nothing to do: no mask anywhere
+            previous_mask, start = layer_masks.before_call(self, inputs, args, kwargs)
         _context["depth"], _context["training"] = outer_depth + 1, training
         try:
             if type(self).call_takes_training:
@@ -296,7 +297,7 @@ class Layer(LayerWeights):
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _context["depth"], _context["training"] = outer_depth, outer_training
-        if sets_masks:
+        if start:
             layer_masks.set_output_masks(self, inputs, outputs, previous_mask, start)
         if self._activity_regularizer is not None:
             self._add_activity_penalty(outputs)
@@ -311,11 +312,6 @@ class Layer(LayerWeights):
         ``compute_mask``): passed on unchanged unless a layer defines otherwise; used only
         when the layer ``supports_masking``."""
         return previous_mask
-
-    @property
-    def _computes_masks(self) -> bool:
-        """Whether the class makes masks of its own (defines ``compute_mask``)."""
-        return type(self).compute_mask is not Layer.compute_mask
 
     def call(self, inputs, training=None):
         """What the layer computes (Keras's ``call``): a built-in layer's hand-written

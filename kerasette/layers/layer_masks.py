@@ -46,9 +46,14 @@ def fill_mask_arguments(layer, inputs, args: tuple, kwargs: dict) -> None:
             kwargs[f"{name}_mask"] = _masks_of(value)
 
 
-def previous_mask(inputs):
-    """The mask(s) ``inputs`` carry, for ``compute_mask``; None when they carry none."""
-    return _masks_of(inputs) if masks.any_masks() else None
+def before_call(layer, inputs, args: tuple, kwargs: dict) -> tuple:
+    """Fill the call's mask arguments; returns ``(the inputs' masks or None, the call's stamp)``,
+    the stamp 0 when the layer will set no output masks."""
+    previous = _masks_of(inputs) if masks.any_masks() else None
+    if type(layer).call_takes_masks and masks.any_masks():
+        fill_mask_arguments(layer, inputs, args, kwargs)
+    sets_masks = layer.supports_masking and (previous is not None or type(layer).computes_masks)
+    return previous, masks.stamp() if sets_masks else 0
 
 
 def set_output_masks(layer, inputs, outputs, previous, start: int) -> None:
