@@ -41,7 +41,7 @@ class Variable(Tensor):
     Reference: Keras 3 ``keras.Variable``.
     """
 
-    __slots__ = ("name", "path", "_trainable", "constraint", "__weakref__")
+    __slots__ = ("name", "path", "_trainable", "constraint")  # weakly referable through Tensor
 
     def __init__(
         self,

@@ -447,7 +447,7 @@ def test_summary_shapes_and_parameter_counts_match_keras():
         (lambda: Embedding(0, 4), ValueError, "input_dim: expected an integer >= 1; received 0"),
         (lambda: Embedding(-3, 4), ValueError, "input_dim.*received -3"),
         (lambda: Embedding(10, 2.5), ValueError, "output_dim.*received 2.5"),
-        (lambda: Embedding(10, 4, mask_zero=True), ValueError, "mask_zero.*True"),
+        (lambda: Embedding(10, 4, mask_zero="yes"), TypeError, "mask_zero"),
         (lambda: Embedding(10, 4)(np.array([[1, 10]])), ValueError, r"\[0, 10\).*from 1 to 10"),
         (lambda: Embedding(10, 4)(np.array([[-1, 3]])), ValueError, r"\[0, 10\).*from -1 to 3"),
         (lambda: Embedding(10, 4)(np.array([[1.5, 3]])), ValueError, "whole numbers.*1.5"),

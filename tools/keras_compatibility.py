@@ -84,6 +84,12 @@ STRICTER = {
     ("layers", "LSTMCell"): "`dropout` and `recurrent_dropout` must lie in [0, 1) (Keras clips them)",
     ("layers", "GRUCell"): "as `LSTMCell`",
     ("layers", "SimpleRNNCell"): "as `LSTMCell`",
+    ("layers", "Attention"): "query and key of different feature sizes, and masks of the wrong shape, are refused "
+    "naming them",
+    ("layers", "AdditiveAttention"): "as `Attention`",
+    ("layers", "GlobalAveragePooling1D"): "a mask of the wrong shape is refused naming it",
+    ("layers", "GlobalAvgPool1D"): "as `GlobalAveragePooling1D`",
+    ("layers", "Masking"): "`mask_value` must be a number",
 }
 
 _CONV_OPTIONS = "regularizers and constraints only None (refused otherwise)"
@@ -152,6 +158,11 @@ PARTIAL = {
     "`fit_kwargs` are checked at `fit`",
     ("wrappers", "SKLearnRegressor"): "as `SKLearnClassifier`",
     ("wrappers", "SKLearnTransformer"): "as `SKLearnClassifier`",
+    ("layers", "MultiHeadAttention"): "rank-3 inputs (batch, steps, features) with `attention_axes` None or `(1,)` "
+    "only; `output_shape` an int or 1-tuple; Keras 3.15's `use_gate`, `sliding_window` and `flash_attention` are "
+    "missing; attention scores are returned as values (no gradient flows back through them); a `query_mask` passed "
+    "explicitly is honoured (Keras reads only the query's own mask); weights in `.weights.h5` both ways, not in "
+    "`.keras` archives (kerasette's archives hold Sequential models)",
 }
 
 

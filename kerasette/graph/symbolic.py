@@ -102,7 +102,14 @@ def symbolic_call(layer, *args, **kwargs):
         outputs = outputs_by_running(_call_function(layer), args, kwargs)
     else:
         try:
-            output_shapes = layer.compute_output_shape(received)
+            # A layer whose outputs depend on its call's arguments (MultiHeadAttention's
+            # return_attention_scores) says so with ``compute_call_output_shape``.
+            call_shape = getattr(layer, "compute_call_output_shape", None)
+            output_shapes = (
+                call_shape(*shape_structure(list(args)), **kwargs)
+                if call_shape
+                else layer.compute_output_shape(received)
+            )
         except (ValueError, TypeError) as error:
             raise type(error)(f"{label} cannot take inputs {_describe(inputs)}: {error}") from error
         dtype = getattr(layer, "dtype", None) or backend.floatx()

@@ -11,6 +11,7 @@ CategoryEncoding and Hashing; the image preprocessing layers Resizing and Center
 augmentation layers RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomCrop,
 RandomContrast and RandomBrightness; the recurrent layers SimpleRNN, LSTM, GRU, their cells,
 RNN, StackedRNNCells, Bidirectional, TimeDistributed and RepeatVector.
+Masking, and the attention layers MultiHeadAttention, Attention and AdditiveAttention.
 
 Each is registered as a built-in ``'layer'``, so configs name them by class
 (``registry.deserialize('layer', ...)``); models register themselves the same way.
@@ -27,6 +28,7 @@ from kerasette.layers.adaptive_pooling import (
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
 )
+from kerasette.layers.attention import AdditiveAttention, Attention
 from kerasette.layers.batch_normalization import BatchNormalization
 from kerasette.layers.bidirectional import Bidirectional
 from kerasette.layers.category_encoding import CategoryEncoding
@@ -42,13 +44,12 @@ from kerasette.layers.embedding import Embedding
 from kerasette.layers.flatten import Flatten
 from kerasette.layers.gaussian_noise import GaussianNoise
 from kerasette.layers.global_pooling import (
-    GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalAveragePooling3D,
-    GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
 )
+from kerasette.layers.global_pooling1d import GlobalAveragePooling1D, GlobalMaxPooling1D
 from kerasette.layers.group_normalization import GroupNormalization
 from kerasette.layers.hashing import Hashing
 from kerasette.layers.input_layer import Input, InputLayer
@@ -56,6 +57,7 @@ from kerasette.layers.integer_lookup import IntegerLookup
 from kerasette.layers.lambda_layer import Identity, Lambda, SafeModeScope
 from kerasette.layers.layer import Layer
 from kerasette.layers.layer_normalization import LayerNormalization
+from kerasette.layers.masking import Masking
 from kerasette.layers.merging import (
     Add,
     Average,
@@ -74,6 +76,7 @@ from kerasette.layers.merging import (
     multiply,
     subtract,
 )
+from kerasette.layers.multi_head_attention import MultiHeadAttention
 from kerasette.layers.noise_dropouts import (
     AlphaDropout,
     GaussianDropout,
@@ -122,6 +125,7 @@ GlobalAvgPool3D = GlobalAveragePooling3D
 GlobalMaxPool1D = GlobalMaxPooling1D
 GlobalMaxPool3D = GlobalMaxPooling3D
 Convolution1DTranspose = Conv1DTranspose
+GlobalAvgPool1D, GlobalMaxPool1D = GlobalAveragePooling1D, GlobalMaxPooling1D
 
 __all__ = [
     "Activation",
@@ -135,8 +139,10 @@ __all__ = [
     "add",
     "Add",
     "AlphaDropout",
-    "average",
+    "AdditiveAttention",
+    "Attention",
     "Average",
+    "average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",
@@ -197,6 +203,7 @@ __all__ = [
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
+    "Masking",
     "Maximum",
     "maximum",
     "MaxPool1D",
@@ -207,8 +214,9 @@ __all__ = [
     "MaxPooling3D",
     "minimum",
     "Minimum",
-    "multiply",
+    "MultiHeadAttention",
     "Multiply",
+    "multiply",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
@@ -266,6 +274,8 @@ _BUILTIN_LAYERS = (
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
     AlphaDropout,
+    AdditiveAttention,
+    Attention,
     AveragePooling1D,
     AveragePooling2D,
     AveragePooling3D,
@@ -302,9 +312,11 @@ _BUILTIN_LAYERS = (
     IntegerLookup,
     LayerNormalization,
     LeakyReLU,
+    Masking,
     MaxPooling1D,
     MaxPooling2D,
     MaxPooling3D,
+    MultiHeadAttention,
     Normalization,
     RandomBrightness,
     RandomContrast,

@@ -18,6 +18,8 @@ class Activation(ActivationAttribute, Layer):
     [[0.0, 2.0]]
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activation

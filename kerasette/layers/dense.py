@@ -34,6 +34,8 @@ class Dense(ActivationAttribute, Layer):
     Reference: Keras ``keras.layers.Dense``.
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def __init__(
         self,
         units: int,

@@ -21,6 +21,8 @@ class Dropout(Layer):
     [[1.0, 1.0, 1.0, 1.0]]
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_number("rate", rate, 0, 1, high_open=True)

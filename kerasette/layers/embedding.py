@@ -5,7 +5,8 @@ from __future__ import annotations
 from kerasette import initializers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_number, check_unsupported_is_none
+from kerasette.ops import tape
+from kerasette.validation import check_bool, check_number, check_unsupported_is_none
 
 
 class Embedding(Layer):
@@ -22,7 +23,9 @@ class Embedding(Layer):
         embeddings_initializer: Initializer of the table (Keras's default 'uniform':
             uniform in [-0.05, 0.05]).
         embeddings_regularizer, embeddings_constraint: Only None.
-        mask_zero: Only False (kerasette has no masks).
+        mask_zero: Whether index 0 is padding: the output then carries a mask, False
+            where the index is 0, that the layers after it honour (as Keras, index 0
+            still has a row in the table, so ``input_dim`` counts it).
 
     Example:
     >>> layer = Embedding(3, 2, embeddings_initializer='ones')
@@ -49,9 +52,8 @@ class Embedding(Layer):
         check_unsupported_is_none(
             embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint
         )
-        if mask_zero is not False:
-            raise ValueError(f"mask_zero: kerasette has no masks, so only False is supported; received {mask_zero!r}")
-        self.mask_zero = False
+        self.mask_zero = check_bool("mask_zero", mask_zero)
+        self.supports_masking = self.mask_zero
         self.embeddings_initializer = initializers.get(embeddings_initializer)
 
     def build(self, input_shape):
@@ -62,6 +64,9 @@ class Embedding(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return tape.unwrap(inputs) != 0 if self.mask_zero else None
 
     def _indices(self, inputs):
         if inputs.dtype.kind in "iu":

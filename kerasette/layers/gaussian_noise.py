@@ -24,6 +24,8 @@ class GaussianNoise(Layer):
     Reference: Keras ``keras.layers.GaussianNoise``.
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.stddev = check_number("stddev", stddev, 0, 1)

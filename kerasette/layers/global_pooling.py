@@ -1,5 +1,6 @@
 """Global average and max pooling: one value per channel of each sequence, image or volume
-(GlobalAveragePooling1D/2D/3D, GlobalMaxPooling1D/2D/3D)."""
+(GlobalAveragePooling2D/3D, GlobalMaxPooling2D/3D; the 1-D ones, which read masks, are in
+:mod:`~kerasette.layers.global_pooling1d`)."""
 
 from __future__ import annotations
 
@@ -101,24 +102,6 @@ class GlobalMaxPooling(GlobalPooling):
         return grad_inputs.reshape(state.inputs_shape)
 
 
-class GlobalAveragePooling1D(GlobalAveragePooling):
-    """The mean of every channel over the steps of each sequence.
-
-    Args:
-        data_format: ``'channels_last'`` (``(batch, steps, channels)``, the default) or
-            ``'channels_first'``.
-        keepdims: Whether to keep the steps axis with size 1.
-
-    Example:
-    >>> GlobalAveragePooling1D()(np.arange(6.0).reshape(1, 3, 2)).tolist()
-    [[2.0, 3.0]]
-
-    Reference: Keras ``keras.layers.GlobalAveragePooling1D`` (without its ``mask``).
-    """
-
-    rank = 1
-
-
 class GlobalAveragePooling2D(GlobalAveragePooling):
     """The mean of every channel over each image's rows and columns.
 
@@ -150,21 +133,6 @@ class GlobalAveragePooling3D(GlobalAveragePooling):
     """
 
     rank = 3
-
-
-class GlobalMaxPooling1D(GlobalMaxPooling):
-    """The maximum of every channel over the steps of each sequence.
-
-    Args: as :class:`GlobalAveragePooling1D`.
-
-    Example:
-    >>> GlobalMaxPooling1D()(np.array([[[1.0], [3.0], [2.0]]])).tolist()
-    [[3.0]]
-
-    Reference: Keras ``keras.layers.GlobalMaxPooling1D``.
-    """
-
-    rank = 1
 
 
 class GlobalMaxPooling2D(GlobalMaxPooling):

@@ -131,6 +131,8 @@ class Identity(Layer):
     [1.0]
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def call(self, inputs):
         return inputs
 

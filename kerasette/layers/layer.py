@@ -16,7 +16,8 @@ them. Layers know nothing of models, optimizers or files.
 from __future__ import annotations
 
 from kerasette import backend, graph, regularizers
-from kerasette.layers import layer_call, own_call
+from kerasette.graph import masks
+from kerasette.layers import layer_call, layer_masks, own_call
 from kerasette.layers.layer_weights import LayerWeights
 from kerasette.naming import snake_case, unique_name
 from kerasette.ops import tape
@@ -27,14 +28,14 @@ from kerasette.variables import Variable
 _context = {"depth": 0, "training": False}
 
 
-def _device_inputs(inputs):
+def device_inputs(inputs):
     """Arrays as device arrays in floatx; tensors and variables as they are; lists and dicts item by item."""
     if isinstance(inputs, tape.Tensor) or (backend.is_device_array(inputs) and inputs.dtype == backend.floatx()):
         return inputs
     if isinstance(inputs, dict):
-        return {key: _device_inputs(value) for key, value in inputs.items()}
+        return {key: device_inputs(value) for key, value in inputs.items()}
     if isinstance(inputs, (list, tuple)):
-        return type(inputs)(_device_inputs(value) for value in inputs)
+        return type(inputs)(device_inputs(value) for value in inputs)
     return backend.to_device(inputs, backend.floatx())
 
 
@@ -50,6 +51,13 @@ def _shapes(inputs):
     if isinstance(inputs, (list, tuple)):
         return [_shapes(value) for value in inputs]
     return (None,) + tuple(inputs.shape[1:])
+
+
+def builtin_call(call):
+    """Mark ``call`` as a built-in layer's own (one that takes masks or several inputs and runs
+    its hand-written forward), so the layer is not treated as a layer of one's own."""
+    call.is_builtin_call = True
+    return call
 
 
 class Layer(LayerWeights):
@@ -99,10 +107,23 @@ class Layer(LayerWeights):
     #: whether ``__call__`` hands inputs over as given instead of as floatx device arrays
     #: (the host-side preprocessing layers, which take strings)
     takes_host_inputs = False
+    #: whether the layer passes masks on (``compute_mask``), as Keras's ``supports_masking``;
+    #: True for a class that defines ``compute_mask``; settable per layer
+    supports_masking = False
+    #: the parameters of ``call`` after ``self``, and whether any receives masks (``mask``, ``<name>_mask``)
+    call_parameter_names: tuple = ("inputs", "training")
+    call_takes_masks = False
+    #: whether the class makes masks of its own (defines ``compute_mask``)
+    computes_masks = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.call_takes_training = own_call.takes_training(cls)
+        cls.call_parameter_names = layer_masks.call_parameters(cls)
+        cls.call_takes_masks = any(name == "mask" or name.endswith("_mask") for name in cls.call_parameter_names)
+        cls.computes_masks = cls.compute_mask is not Layer.compute_mask
+        if "compute_mask" in cls.__dict__ and "supports_masking" not in cls.__dict__:
+            cls.supports_masking = True
         # The package's own models and layers finish their builds themselves (``super().build``).
         is_own = cls.__module__.startswith("kerasette.")
         if "build" in cls.__dict__ and cls.uses_own_call() and not is_own:
@@ -110,8 +131,9 @@ class Layer(LayerWeights):
 
     @classmethod
     def uses_own_call(cls) -> bool:
-        """Whether the class computes with a ``call`` of its own rather than a built-in forward."""
-        return cls.call is not Layer.call
+        """Whether the class computes with a ``call`` of its own rather than a built-in forward
+        (a built-in layer that reads masks defines a ``call`` marked by :func:`builtin_call`)."""
+        return cls.call is not Layer.call and not getattr(cls.call, "is_builtin_call", False)
 
     def __init__(
         self,
@@ -274,7 +296,7 @@ class Layer(LayerWeights):
         outer_depth, outer_training = _context["depth"], _context["training"]
         training = (outer_training if outer_depth else False) if training is None else bool(training)
         if not self.takes_host_inputs:
-            inputs = _device_inputs(inputs)
+            inputs = device_inputs(inputs)
         if not self.built:
             # A call of one's own given more than the inputs (``call(z_mean, z_log_var)``) cannot be
             # traced from the inputs' shape alone: its output shape is taken from this call instead.
@@ -283,6 +305,9 @@ class Layer(LayerWeights):
         if outer_depth == 0:
             for layer in self._flatten_layers():
                 layer._call_losses = []
+        previous_mask, start = None, 0
+        if type(self).computes_masks or masks.any_masks():  # else nothing to do: no mask anywhere
+            previous_mask, start = layer_masks.before_call(self, inputs, args, kwargs)
         _context["depth"], _context["training"] = outer_depth + 1, training
         try:
             if type(self).call_takes_training:
@@ -290,6 +315,8 @@ class Layer(LayerWeights):
             outputs = self.call(inputs, *args, **kwargs)
         finally:
             _context["depth"], _context["training"] = outer_depth, outer_training
+        if start:
+            layer_masks.set_output_masks(self, inputs, outputs, previous_mask, start)
         if self._activity_regularizer is not None:
             self._add_activity_penalty(outputs)
         if self.output_shape is None:
@@ -297,6 +324,12 @@ class Layer(LayerWeights):
                 lambda value: (None, *tuple(getattr(value, "shape", ()))[1:]), outputs
             )
         return outputs
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs for ``inputs`` whose mask is ``previous_mask`` (Keras's
+        ``compute_mask``): passed on unchanged unless a layer defines otherwise; used only
+        when the layer ``supports_masking``."""
+        return previous_mask
 
     def call(self, inputs, training=None):
         """What the layer computes (Keras's ``call``): a built-in layer's hand-written

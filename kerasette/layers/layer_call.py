@@ -48,6 +48,7 @@ class CallState:
         self.need_input_grad = True
         self.need_weight_grads = True
         self.grad_is_logits = False
+        self.input_mask = None  # the Keras mask of the inputs, for layers that read it
 
     def buffer(self, key: str, shape: tuple, dtype=None):
         """A reusable array of the given shape, replaced when the shape or dtype changes."""
@@ -121,7 +122,10 @@ class LayerCall(tape.Function):
         return (grad_inputs if self.needs[0] else None, *weight_grads)
 
 
-def run(layer, inputs, training: bool):
-    """Apply a built-in layer: one op on the tape when recording, plain arrays otherwise."""
+def run(layer, inputs, training: bool, mask=None):
+    """Apply a built-in layer: one op on the tape when recording, plain arrays otherwise;
+    ``mask`` (the inputs' Keras mask, for layers that read it) is ``state.input_mask``."""
     weights = list(layer.params.values())
-    return tape.apply(LayerCall(layer, state_for(layer), training, weights), inputs, *weights)
+    state = state_for(layer)
+    state.input_mask = mask
+    return tape.apply(LayerCall(layer, state, training, weights), inputs, *weights)

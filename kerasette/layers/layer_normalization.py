@@ -41,6 +41,8 @@ class LayerNormalization(Layer):
     Reference: Keras ``keras.layers.LayerNormalization``; Ba et al., 2016.
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def __init__(
         self,
         axis=-1,

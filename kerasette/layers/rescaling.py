@@ -20,6 +20,8 @@ class Rescaling(Layer):
     Reference: Keras ``keras.layers.Rescaling``.
     """
 
+    supports_masking = True  # as Keras: the mask passes through unchanged
+
     def __init__(self, scale: float, offset: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = check_number("scale", scale)

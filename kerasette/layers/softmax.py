@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from kerasette.backend import xp
+from kerasette.layers import layer_call
 from kerasette.layers.activation import Activation
+from kerasette.layers.layer import builtin_call
+from kerasette.ops import tape
+
+# Keras puts this in place of masked inputs, then zeroes their probabilities.
+_MASKED_INPUT = -1e9
 
 
 class Softmax(Activation):
@@ -13,6 +20,9 @@ class Softmax(Activation):
 
     Args:
         axis: Only -1 (the last axis) is supported.
+
+    Call: ``mask`` (broadcastable to the inputs; filled from the inputs' Keras mask) leaves
+    the masked entries out of the softmax and makes their probabilities 0, as Keras.
 
     Example:
     >>> Softmax()(np.array([[0.0, 0.0]])).tolist()
@@ -25,6 +35,28 @@ class Softmax(Activation):
         kwargs.pop("activation", None)
         super().__init__("softmax", **kwargs)
         self.axis = axis
+
+    @builtin_call
+    def call(self, inputs, mask=None, training=None):
+        if mask is not None:
+            mask = xp.asarray(tape.unwrap(mask))
+            shape = tuple(inputs.shape)
+            if mask.ndim > len(shape) or any(m not in (1, i) for m, i in zip(mask.shape[::-1], shape[::-1])):
+                raise ValueError(
+                    f"Softmax layer '{self.name}': mask must be broadcastable to the inputs' shape {shape}; "
+                    f"received a mask of shape {tuple(mask.shape)}"
+                )
+            mask = mask.astype(bool) if mask.dtype == bool else mask > 0.5
+        return layer_call.run(self, inputs, bool(training), mask=mask)
+
+    def forward(self, state, inputs, training=False):
+        mask = state.input_mask
+        if mask is None:
+            return super().forward(state, inputs, training)
+        outputs = super().forward(state, xp.where(mask, inputs, _MASKED_INPUT).astype(inputs.dtype), training)
+        # Zero where masked (a row masked entirely would be uniform): constants, so no gradient.
+        outputs *= mask
+        return outputs
 
     def get_config(self):
         config = super().get_config()

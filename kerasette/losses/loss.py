@@ -13,6 +13,8 @@ import re
 
 from kerasette import backend
 from kerasette.backend import xp
+from kerasette.graph import masks
+from kerasette.losses import output_masks
 from kerasette.losses.sample_weight import prepare_sample_weight
 from kerasette.ops import tape
 from kerasette.validation import check_finite, host_array
@@ -195,7 +197,8 @@ class Loss:
         """The reduced loss for a batch, as a 0-d array (the per-sample values with ``reduction=None``).
 
         ``sample_weight`` is a scalar, one weight per sample (shape ``(n,)`` or ``(n, 1)``)
-        or, for outputs with a time axis, one per timestep (the shape of the values).
+        or, for outputs with a time axis, one per timestep (the shape of the values). As in
+        Keras, a Keras mask that ``y_pred`` carries weighs its masked steps 0.
 
         >>> from kerasette.losses import MeanSquaredError
         >>> loss = MeanSquaredError()
@@ -204,6 +207,8 @@ class Loss:
         >>> MeanSquaredError(reduction=None)(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]])).tolist()
         [1.0, 0.0]
         """
+        if masks.any_masks():
+            sample_weight, _ = output_masks.loss_weights_and_mask(y_pred, sample_weight, self)
         recorded = isinstance(y_pred, tape.Tensor) and tape.is_recording()
         if not recorded:
             y_pred = backend.to_device(tape.unwrap(y_pred), backend.floatx())

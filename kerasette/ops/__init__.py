@@ -5,7 +5,8 @@ module costs. While a gradient is needed (a user layer's ``call`` in training, a
 function of the user's own), inputs arrive as :class:`Tensor`\\ s and every op records
 itself on the tape (:mod:`kerasette.ops.tape`), whose ``gradients`` gives each input its
 gradient. One family of ops per module: :mod:`.arithmetic`, :mod:`.linear_algebra`,
-:mod:`.reductions`, :mod:`.shape_ops`, :mod:`.nn`, :mod:`.conversions`, :mod:`.creation`.
+:mod:`.reductions`, :mod:`.shape_ops`, :mod:`.nn`, :mod:`.conversions`, :mod:`.creation`,
+:mod:`.special`.
 
 Example:
 >>> from kerasette import ops
@@ -79,6 +80,7 @@ from kerasette.ops.creation import (
 from kerasette.ops.gradient_tape import GradientTape
 from kerasette.ops.linear_algebra import (
     dot,
+    einsum,
     matmul,
 )
 from kerasette.ops.nn import (
@@ -123,6 +125,7 @@ from kerasette.ops.shape_ops import (
     take_along_axis,
     transpose,
 )
+from kerasette.ops.special import erf
 from kerasette.ops.tape import Tensor, gradients, is_recording, recording
 
 __all__ = [
@@ -147,8 +150,10 @@ __all__ = [
     "cos",
     "divide",
     "dot",
+    "einsum",
     "elu",
     "equal",
+    "erf",
     "exp",
     "expand_dims",
     "expm1",

@@ -72,7 +72,7 @@ class Tensor:
     [2.0, 4.0]
     """
 
-    __slots__ = ("data", "creator", "generation", "consumers")
+    __slots__ = ("data", "creator", "generation", "consumers", "__weakref__")  # weak: Keras masks (graph/masks.py)
     # NumPy and CuPy arrays defer to the reflected operators below instead of broadcasting
     # over a Tensor as if it were an object.
     __array_ufunc__ = None

@@ -151,7 +151,9 @@ def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
         for index, (name, value) in enumerate(layer.params.items()):
             datasets[f"{group}/vars/{index}"] = keras_array(layer, name, value)
             pairs.append((weight_paths[id(value)], f"{group}/vars/{index}"))
-    return datasets, groups, pairs
+    # In kerasette's order (each layer's named_weights), which matching by name reads them in.
+    order = {weight_path: position for position, weight_path in enumerate(weight_paths.values())}
+    return datasets, groups, sorted(pairs, key=lambda pair: order[pair[0]])
 
 
 def write_entries(file: h5py.File, datasets: dict, groups: dict) -> None:

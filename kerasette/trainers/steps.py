@@ -11,7 +11,9 @@ with the softmax + cross-entropy fusion where it applies. ``fit``, ``evaluate`` 
 from __future__ import annotations
 
 from kerasette import backend
+from kerasette.graph import masks
 from kerasette.graph.structure import flatten, map_structure
+from kerasette.losses import output_masks
 from kerasette.metrics.metric import Metric, python_value
 from kerasette.ops import tape
 from kerasette.trainers import compiled_outputs, cuda_graph_step, data
@@ -79,9 +81,10 @@ class Steps:
         with plan.recording():
             outputs = self(features, training=True)
             added_losses = self.losses
-        total, values, roots, seeds = 0.0, [], [], []
+        total, values, roots, seeds, self._output_masks = 0.0, [], [], [], None
         terms = zip(self._per_output(outputs), self._loss_terms(), self._per_output(targets), self._per_output(weights))
         for output, (loss, factor), target, weight in terms:
+            weight = self._masked_weight(output, weight, loss)
             if loss is None:
                 values.append(None)
                 continue
@@ -112,11 +115,23 @@ class Steps:
         if pairs:
             self.optimizer.apply_consuming_gradients([grad for grad, _ in pairs], [variable for _, variable in pairs])
 
+    def _masked_weight(self, output, weight, loss):
+        """``weight`` for the loss of ``output``, with its Keras mask applied as Keras does;
+        the mask is kept (``_output_masks``, one entry per output) for the metrics."""
+        if not masks.any_masks():
+            return weight
+        weight, mask = output_masks.loss_weights_and_mask(output, weight, loss)
+        if mask is not None:
+            self._output_masks = self._output_masks or {}
+            self._output_masks[id(tape.unwrap(output))] = mask
+        return weight
+
     def _test_step(self, batch: data.Arrays) -> None:
-        outputs = map_structure(tape.unwrap, self(batch.features, training=False))
-        total, values = 0.0, []
+        outputs = self(batch.features, training=False)
+        total, values, self._output_masks = 0.0, [], None
         per_output = (self._per_output(outputs), self._loss_terms(), self._per_output(batch.targets))
         for output, (loss, factor), target, weight in zip(*per_output, self._per_output(batch.weights)):
+            weight = self._masked_weight(output, weight, loss)
             value = None if loss is None else loss.value(target, output, weight)
             values.append(value)
             total = total if value is None else total + factor * value
@@ -125,6 +140,7 @@ class Steps:
             total = total + sum(tape.unwrap(loss) for loss in added_losses)
         elif all(value is None for value in values):
             raise ValueError(_NO_LOSS)
+        outputs = map_structure(tape.unwrap, outputs)
         self._update_metrics((total, values) if self.compiled_outputs else total, batch.targets, outputs, batch.weights)
 
     def _update_metrics(self, loss_value, targets, outputs, weights=None) -> None:
@@ -132,10 +148,11 @@ class Steps:
             self._loss_tracker.update_state(loss_value, sample_weight=outputs.shape[0])
             if targets is None:
                 return
+            mask = self._mask_of(outputs)
             for metric in self.compiled_metrics:
-                metric.update_state(targets, outputs)
+                metric.update_state(targets, outputs, **output_masks.as_weights(mask))
             for metric in self.compiled_weighted_metrics:
-                metric.update_state(targets, outputs, sample_weight=weights)
+                metric.update_state(targets, outputs, sample_weight=output_masks.metric_weights(mask, weights))
             return
         total, values = loss_value
         flat_outputs = self._per_output(outputs)
@@ -148,10 +165,16 @@ class Steps:
                 compiled.loss_tracker.update_state(value, sample_weight=batch_size)
             if target is None:
                 continue
+            mask = self._mask_of(output)
             for metric in compiled.metrics:
-                metric.update_state(target, output)
+                metric.update_state(target, output, **output_masks.as_weights(mask))
             for metric in compiled.weighted_metrics:
-                metric.update_state(target, output, sample_weight=weight)
+                metric.update_state(target, output, sample_weight=output_masks.metric_weights(mask, weight))
+
+    def _mask_of(self, output):
+        """The mask (0/1 weights) this step found on ``output``, or None."""
+        found = self.__dict__.get("_output_masks")
+        return None if not found else found.get(id(output))
 
     def _trackers(self) -> list:
         per_output = compiled_outputs.trackers(self.compiled_outputs) if self.compiled_outputs else []
@@ -251,10 +274,11 @@ class Steps:
         """Update the compiled metrics with this batch; returns :meth:`get_metrics_result`."""
         outputs = tape.unwrap(y_pred)
         targets = y if self.loss is None else self.loss.prepare_targets(y, tuple(outputs.shape), "y")
+        mask = output_masks.loss_weights_and_mask(y_pred, None, None)[1] if masks.any_masks() else None
         for metric in self.compiled_metrics:
-            metric.update_state(targets, outputs)
+            metric.update_state(targets, outputs, **output_masks.as_weights(mask))
         for metric in self.compiled_weighted_metrics:
-            metric.update_state(targets, outputs, sample_weight=sample_weight)
+            metric.update_state(targets, outputs, sample_weight=output_masks.metric_weights(mask, sample_weight))
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
