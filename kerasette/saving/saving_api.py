@@ -7,6 +7,7 @@ import os
 
 import h5py
 
+from kerasette.distribution.training_loop import writes_files
 from kerasette.registry import CustomObjectScope
 from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
@@ -51,6 +52,8 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
         )
     path = check_path("filepath", filepath)
     check_suffix(path, MODEL_SUFFIXES, "save_model")
+    if not writes_files():
+        return  # under DataParallel rank 0 writes; every rank holds the same model
     if path.endswith(".keras"):
         keras_archive.write_archive(model, path, overwrite)
     else:
@@ -138,7 +141,8 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     _check_model(model, "save_weights")
     path = check_path("filepath", filepath)
     check_suffix(path, (WEIGHTS_SUFFIX,), "save_weights")
-    kerasette_format.write_weights(model, path, overwrite)
+    if writes_files():
+        kerasette_format.write_weights(model, path, overwrite)
 
 
 def load_weights(model, filepath) -> None:

@@ -1,0 +1,113 @@
+"""One process of a data-parallel training run, for tests/test_distribution.py.
+
+Started as ``mpiexec -n N python tests/distributed_worker.py CASE OUT`` or alone as
+``python tests/distributed_worker.py CASE OUT``. It trains CASE's model in float64 from
+a fixed seed under DataParallel and writes ``OUT.rank<r>.npz``: the weights, the
+``History``, ``evaluate``'s and ``predict``'s results, and which checkpoint files this
+rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``raise`` (rank 1
+raises at step 2 of the first epoch), ``mismatch`` (rank 1 builds another model),
+``tape`` (a GradientTape loop of one's own).
+"""
+
+import json
+import os
+import sys
+
+import numpy as np
+
+import kerasette as keras
+from kerasette import backend, layers
+from kerasette.saving import hdf5_file
+
+BATCH_SIZE = 20  # split 7/7/6 across 3 processes; the last batch of each epoch is shorter
+
+
+def _data(case: str):
+    rng = np.random.default_rng(7)
+    if case == "convnet":
+        (x, y), _ = keras.datasets.mnist.load_data()
+        x = x[:90, 4:24, 4:24, None].astype("float64") / 255  # central 20x20 keeps the test fast
+        return x, keras.utils.to_categorical(y[:90], 10)
+    x = rng.normal(size=(90, 6))
+    labels = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype("int64") + (x[:, 3] > 1)
+    return x, keras.utils.to_categorical(labels, 3)
+
+
+def _model(case: str, rank: int):
+    if case == "convnet":
+        return keras.Sequential(
+            [
+                keras.Input(shape=(20, 20, 1)),
+                layers.Conv2D(4, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(6, 3, activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Flatten(),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+    hidden = 5 if case == "mismatch" and rank == 1 else 4
+    normalization = [layers.BatchNormalization(synchronized=case == "bn_sync")] if case.startswith("bn") else []
+    hidden_layers = [layers.Dense(hidden, activation="tanh"), *normalization]
+    return keras.Sequential([keras.Input(shape=(6,)), *hidden_layers, layers.Dense(3, activation="softmax")])
+
+
+class _RaiseAtStep(keras.callbacks.Callback):
+    def __init__(self, rank: int):
+        super().__init__()
+        self.rank = rank
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.rank == 1 and batch == 2:
+            raise RuntimeError("deliberate failure at step 2")
+
+
+def _tape_loop(model, x, y, rank: int, size: int) -> None:
+    # A loop of one's own: every rank takes equal rows of each batch; apply averages.
+    optimizer = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    loss = keras.losses.CategoricalCrossentropy()
+    for start in range(0, 60, 30):
+        rows = slice(start + rank * 30 // size, start + (rank + 1) * 30 // size)
+        with keras.GradientTape() as tape:
+            value = loss(y[rows], model(x[rows], training=True))
+        optimizer.apply(tape.gradient(value, model.trainable_weights), model.trainable_weights)
+
+
+def main(case: str, out: str) -> None:
+    backend.set_floatx("float64")
+    distribution = keras.distribution.DataParallel()
+    keras.distribution.set_distribution(distribution)
+    rank, size = distribution.process_id, distribution.num_processes
+    # Other ranks start from other weights (and another shuffle) on purpose: fit must
+    # give them rank 0's weights and rank 0's batches. A loop of one's own gets rank 0's
+    # weights only at its first apply, after its first gradients: it needs one seed everywhere.
+    keras.utils.set_random_seed(3 if case == "tape" else 3 + 100 * rank)
+    written = []
+    original_write = hdf5_file.atomic_write
+
+    def recording_write(path, suffix=".tmp"):
+        written.append(os.path.basename(path))
+        return original_write(path, suffix)
+
+    hdf5_file.atomic_write = recording_write
+    x, y = _data(case)
+    model = _model(case, rank)
+    if case == "tape":
+        _tape_loop(model, x, y, rank, size)
+        np.savez(f"{out}.rank{rank}.npz", *model.get_weights())
+        return
+    optimizer = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    checkpoints = os.path.join(os.path.dirname(out), "epoch{epoch}.weights.h5")
+    callbacks = [keras.callbacks.ModelCheckpoint(checkpoints, save_weights_only=True)]
+    if case == "raise":
+        callbacks.append(_RaiseAtStep(rank))
+    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=2, validation_split=0.2, callbacks=callbacks, verbose=0)
+    evaluation = model.evaluate(x[:50], y[:50], batch_size=16, verbose=0)
+    predictions = model.predict(x[:50], batch_size=16, verbose=0)
+    logs = {"history": history.history, "evaluate": evaluation, "written": written}
+    np.savez(f"{out}.rank{rank}.npz", *model.get_weights(), predictions=predictions, logs=json.dumps(logs))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
