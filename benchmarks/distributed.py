@@ -23,6 +23,8 @@ import subprocess
 import sys
 import time
 
+from convnet import keras_api_convnet  # the example's network, as benchmarks/convnet.py builds it
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -35,17 +37,7 @@ def _model(keras, workload: str):
             layers.Dense(10, activation="softmax"),
         ]
         return keras.Sequential(network), keras.optimizers.RMSprop()
-    network = [
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
-    ]
-    return keras.Sequential(network), keras.optimizers.Adam()
+    return keras_api_convnet(keras), keras.optimizers.Adam()
 
 
 def run(workload: str, epochs: int) -> None:

@@ -4,13 +4,15 @@ Started as ``mpiexec -n N python tests/distributed_worker.py CASE OUT`` or alone
 ``python tests/distributed_worker.py CASE OUT``. It trains CASE's model in float64 from
 a fixed seed under DataParallel and writes ``OUT.rank<r>.npz``: the weights, the
 ``History``, ``evaluate``'s and ``predict``'s results, and which checkpoint files this
-rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``raise`` (rank 1
-raises at step 2 of the first epoch), ``mismatch`` (rank 1 builds another model),
-``tape`` (a GradientTape loop of one's own).
+rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``generator`` (fit on a
+generator), ``raise``, ``interrupt`` and ``stop`` (rank 1 raises, gets a Ctrl-C, or sets
+``stop_training`` at step 2 of the first epoch), ``mismatch`` (rank 1 builds another
+model), ``tape`` (a GradientTape loop of one's own).
 """
 
 import json
 import os
+import signal
 import sys
 
 import numpy as np
@@ -52,14 +54,38 @@ def _model(case: str, rank: int):
     return keras.Sequential([keras.Input(shape=(6,)), *hidden_layers, layers.Dense(3, activation="softmax")])
 
 
-class _RaiseAtStep(keras.callbacks.Callback):
-    def __init__(self, rank: int):
+class _Probe(keras.callbacks.Callback):
+    """Writes each finished step to ``OUT.rank<r>.steps``; on rank 1, at step 2 of the
+    first epoch, raises (``raise``), interrupts itself (``interrupt``) or asks to stop (``stop``)."""
+
+    def __init__(self, case: str, rank: int, out: str):
         super().__init__()
-        self.rank = rank
+        self.case, self.rank, self.steps = case, rank, open(f"{out}.rank{rank}.steps", "w")
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self.rank == 1 and batch == 2:
+        if self.case == "raise" and self.rank == 1 and batch == 2:
             raise RuntimeError("deliberate failure at step 2")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps.write(f"{self.epoch} {batch}\n")
+        self.steps.flush()
+        if self.rank != 1 or batch != 2 or self.epoch != 0:
+            return
+        if self.case == "interrupt":
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C on this rank alone, mid-epoch
+        if self.case == "stop":
+            self.model.stop_training = True
+
+
+def _batches(x, y):
+    # A generator of the batches one process would take in order: 4 per epoch, as fit on arrays.
+    while True:
+        for start in range(0, 72, BATCH_SIZE):
+            yield x[start : start + BATCH_SIZE], y[start : start + BATCH_SIZE]
 
 
 def _tape_loop(model, x, y, rank: int, size: int) -> None:
@@ -99,10 +125,11 @@ def main(case: str, out: str) -> None:
     optimizer = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     checkpoints = os.path.join(os.path.dirname(out), "epoch{epoch}.weights.h5")
-    callbacks = [keras.callbacks.ModelCheckpoint(checkpoints, save_weights_only=True)]
-    if case == "raise":
-        callbacks.append(_RaiseAtStep(rank))
-    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=2, validation_split=0.2, callbacks=callbacks, verbose=0)
+    callbacks = [keras.callbacks.ModelCheckpoint(checkpoints, save_weights_only=True), _Probe(case, rank, out)]
+    if case == "generator":
+        history = model.fit(_batches(x, y), steps_per_epoch=4, epochs=2, callbacks=callbacks, verbose=0)
+    else:
+        history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=2, validation_split=0.2, callbacks=callbacks, verbose=0)
     evaluation = model.evaluate(x[:50], y[:50], batch_size=16, verbose=0)
     predictions = model.predict(x[:50], batch_size=16, verbose=0)
     logs = {"history": history.history, "evaluate": evaluation, "written": written}

@@ -102,7 +102,9 @@ def _assert_same_logs(expected: dict, actual: dict) -> None:
     np.testing.assert_allclose(actual["evaluate"], expected["evaluate"], rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("case, processes", [("dense", 2), ("dense", 3), ("convnet", 3), ("bn_sync", 3), ("tape", 3)])
+@pytest.mark.parametrize(
+    "case, processes", [("dense", 2), ("dense", 3), ("convnet", 3), ("bn_sync", 3), ("generator", 3), ("tape", 3)]
+)
 def test_n_processes_train_as_one_process(case, processes, tmp_path, reference_folder):
     """Same weights after 2 epochs of 4 steps (batch 20 split 7/7/6, a shorter last batch),
     same History, evaluate and predict, on every rank; checkpoints written by rank 0 alone."""
@@ -140,6 +142,35 @@ def test_a_failing_process_ends_the_job_naming_it(tmp_path):
     assert completed.returncode != 0
     assert elapsed < 30
     assert "process 1 of 3 raised RuntimeError: deliberate failure at step 2" in completed.stderr
+
+
+def _steps(folder, case: str, processes: int) -> list[list[str]]:
+    """The steps each rank finished, as ``'epoch batch'`` lines."""
+    steps = []
+    for rank in range(processes):
+        with open(os.path.join(folder, f"{case}.rank{rank}.steps")) as lines:
+            steps.append(lines.read().split("\n")[:-1])
+    return steps
+
+
+def test_ctrl_c_on_one_process_stops_every_process_after_the_same_step(tmp_path):
+    """Ctrl-C during step 2's callbacks on rank 1 is seen at the end of step 3, as in one
+    process; every rank finishes step 3 and none starts step 4."""
+    completed = _run("interrupt", 3, tmp_path)
+    assert completed.returncode != 0
+    assert "KeyboardInterrupt: process 1 of 3 was interrupted; every process stops after this step" in completed.stderr
+    assert _steps(tmp_path, "interrupt", 3) == [["0 0", "0 1", "0 2", "0 3"]] * 3
+
+
+def test_stop_training_on_one_process_stops_every_process(tmp_path):
+    _mpiexec()
+    completed = _run("stop", 3, tmp_path)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert _steps(tmp_path, "stop", 3) == [["0 0", "0 1", "0 2"]] * 3
+    ranks = _results(tmp_path, "stop", 3)
+    for rank in ranks:
+        assert len(rank["logs"]["history"]["loss"]) == 1
+        _assert_same_weights(ranks[0]["weights"], rank["weights"], tolerance=0)
 
 
 def test_processes_that_built_different_models_are_refused(tmp_path):

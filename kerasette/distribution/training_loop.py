@@ -142,10 +142,14 @@ def step_checks(model, raise_if_interrupted):
             interrupted.append(True)
 
     def stop_requested() -> bool:
-        flags = np.array([float(model.stop_training), float(bool(interrupted))])
+        # The second flag is 1 + the highest interrupted rank, so every rank can name it.
+        flags = np.array([float(model.stop_training), float(distribution.process_id + 1 if interrupted else 0)])
         distribution.world.allreduce_max(flags)
         if flags[1]:
-            raise KeyboardInterrupt("interrupted on one of the processes; every process stops after this step")
+            raise KeyboardInterrupt(
+                f"process {int(flags[1]) - 1} of {distribution.num_processes} was interrupted; "
+                "every process stops after this step"
+            )
         model.stop_training = bool(flags[0])
         return model.stop_training
 
