@@ -25,7 +25,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SNAPSHOT = HERE / "keras_public_names.json"
 DOCUMENT = ROOT / "docs" / "KERAS_COMPATIBILITY.md"
-MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "callbacks", "utils", "config", "random", "ops")
+MODULES = (
+    "layers", "losses", "metrics", "optimizers", "activations", "callbacks", "utils", "config", "random", "ops",
+    "distribution",
+)  # fmt: skip
 
 # Names that exist in both but where kerasette refuses what Keras lets through.
 STRICTER = {
@@ -65,12 +68,20 @@ PARTIAL = {
     ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
+    ("distribution", "DataParallel"): "data parallelism across MPI processes, one device each: `device_mesh` only "
+    "None, `devices` only None or `list_devices()`; `auto_shard_dataset=False` means each process was given its "
+    "own share of the data (see docs/DISTRIBUTED.md)",
+    ("distribution", "initialize"): "`job_addresses` only None (MPI's launcher places the processes); "
+    "`num_processes` and `process_id` are checked against the MPI world",
+    ("distribution", "list_devices"): "one device per process of the job (`'cpu:<rank>'` or `'gpu:<rank>'`): a "
+    "process alone lists one device, where Keras lists every device it sees",
+    ("distribution", "get_device_count"): "as `list_devices`",
 }
 
 
 # Modules whose functions' argument names are recorded too: a name there lacking one of
 # Keras's arguments is "partial", the arguments named.
-SIGNED_MODULES = ("config", "random", "ops")
+SIGNED_MODULES = ("config", "random", "ops", "distribution")
 
 
 def _parameters(obj) -> list[str] | None:

@@ -13,9 +13,10 @@ when started by an MPI launcher.
 from kerasette.distribution.data_parallel import (
     DataParallel,
     distribution,
+    get_device_count,
     initialize,
     list_devices,
     set_distribution,
 )
 
-__all__ = ["DataParallel", "distribution", "initialize", "list_devices", "set_distribution"]
+__all__ = ["DataParallel", "distribution", "get_device_count", "initialize", "list_devices", "set_distribution"]

@@ -185,3 +185,13 @@ def active() -> DataParallel | None:
     """The distribution when it spans more than one process, else None: nothing to do."""
     current = _distribution
     return current if current is not None and current.world.size > 1 else None
+
+
+def get_device_count(device_type: str | None = None) -> int:
+    """The number of devices of this job (one per process): ``len(list_devices(device_type))``.
+
+    Example:
+    >>> get_device_count()
+    1
+    """
+    return len(list_devices(device_type))
