@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette.distribution import data_parallel
+from kerasette.distribution import data_parallel, training_loop
 from kerasette.distribution.training_loop import ShardedBatches
 from kerasette.trainers.data import Arrays
 from kerasette.trainers.epoch_iterator import EpochIterator
@@ -270,3 +270,16 @@ def test_a_training_batch_smaller_than_the_world_is_refused():
         _sharded(rank=0, size=3, samples=12, batch_size=10, training=True)
     _, taken = _sharded(rank=2, size=3, samples=12, batch_size=10, training=False)
     assert [step for step, _, _ in taken] == [0, 1]  # evaluation: the rank with no rows skips
+
+
+def test_a_loss_that_is_not_a_mean_over_the_batch_is_refused_before_training(monkeypatch):
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=keras.losses.MeanSquaredError(reduction="sum"))
+    before = [weight.copy() for weight in model.get_weights()]
+    distribution = keras.distribution.DataParallel()
+    monkeypatch.setattr(training_loop, "active", lambda: distribution)  # as if under mpiexec
+    with pytest.raises(
+        ValueError, match="loss: MeanSquaredError with reduction='sum' cannot be split across processes"
+    ):
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))

@@ -66,12 +66,26 @@ def shard(batches, training: bool = False):
     return ShardedBatches(batches, distribution, training)
 
 
+def _check_mean_losses(model) -> None:
+    """Each rank's gradient is weighted by its share of the batch, which is exact for a loss
+    that is the mean over the batch's samples; a sum, or a mean over the sample weights
+    (which differ from rank to rank), would be weighted wrongly: refused."""
+    compiled = [model.loss] + [output.loss for output in model.compiled_outputs or []]
+    for loss in compiled:
+        if loss is not None and loss.reduction not in ("sum_over_batch_size", "mean"):
+            raise ValueError(
+                f"loss: {type(loss).__name__} with reduction={loss.reduction!r} cannot be split across processes "
+                "by batch share; under DataParallel expected reduction='sum_over_batch_size' (the default) or 'mean'"
+            )
+
+
 def prepare_fit(model, batches, validation):
     """At the start of ``fit``: check that every rank built the same model, give every
     rank rank 0's weights, and shard the training and validation batches."""
     distribution = active()
     if distribution is None:
         return batches, validation
+    _check_mean_losses(model)
     gradient_sync.synchronize(distribution, list(model.weights), model.optimizer, "fit")
     return shard(batches, training=True), shard(validation)
 
