@@ -81,10 +81,9 @@ def run(workload: str, epochs: int) -> None:
         print(json.dumps(record), flush=True)
 
 
-def _launch(workload: str, epochs: int, processes: int, checkout: str = ROOT, extra_env: dict | None = None) -> dict:
-    threads = "2" if processes == 1 else "1"
+def _launch(workload: str, epochs: int, processes: int, checkout: str = ROOT, threads: int | None = None) -> dict:
+    threads = str(threads or (2 if processes == 1 else 1))
     env = {**os.environ, "PYTHONPATH": checkout, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
-    env.update(extra_env or {})
     command = [sys.executable, os.path.abspath(__file__), "run", workload, str(epochs)]
     if processes > 1:
         command = ["mpiexec", "-n", str(processes), *command]
@@ -98,7 +97,7 @@ def _median_after_first(values: list) -> float:
     return statistics.median(values[1:]) if len(values) > 1 else values[0]
 
 
-def compare(epochs_mlp: int, epochs_convnet: int, baseline: str | None) -> None:
+def compare(epochs_mlp: int, epochs_convnet: int, baseline: str | None, baseline_threads: int) -> None:
     rows = []
     for workload, epochs in (("seed_mlp", epochs_mlp), ("mnist_convnet", epochs_convnet)):
         one = _launch(workload, epochs, 1)
@@ -117,11 +116,12 @@ def compare(epochs_mlp: int, epochs_convnet: int, baseline: str | None) -> None:
         print(f"| {workload} | {t1:.2f} | {t2:.2f} | {t2 / t1:.2f} | {accuracies} | {share:.1%} |")
     if baseline:
         print()
-        print("| one process, seed_mlp | round | epoch s (median after the first) | accuracy |")
+        label = f"one process ({baseline_threads} BLAS thread(s)), seed_mlp"
+        print(f"| {label} | round | epoch s (median after the first) | accuracy |")
         print("| --- | --- | --- | --- |")
         for round_index in range(2):
             for label, checkout in (("baseline (no distribution package)", baseline), ("this checkout", ROOT)):
-                result = _launch("seed_mlp", epochs_mlp, 1, checkout)
+                result = _launch("seed_mlp", epochs_mlp, 1, checkout, baseline_threads)
                 median = _median_after_first(result["epoch_seconds"])
                 print(f"| {label} | {round_index} | {median:.3f} | {result['test_accuracy']:.4f} |", flush=True)
 
@@ -136,11 +136,12 @@ def main() -> None:
     both.add_argument("--epochs-mlp", type=int, default=4)
     both.add_argument("--epochs-convnet", type=int, default=3)
     both.add_argument("--baseline", help="a checkout without kerasette.distribution (e.g. git archive of main)")
+    both.add_argument("--baseline-threads", type=int, default=2, help="BLAS threads of the baseline comparison")
     arguments = parser.parse_args()
     if arguments.command == "run":
         run(arguments.workload, arguments.epochs)
     else:
-        compare(arguments.epochs_mlp, arguments.epochs_convnet, arguments.baseline)
+        compare(arguments.epochs_mlp, arguments.epochs_convnet, arguments.baseline, arguments.baseline_threads)
 
 
 if __name__ == "__main__":
