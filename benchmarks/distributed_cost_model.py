@@ -4,7 +4,7 @@
 
 Measures, in one process on this machine, the training step time (batch 128 per process)
 of the seed MLP (784-512-10), the MNIST convnet and a 10M-parameter MLP
-(784-3072-2048-10), then prints, for N = 1, 8, 64 and 512 processes and links of 25 and
+(784-3072-2560-10), then prints, for N = 1, 8, 64 and 512 processes and links of 25 and
 200 Gbit/s, the bandwidth term of a ring all-reduce of the float32 gradients,
 ``2 (N - 1) / N x gradient bytes / bandwidth``, and its ratio to the measured step. The
 latency term, ``2 (N - 1) x alpha`` for a per-hop latency alpha, is printed per
@@ -40,7 +40,7 @@ def _mlp(*widths: int):
 MODELS = {
     "seed MLP": (lambda: _mlp(512), (784,)),
     "MNIST convnet": (lambda: keras_api_convnet(keras), (28, 28, 1)),
-    "10M-parameter MLP": (lambda: _mlp(3072, 2048), (784,)),
+    "10M-parameter MLP": (lambda: _mlp(3072, 2560), (784,)),
 }
 
 
