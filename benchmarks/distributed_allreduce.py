@@ -33,9 +33,8 @@ def main() -> None:
         buffer[:] = 1
     if comm.rank == 0:
         median, best = statistics.median(times) * 1e3, min(times) * 1e3
-        print(
-            f"{comm.size} ranks, {PARAMETERS} float32 ({buffer.nbytes / 1e6:.2f} MB): median {median:.3f} ms, min {best:.3f} ms"
-        )
+        size = f"{PARAMETERS} float32 ({buffer.nbytes / 1e6:.2f} MB)"
+        print(f"{comm.size} ranks, {size}: median {median:.3f} ms, min {best:.3f} ms")
 
 
 if __name__ == "__main__":
