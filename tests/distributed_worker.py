@@ -5,8 +5,8 @@ Started as ``mpiexec -n N python tests/distributed_worker.py CASE OUT`` or alone
 a fixed seed under DataParallel and writes ``OUT.rank<r>.npz``: the weights, the
 ``History``, ``evaluate``'s and ``predict``'s results, and which checkpoint files this
 rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``generator`` (fit on a
-generator), ``raise``, ``interrupt`` and ``stop`` (rank 1 raises, gets a Ctrl-C, or sets
-``stop_training`` at step 2 of the first epoch), ``mismatch`` (rank 1 builds another
+generator), ``raise``, ``die``, ``interrupt`` and ``stop`` (rank 1 raises, exits at once, gets a
+Ctrl-C, or sets ``stop_training`` at step 2 of the first epoch), ``mismatch`` (rank 1 builds another
 model), ``tape`` (a GradientTape loop of one's own).
 """
 
@@ -69,6 +69,8 @@ class _Probe(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         if self.case == "raise" and self.rank == 1 and batch == 2:
             raise RuntimeError("deliberate failure at step 2")
+        if self.case == "die" and self.rank == 1 and batch == 2:
+            os._exit(3)  # as a process killed outright: no exception, no excepthook
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps.write(f"{self.epoch} {batch}\n")

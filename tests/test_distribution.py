@@ -173,6 +173,17 @@ def test_stop_training_on_one_process_stops_every_process(tmp_path):
         _assert_same_weights(ranks[0]["weights"], rank["weights"], tolerance=0)
 
 
+def test_a_process_that_dies_ends_the_job(tmp_path):
+    """A rank that exits at once (no exception: killed, out of memory) is noticed by mpiexec,
+    which stops the others waiting for it in the all-reduce and fails (with the dead rank's
+    status, or 9 where it reports the others it killed)."""
+    started = time.monotonic()
+    completed = _run("die", 3, tmp_path)
+    assert completed.returncode in (3, 9)
+    assert time.monotonic() - started < 30
+    assert all(len(steps) <= 3 for steps in _steps(tmp_path, "die", 3))
+
+
 def test_processes_that_built_different_models_are_refused(tmp_path):
     completed = _run("mismatch", 2, tmp_path)
     assert completed.returncode != 0
