@@ -4,10 +4,11 @@ Started as ``mpiexec -n N python tests/distributed_worker.py CASE OUT`` or alone
 ``python tests/distributed_worker.py CASE OUT``. It trains CASE's model in float64 from
 a fixed seed under DataParallel and writes ``OUT.rank<r>.npz``: the weights, the
 ``History``, ``evaluate``'s and ``predict``'s results, and which checkpoint files this
-rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``generator`` (fit on a
-generator), ``raise``, ``die``, ``interrupt`` and ``stop`` (rank 1 raises, exits at once, gets a
-Ctrl-C, or sets ``stop_training`` at step 2 of the first epoch), ``mismatch`` (rank 1 builds another
-model), ``tape`` (a GradientTape loop of one's own).
+rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``generator`` (fit
+on a generator), ``own_shards`` (``auto_shard_dataset=False``: each rank given its own
+rows), ``raise``, ``die``, ``interrupt`` and ``stop`` (rank 1 raises, exits at once, gets a
+Ctrl-C, or sets ``stop_training`` at step 2 of the first epoch), ``mismatch`` (rank 1
+builds another model), ``tape`` (a GradientTape loop of one's own).
 """
 
 import json
@@ -83,6 +84,17 @@ class _Probe(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def _own_shards(x, y, rank: int, size: int):
+    """``auto_shard_dataset=False``: on 3 ranks, each its own 24 of the first 72 rows, taken
+    in order in batches of 8; alone, the same rows in the order of the 3 ranks' batches of
+    each step, in batches of 24: the same global batches."""
+    if size > 1:
+        return x[rank * 24 : (rank + 1) * 24], y[rank * 24 : (rank + 1) * 24]
+    starts = [shard * 24 + step * 8 for step in range(3) for shard in range(3)]
+    order = [row for start in starts for row in range(start, start + 8)]
+    return x[order], y[order]
+
+
 def _batches(x, y):
     # A generator of the batches one process would take in order: 4 per epoch, as fit on arrays.
     while True:
@@ -103,7 +115,7 @@ def _tape_loop(model, x, y, rank: int, size: int) -> None:
 
 def main(case: str, out: str) -> None:
     backend.set_floatx("float64")
-    distribution = keras.distribution.DataParallel()
+    distribution = keras.distribution.DataParallel(auto_shard_dataset=case != "own_shards")
     keras.distribution.set_distribution(distribution)
     rank, size = distribution.process_id, distribution.num_processes
     # Other ranks start from other weights (and another shuffle) on purpose: fit must
@@ -128,12 +140,16 @@ def main(case: str, out: str) -> None:
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
     checkpoints = os.path.join(os.path.dirname(out), "epoch{epoch}.weights.h5")
     callbacks = [keras.callbacks.ModelCheckpoint(checkpoints, save_weights_only=True), _Probe(case, rank, out)]
-    if case == "generator":
+    if case == "own_shards":
+        x, y = _own_shards(x, y, rank, size)
+        history = model.fit(x, y, batch_size=8 * 3 // size, shuffle=False, epochs=2, callbacks=callbacks, verbose=0)
+    elif case == "generator":
         history = model.fit(_batches(x, y), steps_per_epoch=4, epochs=2, callbacks=callbacks, verbose=0)
     else:
         history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=2, validation_split=0.2, callbacks=callbacks, verbose=0)
-    evaluation = model.evaluate(x[:50], y[:50], batch_size=16, verbose=0)
-    predictions = model.predict(x[:50], batch_size=16, verbose=0)
+    rows = slice(None) if case == "own_shards" else slice(0, 50)  # own shards: the 72 rows, split
+    evaluation = model.evaluate(x[rows], y[rows], batch_size=16, verbose=0)
+    predictions = model.predict(x[rows], batch_size=16, verbose=0)
     logs = {"history": history.history, "evaluate": evaluation, "written": written}
     np.savez(f"{out}.rank{rank}.npz", *model.get_weights(), predictions=predictions, logs=json.dumps(logs))
 

@@ -103,7 +103,8 @@ def _assert_same_logs(expected: dict, actual: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    "case, processes", [("dense", 2), ("dense", 3), ("convnet", 3), ("bn_sync", 3), ("generator", 3), ("tape", 3)]
+    "case, processes",
+    [("dense", 2), ("dense", 3), ("convnet", 3), ("bn_sync", 3), ("generator", 3), ("own_shards", 3), ("tape", 3)],
 )
 def test_n_processes_train_as_one_process(case, processes, tmp_path, reference_folder):
     """Same weights after 2 epochs of 4 steps (batch 20 split 7/7/6, a shorter last batch),
@@ -118,7 +119,8 @@ def test_n_processes_train_as_one_process(case, processes, tmp_path, reference_f
         if case == "tape":
             continue
         _assert_same_logs(reference["logs"], rank["logs"])
-        np.testing.assert_allclose(rank["predictions"], reference["predictions"], rtol=0, atol=1e-12)
+        if case != "own_shards":  # there each rank predicts what it was given
+            np.testing.assert_allclose(rank["predictions"], reference["predictions"], rtol=0, atol=1e-12)
     if case != "tape":
         assert reference["logs"]["written"] == ["epoch1.weights.h5", "epoch2.weights.h5"]
         assert [rank["logs"]["written"] for rank in ranks] == [reference["logs"]["written"]] + [[]] * (processes - 1)
