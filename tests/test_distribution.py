@@ -49,13 +49,14 @@ def _environment() -> dict:
     return {**os.environ, **threads, "PYTHONPATH": ROOT}
 
 
-def _run(case: str, processes: int, folder) -> subprocess.CompletedProcess:
+def _run(case: str, processes: int, folder, **environment) -> subprocess.CompletedProcess:
     """The worker on ``processes`` ranks (1: a plain process, no MPI launcher)."""
     out = os.path.join(folder, case)
     command = [sys.executable, WORKER, case, out]
     if processes > 1:
         command = [_mpiexec(), "-n", str(processes), *command]
-    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=_environment())
+    env = {**_environment(), **environment}
+    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env)
 
 
 def _results(folder, case: str, processes: int) -> list[dict]:
@@ -173,6 +174,26 @@ def test_stop_training_on_one_process_stops_every_process(tmp_path):
     for rank in ranks:
         assert len(rank["logs"]["history"]["loss"]) == 1
         _assert_same_weights(ranks[0]["weights"], rank["weights"], tolerance=0)
+
+
+def test_a_process_that_catches_its_error_and_leaves_does_not_hang_the_others(tmp_path):
+    """Rank 1 catches the exception fit raised and ends normally; the others, waiting in the
+    step's all-reduce, end the job once KERASETTE_DISTRIBUTION_TIMEOUT (3 s here) has passed."""
+    started = time.monotonic()
+    completed = _run("caught", 3, tmp_path, KERASETTE_DISTRIBUTION_TIMEOUT="3")
+    assert completed.returncode != 0
+    assert time.monotonic() - started < 30
+    assert "waited more than 3 s in an all-reduce: another process failed or stopped taking part" in completed.stderr
+
+
+def test_the_collective_timeout_is_checked(monkeypatch):
+    from kerasette.distribution import faults
+
+    monkeypatch.setenv("KERASETTE_DISTRIBUTION_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="KERASETTE_DISTRIBUTION_TIMEOUT: expected a number of seconds >= 0"):
+        faults.collective_timeout()
+    monkeypatch.setenv("KERASETTE_DISTRIBUTION_TIMEOUT", "0")
+    assert faults.collective_timeout() == 0
 
 
 def test_a_process_that_dies_ends_the_job(tmp_path):

@@ -9,6 +9,7 @@ process never loads it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -64,24 +65,32 @@ class MPIWorld:
         node = self.comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
         self.local_rank = node.Get_rank()
         node.Free()
+        self.watchdog = None  # a faults.CollectiveWatchdog, set by distribution.initialize
+
+    def _waiting(self, what: str):
+        return contextlib.nullcontext() if self.watchdog is None else self.watchdog.waiting(what)
 
     def allreduce_sum(self, buffer: np.ndarray) -> None:
         """Replace ``buffer`` by the element-wise sum of every process's ``buffer``."""
-        self.comm.Allreduce(self._mpi.IN_PLACE, buffer, op=self._mpi.SUM)
+        with self._waiting("an all-reduce"):
+            self.comm.Allreduce(self._mpi.IN_PLACE, buffer, op=self._mpi.SUM)
 
     def allreduce_max(self, buffer: np.ndarray) -> None:
-        self.comm.Allreduce(self._mpi.IN_PLACE, buffer, op=self._mpi.MAX)
+        with self._waiting("the end-of-step agreement"):
+            self.comm.Allreduce(self._mpi.IN_PLACE, buffer, op=self._mpi.MAX)
 
     def broadcast(self, buffer: np.ndarray) -> None:
         """Replace ``buffer`` by process 0's ``buffer``."""
-        self.comm.Bcast(buffer, root=0)
+        with self._waiting("a broadcast from process 0"):
+            self.comm.Bcast(buffer, root=0)
 
     def allgather_bytes(self, data: bytes) -> list[bytes]:
         """Every process's ``data``, in rank order (lengths first, then the bytes: no pickle)."""
         lengths = np.zeros(self.size, dtype=np.int64)
-        self.comm.Allgather(np.array([len(data)], dtype=np.int64), lengths)
-        gathered = np.empty(int(lengths.sum()), dtype=np.uint8)
-        self.comm.Allgatherv(np.frombuffer(data, dtype=np.uint8), [gathered, lengths])
+        with self._waiting("the check that every process built the same model"):
+            self.comm.Allgather(np.array([len(data)], dtype=np.int64), lengths)
+            gathered = np.empty(int(lengths.sum()), dtype=np.uint8)
+            self.comm.Allgatherv(np.frombuffer(data, dtype=np.uint8), [gathered, lengths])
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         return [gathered[offsets[i] : offsets[i + 1]].tobytes() for i in range(self.size)]
 
@@ -89,10 +98,11 @@ class MPIWorld:
         """Every process's rows of ``array`` stacked in rank order (their trailing shapes agree)."""
         array = np.ascontiguousarray(array)
         rows = np.zeros(self.size, dtype=np.int64)
-        self.comm.Allgather(np.array([array.shape[0]], dtype=np.int64), rows)
-        row_size = int(np.prod(array.shape[1:], dtype=np.int64))
-        gathered = np.empty((int(rows.sum()), *array.shape[1:]), dtype=array.dtype)
-        self.comm.Allgatherv(array, [gathered, rows * row_size])
+        with self._waiting("gathering predictions"):
+            self.comm.Allgather(np.array([array.shape[0]], dtype=np.int64), rows)
+            row_size = int(np.prod(array.shape[1:], dtype=np.int64))
+            gathered = np.empty((int(rows.sum()), *array.shape[1:]), dtype=array.dtype)
+            self.comm.Allgatherv(array, [gathered, rows * row_size])
         return gathered
 
     def abort(self, code: int) -> None:
