@@ -503,16 +503,21 @@ def test_layers_in_nested_lists_tuples_and_dicts_are_tracked():
     assert len(model.trainable_weights) == 10
 
 
-@pytest.mark.parametrize("name", ["model.keras", "model.h5"])
-def test_a_functional_model_file_is_refused_clearly_and_its_weights_round_trip(tmp_path, name):
+def test_a_functional_model_round_trips_through_keras_and_weights_files_and_json(tmp_path):
     keras.utils.set_random_seed(0)
     model, twin = residual_model(), residual_model()
-    with pytest.raises(ValueError, match=r"save_model: model '.*' is a Functional.*save_weights"):
-        model.save(tmp_path / name)
-    assert not (tmp_path / name).exists()
+    x = np.random.default_rng(18).standard_normal((3, 4)).astype("float32")
+    model.save(tmp_path / "model.keras")
+    np.testing.assert_array_equal(
+        keras.models.load_model(tmp_path / "model.keras").predict(x, verbose=0), model.predict(x, verbose=0)
+    )
+    with pytest.raises(
+        ValueError, match=r"save_model: .*model\.h5.* is a Functional.*HDF5 model format for Sequential"
+    ):
+        model.save(tmp_path / "model.h5")
+    assert not (tmp_path / "model.h5").exists()
     model.save_weights(tmp_path / "model.weights.h5")
     twin.load_weights(tmp_path / "model.weights.h5")
-    x = np.random.default_rng(18).standard_normal((3, 4)).astype("float32")
     np.testing.assert_array_equal(model.predict(x, verbose=0), twin.predict(x, verbose=0))
     rebuilt = keras.models.model_from_json(model.to_json())
     assert [layer.name for layer in rebuilt.layers] == [layer.name for layer in model.layers]

@@ -455,12 +455,12 @@ def test_a_keras_regularizer_is_read(tmp_path):
     assert dense.get_config()["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.01}}
 
 
-def test_a_functional_model_is_refused(tmp_path):
+def test_a_functional_config_without_its_graph_is_refused(tmp_path):
     def edit(config):
-        config["class_name"] = "Functional"
+        config["class_name"] = "Functional"  # a Sequential's config: no input_layers, no inbound_nodes
 
     keras_config_with(FIXTURES / "keras_archive.keras", tmp_path / "functional.keras", edit)
-    with pytest.raises(ValueError, match=r"functional\.keras.*'Functional'; kerasette reads Sequential"):
+    with pytest.raises(ValueError, match=r"functional\.keras.*Functional config needs 'input_layers'"):
         load_model(tmp_path / "functional.keras")
 
 

@@ -228,7 +228,7 @@ def test_load_weights_refuses_a_different_number_of_layers(tmp_path):
     target = Sequential([layers.Dense(8, activation="relu", input_shape=(4,)), layers.Dense(8), layers.Dense(3)])
     before = target.get_weights()
     source.save_weights(tmp_path / "mlp.weights.h5")
-    with pytest.raises(ValueError, match="holds weights for 2 layers"):
+    with pytest.raises(ValueError, match=r"holds weights for \['layers/dense', 'layers/dense_1'\].*would hold"):
         target.load_weights(tmp_path / "mlp.weights.h5")
     for unchanged, original in zip(target.get_weights(), before):
         np.testing.assert_array_equal(unchanged, original)

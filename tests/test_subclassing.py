@@ -326,3 +326,21 @@ def test_a_model_of_builtin_layers_records_one_op_per_layer_and_nothing_in_infer
     model.evaluate(np.ones((4, 4)), np.zeros(4), verbose=0)
     model.predict(np.ones((4, 4)), verbose=0)
     assert recorded == []
+
+
+def test_model_layers_stay_the_direct_layers_after_training():
+    """The training plan caches every layer below the model; that cache is not one of its layers."""
+
+    class WithBlock(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.block = keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dense(4)])
+            self.head = keras.layers.Dense(1)
+
+        def call(self, inputs):
+            return self.head(self.block(inputs))
+
+    model = WithBlock()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)
+    assert model.layers == [model.block, model.head]

@@ -182,9 +182,23 @@ class Layer(LayerWeights):
                 for item in value:
                     visit(item)
 
-        for value in vars(self).values():
+        for value in self._layer_attributes().values():
             visit(value)
         return found
+
+    def _layer_attributes(self) -> dict:
+        """``{attribute: value}`` of the attributes that hold layers (directly, or in lists,
+        tuples and dicts), in assignment order: what the model is made of. The training plan's
+        cache of every layer below (``_planned_layers``) is not part of it."""
+
+        def holds_layers(value) -> bool:
+            if isinstance(value, dict):
+                value = list(value.values())
+            if isinstance(value, (list, tuple)):
+                return any(holds_layers(item) for item in value)
+            return isinstance(value, Layer)
+
+        return {name: value for name, value in vars(self).items() if name != "_planned_layers" and holds_layers(value)}
 
     def _flatten_layers(self) -> list[Layer]:
         """This layer and every layer inside it, each once, depth first.

@@ -34,17 +34,24 @@ from kerasette.saving.hdf5_file import check_target, read_dataset, refuse_links
 from kerasette.saving.keras_layers import (
     keras_object,
     keras_sequential_config,
-    kerasette_sequential_config,
     plain_object,
 )
+from kerasette.saving.keras_models import (
+    FUNCTIONAL_MODULE,
+    build_model,
+    is_functional,
+    keras_functional_config,
+    keras_subclassed_config,
+)
 from kerasette.saving.keras_weights import (
+    match_groups,
     model_weight_entries,
     optimizer_entries,
     restore_optimizer,
     weighted_layer_groups,
     write_entries,
 )
-from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
+from kerasette.saving.restore import assign, compile_as_saved, model_class
 
 METADATA, CONFIG, WEIGHTS = "metadata.json", "config.json", "model.weights.h5"
 # The Keras release whose .keras layout this follows (written as metadata's keras_version).
@@ -85,13 +92,21 @@ def _keras_optimizer(optimizer) -> dict:
 
 
 def compile_config(model) -> dict:
-    """Keras 3's ``compile_config`` for a compiled model."""
-    identifiers = [metrics.compile_identifier(metric) for metric in model.compiled_metrics]
+    """Keras 3's ``compile_config`` for a compiled model (a loss, weight and metrics per output
+    for a model of several, as lists in output order)."""
+    outputs = model.compiled_outputs
+    if outputs:
+        loss = [None if output.loss is None else keras_loss(output.loss) for output in outputs]
+        loss_weights = [output.weight for output in outputs]
+        metric_lists = [output.metrics for output in outputs]
+    else:
+        loss, loss_weights, metric_lists = keras_loss(model.loss), None, [model.compiled_metrics]
+    identifiers = [[_keras_metric(metric) for metric in metric_list] for metric_list in metric_lists]
     return {
         "optimizer": _keras_optimizer(model.optimizer),
-        "loss": keras_loss(model.loss),
-        "loss_weights": None,
-        "metrics": [keras_object(item, "keras.metrics") if isinstance(item, dict) else item for item in identifiers],
+        "loss": loss,
+        "loss_weights": loss_weights,
+        "metrics": identifiers if outputs else identifiers[0],
         "weighted_metrics": None,
         "run_eagerly": False,
         "steps_per_execution": 1,
@@ -99,23 +114,39 @@ def compile_config(model) -> dict:
     }
 
 
+def _keras_metric(metric):
+    identifier = metrics.compile_identifier(metric)
+    return keras_object(identifier, "keras.metrics") if isinstance(identifier, dict) else identifier
+
+
 def model_config(model) -> dict:
-    """``config.json``: the model as Keras 3 serializes a ``Sequential``.
+    """``config.json``: the model as Keras 3 serializes it (Sequential, Functional or subclassed).
 
     >>> from kerasette import Sequential, layers
     >>> config = model_config(Sequential([layers.Dense(2, input_shape=(3,))]))
     >>> [layer['class_name'] for layer in config['config']['layers']], config['build_config']
     (['InputLayer', 'Dense'], {'input_shape': [None, 3]})
     """
-    config = {
-        "module": "keras",
-        "class_name": "Sequential",
-        "config": keras_sequential_config(model),
-        "registered_name": None,
-    }
-    if model.built:
-        config["build_config"] = {"input_shape": list(model.input_shape)}
-    if model.loss is not None:
+    if isinstance(model, model_class()):
+        config = {
+            "module": "keras",
+            "class_name": "Sequential",
+            "config": keras_sequential_config(model),
+            "registered_name": None,
+        }
+        if model.built:
+            config["build_config"] = {"input_shape": list(model.input_shape)}
+    elif is_functional(model):
+        config = {
+            "module": FUNCTIONAL_MODULE,
+            "class_name": "Functional",
+            "config": keras_functional_config(model),
+            "registered_name": "Functional",
+            "build_config": {"input_shape": None},
+        }
+    else:
+        config = keras_subclassed_config(model)
+    if model.optimizer is not None:
         config["compile_config"] = compile_config(model)
     return config
 
@@ -245,7 +276,8 @@ def _read_variables(data: bytes, path: str) -> dict:
 def layer_weights(variables: dict, model, path: str) -> list:
     """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure."""
     expected = weighted_layer_groups(model)
-    held = sorted(name[: -len("/vars")] for name, arrays in variables.items() if arrays and name.startswith("layers/"))
+    held = sorted(name.rpartition("vars")[0].rstrip("/") for name, arrays in variables.items() if arrays)
+    held = [group for group in held if group != "optimizer"]
     if held != sorted(group for group, _ in expected):
         raise ValueError(
             f"filepath {path!r}: the archive holds weights for {held}, but an equivalent Keras model of this "
@@ -262,47 +294,47 @@ def archive_weights(path: str, model) -> list:
 
 
 def load_archive(path: str, compile: bool):
-    """The ``Sequential`` model a ``.keras`` archive describes, with its weights and optimizer state."""
+    """The model a ``.keras`` archive describes, with its weights and optimizer state."""
     config, variables = read_archive(path)
-    if config.get("class_name") != "Sequential" or not isinstance(config.get("config"), dict):
-        raise ValueError(
-            f"filepath {path!r}: config.json describes a {config.get('class_name')!r}; kerasette reads "
-            "Sequential models"
-        )
-    translated = kerasette_sequential_config(config["config"], path)
-    try:
-        model = model_class().from_config(translated)
-        input_shape = (config.get("build_config") or {}).get("input_shape")
-        if not model.built and input_shape:
-            model.build(tuple(input_shape))
-    except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"filepath {path!r}: cannot build the model config.json describes ({error})") from None
-    assign(match_weights(path, layer_weights(variables, model, path), model))
+    if not isinstance(config.get("config"), dict):
+        raise ValueError(f"filepath {path!r}: config.json has no 'config' object for the model")
+    model = build_model(config, path)
+    assign(match_groups(path, layer_weights(variables, model, path), model))
     settings = config.get("compile_config")
     if compile and isinstance(settings, dict) and settings.get("loss") is not None:
-        _compile(model, path, settings)
+        compile_from_config(model, path, settings)
         if variables.get("optimizer/vars"):
             restore_optimizer(model, variables["optimizer/vars"], path)
     return model
 
 
-def _compile(model, path: str, settings: dict) -> None:
-    for unsupported in ("loss_weights", "weighted_metrics"):
-        if settings.get(unsupported):
-            raise ValueError(
-                f"filepath {path!r}: the model was compiled with {unsupported}={settings[unsupported]!r}, which "
-                "kerasette's compile lacks; pass compile=False to load it uncompiled"
-            )
-    loss, metrics_list = settings["loss"], settings.get("metrics") or []
-    if not isinstance(loss, (str, dict)) or not isinstance(metrics_list, list):
+def compile_from_config(model, path: str, settings: dict) -> None:
+    """Compile ``model`` as Keras 3's ``compile_config`` says (one loss, or one per output)."""
+    if settings.get("weighted_metrics"):
         raise ValueError(
-            f"filepath {path!r}: compile_config holds loss={loss!r} and metrics={metrics_list!r}; kerasette "
-            "compiles one loss and a list of metrics; pass compile=False to load the model uncompiled"
+            f"filepath {path!r}: the model was compiled with weighted_metrics={settings['weighted_metrics']!r}, "
+            "which kerasette cannot restore from a file; pass compile=False to load it uncompiled"
+        )
+    loss, metrics_list = settings["loss"], settings.get("metrics") or []
+    if not isinstance(loss, (str, dict, list)) or not isinstance(metrics_list, (list, dict)):
+        raise ValueError(
+            f"filepath {path!r}: compile_config holds loss={loss!r} and metrics={metrics_list!r}; expected a loss "
+            "(or a list or dict of them) and a list of metrics; pass compile=False to load the model uncompiled"
         )
     compile_as_saved(
         model,
         path,
         plain_object(settings.get("optimizer")),
-        plain_object(loss),
-        [plain_object(m) for m in metrics_list],
+        _plain_structure(loss),
+        _plain_structure(metrics_list),
+        settings.get("loss_weights"),
     )
+
+
+def _plain_structure(value):
+    """:func:`plain_object` of each leaf of a list or a dict of output names (a Keras object is a leaf)."""
+    if isinstance(value, list):
+        return [_plain_structure(item) for item in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {key: _plain_structure(item) for key, item in value.items()}
+    return plain_object(value)

@@ -15,9 +15,10 @@ import numpy as np
 from kerasette import losses, optimizers
 from kerasette.layers import Layer
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
-from kerasette.saving.keras_layers import kerasette_sequential_config, plain_object
+from kerasette.saving.keras_layers import plain_object
+from kerasette.saving.keras_models import build_model
 from kerasette.saving.keras_weights import weighted_layer_groups
-from kerasette.saving.restore import assign, compile_as_saved, match_weights, model_class
+from kerasette.saving.restore import assign, compile_as_saved, match_weights
 
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
 _KERAS_OPTIMIZER_EXTRAS = ("decay", "use_ema", "loss_scale_factor", "gradient_accumulation_steps")
@@ -43,13 +44,14 @@ def legacy_weights(file: h5py.File, path: str) -> list:
 def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
     """``(group path, [array, ...])`` of a Keras 3 weights file, for the layers of ``model``."""
     found = []
-    file["layers"].visititems(
+    file.visititems(
         lambda name, item: (
-            found.append(f"layers/{name.rpartition('/')[0]}")
+            found.append(name.rpartition("/")[0])
             if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" and len(item)
             else None
         )
     )
+    found = [group for group in found if group != "optimizer"]
     expected = [group for group, _ in weighted_layer_groups(model)]
     if sorted(found) != sorted(expected):
         raise ValueError(
@@ -70,29 +72,29 @@ def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
 
 
 def load_legacy_model(file: h5py.File, path: str, compile: bool):
-    """The Sequential model a legacy Keras HDF5 file describes, with its weights."""
+    """The Sequential or Functional model a legacy Keras HDF5 file describes, with its weights."""
     config = json_attribute(file.attrs, "model_config", path, dict)
-    model_config = config.get("config")
-    if config.get("class_name") != "Sequential" or not isinstance(model_config, dict):
+    if config.get("class_name") not in ("Sequential", "Functional") or not isinstance(config.get("config"), dict):
         raise ValueError(
-            f"filepath {path!r}: the Keras model is a {config.get('class_name')!r}; kerasette reads "
-            "Sequential models only"
+            f"filepath {path!r}: the Keras model is a {config.get('class_name')!r}; kerasette reads Sequential "
+            "and Functional models from legacy HDF5 files (a subclassed model: save it as '.keras')"
         )
-    translated = kerasette_sequential_config({"layers": [], **model_config}, path)
-    try:
-        model = model_class().from_config(translated)
-    except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"filepath {path!r}: cannot rebuild the Keras model ({error})") from None
+    if config["class_name"] == "Sequential":
+        config = {**config, "config": {"layers": [], **config["config"]}}
+    model = build_model(config, path)
     assign(match_weights(path, legacy_weights(file, path), model))
     if compile and "training_config" in file.attrs:
         training_config = json_attribute(file.attrs, "training_config", path, dict)
-        if training_config.get("loss") is not None:
+        loss, metrics = training_config.get("loss"), training_config.get("metrics")
+        if loss is not None:
+            several = isinstance(loss, list)  # one loss and one list of metrics per output
             compile_as_saved(
                 model,
                 path,
                 _keras_optimizer(training_config.get("optimizer_config"), path),
-                _keras_loss(training_config["loss"], path),
-                _keras_metrics(training_config.get("metrics"), path),
+                [_keras_loss(item, path) for item in loss] if several else _keras_loss(loss, path),
+                [_keras_metrics(item, path) for item in metrics or []] if several else _keras_metrics(metrics, path),
+                training_config.get("loss_weights"),
             )
     return model
 

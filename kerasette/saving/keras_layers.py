@@ -112,6 +112,9 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
             "quantization_config": None,
         },
     ),
+    **{name: KerasLayer() for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Identity")},
+    "Concatenate": KerasLayer(("axis",)),
+    "Dot": KerasLayer(("axes", "normalize")),
 }
 SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)
 
@@ -245,7 +248,8 @@ def _activation(value, path: str, layer_name: str):
     return value
 
 
-def _dtype(value):
+def dtype_name(value):
+    """The dtype a Keras ``DTypePolicy`` (or name) stands for; None for the float type."""
     if isinstance(value, dict):
         value = (value.get("config") or {}).get("name")
     return None if value in (None, backend.floatx()) else value
@@ -284,7 +288,7 @@ def from_keras_layer(serialized: dict, path: str) -> dict:
                 f"kerasette's {class_name} does not support"
             )
     translated = {"name": name, "trainable": config.get("trainable", True)}
-    dtype = _dtype(config.get("dtype"))
+    dtype = dtype_name(config.get("dtype"))
     if dtype is not None:
         translated["dtype"] = dtype
     shape = config.get("batch_input_shape") or config.get("batch_shape")

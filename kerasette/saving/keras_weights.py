@@ -16,10 +16,10 @@ import h5py
 import numpy as np
 
 from kerasette import backend
-from kerasette.layers import InputLayer
+from kerasette.layers import Layer
 from kerasette.naming import snake_case
 from kerasette.optimizers.schedules import LearningRateSchedule
-from kerasette.saving.restore import assign, weighted_layers
+from kerasette.saving.restore import assign, is_model, weighted_layers
 
 # Keras creates slots named together in one call interleaved per variable (Adam: m0, v0,
 # m1, v1, ...) and slots created by separate calls one after the other (RMSprop).
@@ -49,24 +49,87 @@ def keras_array(layer, name: str, value) -> np.ndarray:
     return array
 
 
-def layer_groups(model, prefix: str = "layers") -> list[tuple[str, object]]:
-    """``(group path, layer)`` for every layer as Keras 3 stores it, nested models expanded."""
-    groups, used = [], {}
-    for layer in model.sublayers:
-        if isinstance(layer, InputLayer):  # Keras keeps no group for it
-            continue
-        base = snake_case(type(layer).__name__)
-        used[base] = used.get(base, -1) + 1
-        group = f"{prefix}/{base}" if used[base] == 0 else f"{prefix}/{base}_{used[base]}"
-        groups.append((group, layer))
-        if layer.sublayers:
-            groups.extend(layer_groups(layer, f"{group}/layers"))
-    return groups
+def _is_graph_model(layer) -> bool:
+    """Sequential and Functional models, whose ``layers`` Keras walks before anything else."""
+    return type(layer).__name__ in ("Sequential", "Functional")
+
+
+def _children(layer) -> list[tuple[str, object]]:
+    """``(attribute, layer or container)`` in the order Keras 3's saving walk visits them.
+
+    As ``_walk_trackable`` in ``keras/src/saving/saving_lib.py``: a Sequential's or a
+    Functional's ``layers``; for other layers, their attributes by sorted name (a
+    subclassed model's ``layers`` property among them). kerasette's private attributes of
+    built-in models (``_layers``) are not walked: Keras skips its own.
+    """
+    if _is_graph_model(layer):
+        return [("layers", layer.layers)]
+    found = dict(layer._layer_attributes())
+    if is_model(layer):  # Keras's Model has a `layers` property, walked with the attributes
+        found["layers"] = layer.layers
+    return sorted(found.items())
+
+
+def layer_groups(model) -> list[tuple[str, object]]:
+    """``(group path, layer)`` for every layer below ``model`` as Keras 3 stores it, each once.
+
+    A layer held directly in an attribute is stored under the attribute's name; the layers
+    of a list, tuple or dict under the container's name, each named by its class and its
+    position among the container's layers of that class (``dense``, ``dense_1``, ...),
+    never by the layer's own name (``_save_container_state``). A layer reached twice keeps
+    its first path.
+    """
+    found, visited = [], {id(model)}
+
+    def visit(layer, path: str) -> None:
+        if id(layer) in visited:
+            return
+        visited.add(id(layer))
+        found.append((path, layer))
+        walk(layer, path)
+
+    def walk(layer, path: str) -> None:
+        for attribute, value in _children(layer):
+            child_path = f"{path}/{attribute}" if path else attribute
+            if isinstance(value, Layer):
+                visit(value, child_path)
+                continue
+            used = {}
+            for item in value.values() if isinstance(value, dict) else value:
+                if isinstance(item, Layer):
+                    base = snake_case(type(item).__name__)
+                    used[base] = used.get(base, -1) + 1
+                    visit(item, f"{child_path}/{base}" if used[base] == 0 else f"{child_path}/{base}_{used[base]}")
+
+    walk(model, "")
+    return found
 
 
 def weighted_layer_groups(model) -> list[tuple[str, object]]:
-    """:func:`layer_groups` of the layers that hold weights themselves (no nested models)."""
-    return [(group, layer) for group, layer in layer_groups(model) if layer.weights and not layer.sublayers]
+    """:func:`layer_groups` of the layers that hold variables of their own (``layer.params``)."""
+    return [(group, layer) for group, layer in layer_groups(model) if layer.params]
+
+
+def match_groups(path: str, stored: list, model) -> list:
+    """``(variable, array)`` for each ``(group path, [array, ...])`` of :func:`weighted_layer_groups`, all checked."""
+    assignments = []
+    for (group, arrays), (_, layer) in zip(stored, weighted_layer_groups(model)):
+        targets = list(layer.params.items())
+        if len(arrays) != len(targets):
+            raise ValueError(
+                f"filepath {path!r}: layer '{layer.name}' ({group}) has {len(targets)} weights "
+                f"{[name for name, _ in targets]}; the file's {group}/vars holds {len(arrays)}"
+            )
+        for (name, variable), array in zip(targets, arrays):
+            if variable.ndim == 0 and tuple(array.shape) == (1,):
+                array = array.reshape(())  # a scalar weight is stored with one axis
+            if tuple(array.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"filepath {path!r}: weight '{layer.name}/{name}' ({group}) has shape {tuple(array.shape)}, "
+                    f"expected {tuple(variable.shape)}"
+                )
+            assignments.append((variable, array))
+    return assignments
 
 
 def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
@@ -77,16 +140,17 @@ def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
     ``(weight path, dataset path)`` pairs whose weight paths are kerasette's
     (``<layer path>/<weight name>``), so that kerasette can still match layers by name.
     """
-    layer_paths = {id(layer): layer_path for layer_path, layer in weighted_layers(model)}
+    weight_paths = {
+        id(variable): f"{layer_path}/{name}"
+        for layer_path, layer in weighted_layers(model)
+        for name, variable in layer.named_weights()
+    }
     datasets, groups, pairs = {}, {"vars": model.name}, []
     for group, layer in layer_groups(model):
         groups[f"{group}/vars"] = layer.name
-        if layer.sublayers:
-            continue
-        for index, (name, value) in enumerate(layer.named_weights()):
-            array = keras_array(layer, name, value)
-            datasets[f"{group}/vars/{index}"] = array
-            pairs.append((f"{layer_paths[id(layer)]}/{name}", f"{group}/vars/{index}"))
+        for index, (name, value) in enumerate(layer.params.items()):
+            datasets[f"{group}/vars/{index}"] = keras_array(layer, name, value)
+            pairs.append((weight_paths[id(value)], f"{group}/vars/{index}"))
     return datasets, groups, pairs
 
 

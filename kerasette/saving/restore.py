@@ -72,10 +72,18 @@ def assign(assignments: list) -> None:
         unwrap(variable)[...] = backend.to_device(array, variable.dtype)
 
 
-def compile_as_saved(model, path: str, optimizer, loss, metrics) -> None:
-    """``model.compile`` with the saved settings; a setting kerasette lacks names the file."""
+def compile_as_saved(model, path: str, optimizer, loss, metrics, loss_weights=None) -> None:
+    """``model.compile`` with the saved settings; a setting kerasette lacks names the file.
+
+    ``loss`` is one loss identifier, or a list or dict of them (one per output)."""
     try:
-        model.compile(optimizer=optimizers.get(optimizer), loss=losses.get(loss), metrics=metrics or [])
+        if isinstance(loss, list):
+            loss = [None if item is None else losses.get(item) for item in loss]
+        elif isinstance(loss, dict) and "class_name" not in loss:
+            loss = {key: None if item is None else losses.get(item) for key, item in loss.items()}
+        else:
+            loss = losses.get(loss)
+        model.compile(optimizer=optimizers.get(optimizer), loss=loss, loss_weights=loss_weights, metrics=metrics or [])
     except (ValueError, TypeError, KeyError) as error:
         raise ValueError(
             f"filepath {path!r}: cannot compile the model as saved ({error}); pass compile=False to load it uncompiled"

@@ -12,7 +12,8 @@ from kerasette.registry import CustomObjectScope
 from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
 from kerasette.saving.hdf5_file import open_for_reading
-from kerasette.saving.restore import assign, is_model, match_weights, model_class
+from kerasette.saving.keras_weights import match_groups
+from kerasette.saving.restore import assign, is_model, match_weights, model_class, weighted_layers
 from kerasette.validation import check_path
 
 
@@ -43,15 +44,15 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
     True
     """
     _check_model(model, "save_model")
-    if not isinstance(model, model_class()):
-        # Files hold a Sequential's config; writing another model's layers as a chain would be a wrong file.
-        raise ValueError(
-            f"save_model: model '{model.name}' is a {type(model).__name__}; kerasette writes the architecture of "
-            "Sequential models only so far. Save its weights with model.save_weights('....weights.h5') (and its "
-            "architecture with model.to_json() for a Functional model)"
-        )
     path = check_path("filepath", filepath)
     check_suffix(path, MODEL_SUFFIXES, "save_model")
+    if not path.endswith(".keras") and not isinstance(model, model_class()):
+        # kerasette's HDF5 model file holds a Sequential's config; a graph written as a chain would be wrong.
+        raise ValueError(
+            f"save_model: filepath {path!r}: model '{model.name}' is a {type(model).__name__}; kerasette writes "
+            "the HDF5 model format for Sequential models only. Save it as a Keras 3 '.keras' archive instead "
+            "(model.save('model.keras')), as Keras 3 recommends"
+        )
     if not writes_files():
         return  # under DataParallel rank 0 writes; every rank holds the same model
     if path.endswith(".keras"):
@@ -187,16 +188,22 @@ def load_weights(model, filepath) -> None:
             "load into; give the first layer an input_shape or call model.build(...) first"
         )
     if _is_archive(path):
-        assign(match_weights(path, keras_archive.archive_weights(path, model), model))
+        assign(match_groups(path, keras_archive.archive_weights(path, model), model))
         return
     with open_for_reading(path) as file:
         layout = _layout(file)
         if layout == "kerasette":
             stored = kerasette_format.stored_weights(file, path, kerasette_format.read_checked_datasets(file, path))
+            names_agree = {label for label, _ in stored} == {layer_path for layer_path, _ in weighted_layers(model)}
+            if not names_agree and "weight_datasets" in file.attrs:
+                # Keras 3's layout (checksum verified): matched by Keras's structure, as Keras matches it.
+                assign(match_groups(path, keras_format.keras3_weights(file, path, model), model))
+                return
         elif layout == "keras_legacy":
             stored = keras_format.legacy_weights(file, path)
         elif layout == "keras_weights":
-            stored = keras_format.keras3_weights(file, path, model)
+            assign(match_groups(path, keras_format.keras3_weights(file, path, model), model))
+            return
         else:
             raise ValueError(
                 f"filepath {path!r}: not a kerasette or Keras weights file: no model_weights or layers "
@@ -225,6 +232,6 @@ def _layout(file: h5py.File) -> str:
         or ("model_weights" in file and "layer_names" in file["model_weights"].attrs)
     ):
         return "keras_legacy"
-    if isinstance(file.get("layers"), h5py.Group):
+    if isinstance(file.get("layers"), h5py.Group) or isinstance(file.get("vars"), h5py.Group):
         return "keras_weights"
     return "unknown"
