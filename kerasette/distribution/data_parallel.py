@@ -145,6 +145,7 @@ class DataParallel:
         self.averaged_after_step: dict[int, object] = {}
         self.flat_buffers: dict[tuple, object] = {}  # reused by every collective (gradient_sync)
         self.communication_seconds = 0.0  # time inside collectives, for benchmarks
+        self.predicting_own_rows = False  # inside predict on this rank's rows (training_loop.predict)
 
     @property
     def num_processes(self) -> int:

@@ -198,8 +198,8 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
     distribution = active()
     if distribution is None or not distribution.auto_shard_dataset or steps is not None:
         return None
-    if getattr(distribution, "_predicting_rows", False):
-        return None
+    if distribution.predicting_own_rows:
+        return None  # the call below, on this rank's rows
     leaves = flatten(x)
     if not leaves or not all(hasattr(leaf, "shape") and getattr(leaf, "ndim", 0) > 0 for leaf in leaves):
         return None
@@ -207,11 +207,11 @@ def predict(model, x, batch_size, verbose, steps, callbacks):
     if rows < size:
         return None
     low, high = rank * rows // size, (rank + 1) * rows // size
-    distribution._predicting_rows = True
+    distribution.predicting_own_rows = True
     try:
         outputs = model.predict(
             map_structure(lambda array: array[low:high], x), batch_size, verbose if rank == 0 else 0, None, callbacks
         )
     finally:
-        distribution._predicting_rows = False
+        distribution.predicting_own_rows = False
     return map_structure(distribution.world.allgather_rows, outputs)
