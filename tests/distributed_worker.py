@@ -22,7 +22,7 @@ import kerasette as keras
 from kerasette import backend, layers
 from kerasette.saving import hdf5_file
 
-BATCH_SIZE = 20  # split 7/7/6 across 3 processes; the last batch of each epoch is shorter
+BATCH_SIZE = 20  # split 6/7/7 across 3 processes; the last batch of each epoch is shorter
 
 
 def _data(case: str):

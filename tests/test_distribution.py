@@ -108,7 +108,7 @@ def _assert_same_logs(expected: dict, actual: dict) -> None:
     [("dense", 2), ("dense", 3), ("convnet", 3), ("bn_sync", 3), ("generator", 3), ("own_shards", 3), ("tape", 3)],
 )
 def test_n_processes_train_as_one_process(case, processes, tmp_path, reference_folder):
-    """Same weights after 2 epochs of 4 steps (batch 20 split 7/7/6, a shorter last batch),
+    """Same weights after 2 epochs of 3-4 steps (batch 20 split 6/7/7, a shorter last batch),
     same History, evaluate and predict, on every rank; checkpoints written by rank 0 alone."""
     if case == "convnet":
         from data_helpers import require_dataset
