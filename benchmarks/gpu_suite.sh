@@ -8,6 +8,8 @@
 # whole stays under 8 minutes:
 #   1. environment: GPU (nvidia-smi), driver, CUDA, CuPy and PyTorch versions
 #   2. gpu tests:   pytest -m gpu with KERASETTE_BACKEND=cupy, on the test files marked gpu
+#                   (tests/test_distribution_gpu.py among them: data parallelism's NCCL
+#                   all-reduce and broadcast on this GPU, set up for one process without MPI)
 #   3. examples:    every examples/*.py (mnist_convnet.py too once it exists) on the GPU, accuracies
 #   4. benchmark:   benchmarks/gpu_benchmark.py, kerasette vs PyTorch on this GPU, a markdown table
 # Everything goes to OUTDIR: suite.log (all raw output), one log per part, summary.txt,

@@ -38,6 +38,7 @@ MODULES = (
     "ops",
     "models",
     "wrappers",
+    "distribution",
 )
 
 # Names that exist in both but where kerasette refuses what Keras lets through.
@@ -163,12 +164,20 @@ PARTIAL = {
     "missing; attention scores are returned as values (no gradient flows back through them); a `query_mask` passed "
     "explicitly is honoured (Keras reads only the query's own mask); weights in `.weights.h5` both ways, not in "
     "`.keras` archives (kerasette's archives hold Sequential models)",
+    ("distribution", "DataParallel"): "data parallelism across MPI processes, one device each: `device_mesh` only "
+    "None, `devices` only None or `list_devices()`; `auto_shard_dataset=False` means each process was given its "
+    "own share of the data (see docs/DISTRIBUTED.md)",
+    ("distribution", "initialize"): "`job_addresses` only None (MPI's launcher places the processes); "
+    "`num_processes` and `process_id` are checked against the MPI world",
+    ("distribution", "list_devices"): "one device per process of the job (`'cpu:<rank>'` or `'gpu:<rank>'`): a "
+    "process alone lists one device, where Keras lists every device it sees",
+    ("distribution", "get_device_count"): "as `list_devices`",
 }
 
 
 # Modules whose functions' argument names are recorded too: a name there lacking one of
 # Keras's arguments is "partial", the arguments named.
-SIGNED_MODULES = ("config", "random", "ops")
+SIGNED_MODULES = ("config", "random", "ops", "distribution")
 
 
 def _parameters(obj) -> list[str] | None:

@@ -5,6 +5,20 @@ from __future__ import annotations
 from kerasette.callbacks.callback import HOOKS, Callback
 
 
+def check_callbacks(callbacks) -> list:
+    """``fit``'s, ``evaluate``'s or ``predict``'s ``callbacks`` argument as a list, checked."""
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks: expected a list of Callback objects; received {callbacks!r}")
+    for callback in callbacks:
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"callbacks: expected Callback objects; received {callback!r} of type {type(callback).__name__}"
+            )
+    return list(callbacks)
+
+
 class CallbackList:
     """Dispatches each hook to every callback that overrides it, always with a logs mapping
     (``{}`` where the caller passed None or nothing), as Keras 3 does.

@@ -8,6 +8,7 @@ import numbers
 
 from kerasette import initializers
 from kerasette.backend import xp
+from kerasette.distribution import data_parallel, gradient_sync
 from kerasette.layers.image_inputs import check_sizes
 from kerasette.layers.layer import Layer
 from kerasette.validation import check_bool, check_number, check_unsupported_is_none
@@ -38,7 +39,14 @@ class BatchNormalization(Layer):
             moving statistics.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: Only
             None (kerasette has no regularizers or constraints yet).
-        renorm, synchronized: Only False (no batch renormalization, one device).
+        renorm: Only False (no batch renormalization).
+        synchronized: Under a :class:`~kerasette.distribution.DataParallel` of several
+            processes, True computes the batch statistics over the global batch (sums
+            all-reduced in the forward and the backward pass), which equals one process;
+            False (Keras's default) normalizes with each process's own rows, and keeps
+            the moving statistics equal everywhere by averaging them over processes
+            after each step (as Keras on TensorFlow's MirroredStrategy). No effect in
+            one process.
         renorm_clipping, renorm_momentum: Accepted as in Keras's configs; unused
             without ``renorm``.
 
@@ -80,9 +88,9 @@ class BatchNormalization(Layer):
             beta_constraint=beta_constraint,
             gamma_constraint=gamma_constraint,
         )
-        for argument, value in [("renorm", renorm), ("synchronized", synchronized)]:
-            if check_bool(argument, value):
-                raise ValueError(f"{argument}: kerasette supports only False here; received True")
+        if check_bool("renorm", renorm):
+            raise ValueError("renorm: kerasette supports only False here; received True")
+        self.synchronized = check_bool("synchronized", synchronized)
         self.renorm_momentum = check_number("renorm_momentum", renorm_momentum, 0, 1)
         if renorm_clipping is not None:
             raise ValueError(
@@ -173,12 +181,22 @@ class BatchNormalization(Layer):
                 f"BatchNormalization layer '{self.name}': training needs a batch of at least one sample; "
                 "received an empty batch"
             )
-        mean = self._per_channel_sums(values) / count
+        distribution = data_parallel.active()
+        state.synchronized_by = distribution if self.synchronized else None
+        sums = self._per_channel_sums(values)
+        if state.synchronized_by is not None:
+            counts = xp.full(1, count, dtype=sums.dtype)
+            gradient_sync.sum_across_ranks(distribution, [sums, counts])
+            count = int(counts[0])
+        mean = sums / count
         normalized = state.buffer("normalized", values.shape, values.dtype)
         xp.subtract(values, self._spread(mean), out=normalized)
         squares = state.buffer("scratch", values.shape, values.dtype)
         xp.multiply(normalized, normalized, out=squares)
-        variance = self._per_channel_sums(squares) / count
+        square_sums = self._per_channel_sums(squares)
+        if state.synchronized_by is not None:
+            gradient_sync.sum_across_ranks(distribution, [square_sums])
+        variance = square_sums / count
         inverse_std = 1 / xp.sqrt(variance + self.epsilon)
         normalized *= self._spread(inverse_std)
         state.normalized, state.inverse_std, state.count = normalized, inverse_std, count
@@ -186,6 +204,8 @@ class BatchNormalization(Layer):
         for name, statistic in (("moving_mean", mean), ("moving_variance", variance)):
             moving = self.params[name].data
             moving[...] = moving * self.momentum + statistic * (1.0 - self.momentum)
+            if distribution is not None and state.synchronized_by is None:
+                distribution.averaged_after_step[id(moving)] = moving
         outputs = state.buffer("outputs", values.shape, values.dtype)
         if self.scale:
             xp.multiply(normalized, self._spread(self.params["gamma"].data), out=outputs)
@@ -227,6 +247,13 @@ class BatchNormalization(Layer):
         if not state.need_input_grad:
             return None
         factor = state.inverse_std * self.params["gamma"].data if self.scale else state.inverse_std
+        if state.batch_statistics and state.synchronized_by is not None:
+            # The sums over the global batch, of the gradients of the global loss (this
+            # rank's times its share), in this rank's scale again (over its share).
+            share = state.synchronized_by.gradient_share
+            gradient_sync.sum_across_ranks(state.synchronized_by, [grad_sum, grad_normalized_sum], share)
+            grad_sum /= share
+            grad_normalized_sum /= share
         if state.batch_statistics:
             # The mean and variance depend on every input of the channel:
             # dx = gamma * inverse_std * (g - mean(g) - normalized * mean(g * normalized)).
@@ -253,7 +280,7 @@ class BatchNormalization(Layer):
             "gamma_regularizer": None,
             "beta_constraint": None,
             "gamma_constraint": None,
-            "synchronized": False,
+            "synchronized": self.synchronized,
             "renorm": False,
             "renorm_clipping": None,
             "renorm_momentum": self.renorm_momentum,

@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 
 from kerasette import backend
 from kerasette.backend import xp
+from kerasette.distribution import data_parallel, gradient_sync
 from kerasette.naming import auto_name
 from kerasette.ops.tape import unwrap
 from kerasette.optimizers import schedules
@@ -279,14 +280,22 @@ class Optimizer(ABC):
 
         The gradients must be arrays of the variables' shapes and dtypes; they are used as
         work space and hold nothing useful afterwards. Nothing is checked: this is the fast path.
-        No variables (a model without trainable weights) is no step, as in Keras.
+        No variables (a model without trainable weights) is no step, as in Keras. Under a
+        :class:`~kerasette.distribution.DataParallel` of several processes, the gradients
+        are first averaged across them (:mod:`~kerasette.distribution.gradient_sync`).
         """
         if not variables:
             return
         constrained = [variable for variable in variables if getattr(variable, "constraint", None) is not None]
-        variables = [unwrap(variable) for variable in variables]
+        named, variables = variables, [unwrap(variable) for variable in variables]
+        distribution = data_parallel.active()
         if self._built_for != [id(variable) for variable in variables]:
             self.build(variables)
+            if distribution is not None:
+                # ChainerMN's multi-node optimizer: same model everywhere, rank 0's weights.
+                gradient_sync.synchronize(distribution, named, self, "optimizer.apply")
+        if distribution is not None:
+            gradient_sync.average_gradients(distribution, gradients)
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             self._clip_in_place(gradients)
         learning_rate = self.learning_rate

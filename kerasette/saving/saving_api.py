@@ -7,6 +7,7 @@ import os
 
 import h5py
 
+from kerasette.distribution.training_loop import writes_files
 from kerasette.registry import CustomObjectScope
 from kerasette.saving import keras_archive, keras_format, kerasette_format
 from kerasette.saving.file_names import LOAD_WEIGHTS_SUFFIXES, MODEL_SUFFIXES, WEIGHTS_SUFFIX, check_suffix
@@ -52,6 +53,8 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
             "the HDF5 model format for Sequential models only. Save it as a Keras 3 '.keras' archive instead "
             "(model.save('model.keras')), as Keras 3 recommends"
         )
+    if not writes_files():
+        return  # under DataParallel rank 0 writes; every rank holds the same model
     if path.endswith(".keras"):
         keras_archive.write_archive(model, path, overwrite)
     else:
@@ -139,7 +142,8 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     _check_model(model, "save_weights")
     path = check_path("filepath", filepath)
     check_suffix(path, (WEIGHTS_SUFFIX,), "save_weights")
-    kerasette_format.write_weights(model, path, overwrite)
+    if writes_files():
+        kerasette_format.write_weights(model, path, overwrite)
 
 
 def load_weights(model, filepath) -> None:

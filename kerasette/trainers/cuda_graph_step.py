@@ -32,6 +32,7 @@ import warnings
 
 from kerasette import backend, layers, losses
 from kerasette.backend import kernel_dispatch
+from kerasette.distribution import data_parallel
 from kerasette.layers import layer_call
 
 # Layers whose training forward and backward launch kernels only (no host reads, no
@@ -59,6 +60,8 @@ def graphs_requested(trainer) -> bool:
 def ineligibility(trainer) -> str | None:
     """Why this compiled model cannot be graphed, or None when it can."""
     optimizer, loss = trainer.optimizer, trainer.loss
+    if data_parallel.active() is not None:
+        return "under DataParallel the step all-reduces between its kernels"
     unsafe = [
         type(layer).__name__
         for layer in trainer._flatten_layers()

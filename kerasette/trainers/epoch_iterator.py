@@ -1,7 +1,8 @@
 """EpochIterator: the batches of one pass over prepared arrays, as Keras 3's EpochIterator.
 
 In order, a batch is a view of consecutive rows (no copy). Shuffled, a new permutation is
-drawn from the seeded host generator at the start of every pass and copied to the device
+drawn from the seeded host generator at the start of every pass (under DataParallel,
+rank 0's, so that every rank takes its rows of the same batches) and copied to the device
 once; each batch's rows are then gathered on the device into buffers reused from batch
 to batch, so a training step allocates nothing for its data.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 
 from kerasette import backend
+from kerasette.distribution.training_loop import shared_permutation
 from kerasette.graph.structure import flatten, pack_as
 from kerasette.trainers.data import Arrays
 
@@ -35,7 +37,7 @@ class EpochIterator:
 
     def __iter__(self):
         num_samples = self.arrays.num_samples
-        order = backend.to_device(backend.host_rng().permutation(num_samples)) if self.shuffle else None
+        order = backend.to_device(shared_permutation(num_samples)) if self.shuffle else None
         for step, start in enumerate(range(0, num_samples, self.batch_size)):
             stop = min(start + self.batch_size, num_samples)
             if order is None:

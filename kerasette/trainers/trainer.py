@@ -18,7 +18,9 @@ import functools
 
 from kerasette import backend, losses, optimizers
 from kerasette import metrics as metrics_module
-from kerasette.callbacks import Callback, CallbackList, History, LazyLogs, ProgbarLogger
+from kerasette.callbacks import CallbackList, History, LazyLogs, ProgbarLogger
+from kerasette.callbacks.callback_list import check_callbacks
+from kerasette.distribution import training_loop as distributed
 from kerasette.graph.structure import flatten, map_structure, pack_as
 from kerasette.layers import layer_call
 from kerasette.ops import tape
@@ -28,19 +30,6 @@ from kerasette.trainers.interrupts import interrupts_between_steps
 from kerasette.trainers.steps import Steps
 from kerasette.trainers.training_plan import TrainingPlan
 from kerasette.validation import check_bool, check_int, check_number, check_verbose
-
-
-def _check_callbacks(callbacks) -> list:
-    if callbacks is None:
-        return []
-    if not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"callbacks: expected a list of Callback objects; received {callbacks!r}")
-    for callback in callbacks:
-        if not isinstance(callback, Callback):
-            raise TypeError(
-                f"callbacks: expected Callback objects; received {callback!r} of type {type(callback).__name__}"
-            )
-    return list(callbacks)
 
 
 def _splitting_batches(method):
@@ -192,7 +181,8 @@ class Trainer(Steps):
     def _callback_list(self, callbacks: list, verbose: int, params: dict, history: History | None = None):
         # As in Keras: the user's callbacks first, so History records what they add to the logs.
         extra = ([history] if history else []) + ([ProgbarLogger(verbose)] if verbose else [])
-        return CallbackList([*callbacks, *extra], self, {**params, "verbose": verbose})
+        callbacks = distributed.callbacks_for_this_rank([*callbacks, *extra])
+        return CallbackList(callbacks, self, {**params, "verbose": verbose})
 
     def _batch_result(self, return_dict: bool, step_logs: dict | None = None):
         """The metrics just computed: a dict, the loss alone, or ``[loss, *metrics]``, as in Keras."""
@@ -242,7 +232,7 @@ class Trainer(Steps):
         check_bool("shuffle", shuffle)
         if validation_split and validation_data is not None:
             raise ValueError("fit: give validation_data or validation_split, not both")
-        callbacks = _check_callbacks(callbacks)
+        callbacks = check_callbacks(callbacks)
         batches, validation = data_adapters.fit_batches(
             self, x, y, sample_weight, class_weight, batch_size, shuffle, epochs - initial_epoch, steps_per_epoch,
             validation_split, validation_data,
@@ -258,6 +248,7 @@ class Trainer(Steps):
                 initial_epoch,
                 validation_freq,
             )
+        batches, validation = distributed.prepare_fit(self, batches, validation)
         self.history = History()
         callback_list = self._callback_list(
             callbacks, verbose, {"epochs": epochs, "steps": batches.steps, "in_fit": True}, history=self.history
@@ -266,6 +257,7 @@ class Trainer(Steps):
         self.stop_training = False
         callback_list.call("on_train_begin", None)
         with interrupts_between_steps() as raise_if_interrupted:
+            raise_if_interrupted, stop_requested = distributed.step_checks(self, raise_if_interrupted)
             for epoch in range(initial_epoch, epochs):
                 if batches.out_of_data():
                     break
@@ -279,9 +271,9 @@ class Trainer(Steps):
                     raise_if_interrupted()
                     if callback_list.on_train_batch_end is not None:
                         callback_list.on_train_batch_end(step, step_logs or LazyLogs(self._trackers()))
-                    if self.stop_training:
+                    if stop_requested():
                         break
-                epoch_logs = self._epoch_logs(step_logs)
+                epoch_logs = distributed.epoch_logs(self, step_logs)
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     callback_list.call("on_test_begin", None)
                     validation_logs = self._evaluate_batches(validation, callback_list)
@@ -304,7 +296,7 @@ class Trainer(Steps):
                 step_logs = test_step(batch)
             if callback_list is not None and callback_list.on_test_batch_end is not None:
                 callback_list.on_test_batch_end(step, step_logs or LazyLogs(self._trackers()))
-        return self._epoch_logs(step_logs)
+        return distributed.epoch_logs(self, step_logs)
 
     @_splitting_batches
     def evaluate(
@@ -325,8 +317,10 @@ class Trainer(Steps):
         """
         self._require_compiled("evaluate")
         verbose = check_verbose(verbose)
-        callbacks = _check_callbacks(callbacks)
-        batches = data_adapters.evaluation_batches(self, x, y, sample_weight, batch_size, steps, "evaluate")
+        callbacks = check_callbacks(callbacks)
+        batches = distributed.shard(
+            data_adapters.evaluation_batches(self, x, y, sample_weight, batch_size, steps, "evaluate")
+        )
         callback_list = self._callback_list(callbacks, verbose, {"test_steps": batches.steps})
         callback_list.call("on_test_begin", None)
         logs = self._evaluate_batches(batches, callback_list)
@@ -344,7 +338,10 @@ class Trainer(Steps):
         predicts that many batches (all of them when None).
         """
         verbose = check_verbose(verbose)
-        callbacks = _check_callbacks(callbacks)
+        callbacks = check_callbacks(callbacks)
+        gathered = distributed.predict(self, x, batch_size, verbose, steps, callbacks)
+        if gathered is not None:
+            return gathered  # under DataParallel: every rank's rows, in order
         batches = data_adapters.evaluation_batches(self, x, None, None, batch_size, steps, "predict")
         callback_list = self._callback_list(callbacks, verbose, {"predict_steps": batches.steps})
         if not isinstance(batches, EpochIterator):
