@@ -18,6 +18,7 @@ import argparse
 import importlib
 import inspect
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -25,7 +26,26 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SNAPSHOT = HERE / "keras_public_names.json"
 DOCUMENT = ROOT / "docs" / "KERAS_COMPATIBILITY.md"
-MODULES = ("layers", "losses", "metrics", "optimizers", "activations", "callbacks", "utils", "config", "random", "ops")
+MODULES = (
+    "layers",
+    "losses",
+    "metrics",
+    "optimizers",
+    "optimizers.schedules",
+    "activations",
+    "initializers",
+    "regularizers",
+    "constraints",
+    "callbacks",
+    "models",
+    "saving",
+    "datasets",
+    "mixed_precision",
+    "utils",
+    "config",
+    "random",
+    "ops",
+)
 
 # Names that exist in both but where kerasette refuses what Keras lets through.
 STRICTER = {
@@ -68,83 +88,178 @@ PARTIAL = {
 }
 
 
-# Modules whose functions' argument names are recorded too: a name there lacking one of
-# Keras's arguments is "partial", the arguments named.
-SIGNED_MODULES = ("config", "random", "ops")
+def encode_default(value):
+    """A default as JSON: itself when JSON holds it exactly (tuples as lists), else ``{"repr": ...}``."""
+    if isinstance(value, (tuple, list)):
+        return [encode_default(item) for item in value]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if callable(value):
+        return {"repr": getattr(value, "__name__", type(value).__name__)}
+    return {"repr": repr(value)}
 
 
-def _parameters(obj) -> list[str] | None:
-    """The argument names of a function or class (None for other objects: modules, constants)."""
+def target(obj):
+    """What a name's signature is read from: a dataset module's ``load_data``, else the object."""
+    if inspect.ismodule(obj) and callable(getattr(obj, "load_data", None)):
+        return obj.load_data
+    return obj
+
+
+def signature(obj) -> list[list] | None:
+    """``[[name], [name, default], ...]`` for a class's or function's arguments, None for other objects.
+
+    Only named arguments count: ``*args`` and ``**kwargs`` (Keras's pass-through to ``Layer``)
+    are not documented per class.
+    """
+    obj = target(obj)
     if not callable(obj) or inspect.ismodule(obj):
         return None
     try:
-        parameters = inspect.signature(obj).parameters.values()
+        parameters = list(inspect.signature(obj).parameters.values())
     except (TypeError, ValueError):
         return None
-    return [p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name != "self"]
+    named = [
+        [p.name] if p.default is p.empty else [p.name, encode_default(p.default)]
+        for p in parameters
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name != "self"
+    ]
+    if inspect.isclass(obj) and any(p.kind is p.VAR_KEYWORD for p in parameters):
+        named += _passed_through(obj, {parameter[0] for parameter in named})
+    return named
+
+
+def _passed_through(cls, known: set[str]) -> list[list]:
+    """The named arguments of the base classes' ``__init__`` that ``cls``'s ``**kwargs`` reach.
+
+    Used for kerasette's classes, whose shared arguments (``activation``, ``name``, ...) often
+    live on a base class, so that they count as accepted.
+    """
+    found = []
+    for base in cls.__mro__[1:]:
+        if "__init__" not in vars(base) or base is object:
+            continue
+        parameters = list(inspect.signature(vars(base)["__init__"]).parameters.values())
+        for p in parameters[1:]:
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in known:
+                known.add(p.name)
+                found.append([p.name] if p.default is p.empty else [p.name, encode_default(p.default)])
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return found
+
+
+def _module(path: str, root):
+    """``root.<path>`` for a dotted path ("optimizers.schedules"), None where the module is absent."""
+    for part in path.split("."):
+        root = getattr(root, part, None)
+        if root is None:
+            return None
+    return root
 
 
 def refresh() -> None:
-    """Snapshot Keras's public names; needs Keras (``KERAS_BACKEND=torch``)."""
+    """Snapshot Keras's public names and their signatures; needs Keras (``KERAS_BACKEND=torch``)."""
     keras = importlib.import_module("keras")
-    names = {
-        module: sorted(name for name in dir(getattr(keras, module)) if not name.startswith("_")) for module in MODULES
-    }
-    names["keras_version"] = keras.__version__
-    names["signatures"] = {
-        module: {name: _parameters(getattr(getattr(keras, module), name)) for name in names[module]}
-        for module in SIGNED_MODULES
-    }
-    SNAPSHOT.write_text(json.dumps(names, indent=1, sort_keys=True) + "\n")
+    snapshot = {"keras_version": keras.__version__, "modules": {}}
+    for module_name in MODULES:
+        module = _module(module_name, keras)
+        names = sorted(name for name in dir(module) if not name.startswith("_"))
+        if module_name == "datasets":
+            names = [name for name in names if hasattr(getattr(module, name), "load_data")]
+        snapshot["modules"][module_name] = {name: signature(getattr(module, name)) for name in names}
+    SNAPSHOT.write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n")
 
 
 STATES = ("same", "differs: stricter", "partial", "missing")
 
 
-def status(module, module_name: str, name: str, keras_parameters: list[str] | None = None) -> tuple[str, str]:
-    if not hasattr(module, name):
+def signature_differences(keras_signature: list[list] | None, ours: list[list] | None) -> list[str]:
+    """What kerasette's signature lacks of Keras's: missing arguments, then other defaults."""
+    if not keras_signature:
+        return []
+    ours = {parameter[0]: parameter[1:] for parameter in ours or []}
+    lacking = [parameter[0] for parameter in keras_signature if parameter[0] not in ours]
+    differing = [
+        f"`{name}` defaults to {_shown(ours[name])} (Keras: {_shown(default)})"
+        for name, *default in keras_signature
+        if name in ours and ours[name] != default
+    ]
+    notes = ["no argument " + ", ".join(f"`{name}`" for name in lacking)] if lacking else []
+    return notes + differing
+
+
+def _shown(default: list) -> str:
+    if not default:
+        return "nothing (required)"
+    value = default[0]
+    return value["repr"] if isinstance(value, dict) else json.dumps(value)
+
+
+def status(module, module_name: str, name: str, keras_signature: list[list] | None = None) -> tuple[str, str]:
+    """``(state, note)`` of Keras's ``name`` in ``module`` (kerasette's, or None where it has none)."""
+    if module is None or not hasattr(module, name):
         return "missing", ""
+    found = getattr(module, name)
+    notes = signature_differences(keras_signature, signature(found))
+    if keras_signature is not None and inspect.ismodule(found) and not hasattr(found, "load_data"):
+        notes.append(f"a module with part of `keras.{module_name}.{name}`")
     if (module_name, name) in PARTIAL:
-        return "partial", PARTIAL[(module_name, name)]
-    if module_name in SIGNED_MODULES and inspect.ismodule(getattr(module, name)):
-        return "partial", f"a module with part of `keras.{module_name}.{name}` (the names above say which)"
-    ours = _parameters(getattr(module, name)) or []
-    lacking = [parameter for parameter in keras_parameters or [] if parameter not in ours]
-    if lacking:
-        return "partial", "no argument " + ", ".join(f"`{parameter}`" for parameter in lacking)
-    note = STRICTER.get((module_name, name))
-    return ("differs: stricter", note) if note else ("same", "")
+        notes.append(PARTIAL[(module_name, name)])
+    stricter = STRICTER.get((module_name, name))
+    if notes:
+        return "partial", "; ".join(notes + ([stricter] if stricter else []))
+    return ("differs: stricter", stricter) if stricter else ("same", "")
 
 
-def render() -> str:
-    """The document's text, from the snapshot and the kerasette found on ``sys.path``."""
+# The document's hand-written part (where kerasette is stricter and why, ...) follows this
+# line; the tool keeps it as it is.
+PROSE_MARKER = "<!-- Hand-written from here on: tools/keras_compatibility.py keeps it as it is. -->"
+
+
+def render(prose: str | None = None) -> str:
+    """The document's text, from the snapshot, the kerasette found on ``sys.path`` and ``prose``.
+
+    ``prose`` is the hand-written part (by default the committed document's).
+    """
     sys.path.insert(0, str(ROOT))
+    kerasette = importlib.import_module("kerasette")
     snapshot = json.loads(SNAPSHOT.read_text())
     rows, summary = [], []
-    for module_name in MODULES:
-        module = importlib.import_module(f"kerasette.{module_name}")
-        signatures = snapshot.get("signatures", {}).get(module_name, {})
-        statuses = [(name, *status(module, module_name, name, signatures.get(name))) for name in snapshot[module_name]]
+    for module_name, signatures in snapshot["modules"].items():
+        module = _module(module_name, kerasette)
+        statuses = [
+            (name, *status(module, module_name, name, keras_signature)) for name, keras_signature in signatures.items()
+        ]
         counts = {state: sum(1 for _, found, _ in statuses if found == state) for state in STATES}
         summary.append(f"| `{module_name}` | {len(statuses)} | " + " | ".join(str(counts[s]) for s in STATES) + " |")
         rows += ["", f"## `keras.{module_name}`", "", "| name | kerasette | note |", "| --- | --- | --- |"]
         rows += [f"| `{name}` | {state} | {note} |".replace(" |  |", " | |") for name, state, note in statuses]
+    if prose is None:
+        current = DOCUMENT.read_text() if DOCUMENT.exists() else ""
+        prose = current.split(PROSE_MARKER, 1)[1] if PROSE_MARKER in current else "\n"
     header = [
         "# Keras 3 compatibility",
         "",
         f"Every public name of Keras {snapshot['keras_version']}'s `keras.<module>` for the modules below,",
-        "and whether `kerasette.<module>` has it: **same** (the name, with Keras's arguments and",
-        "defaults), **differs: stricter** (there, but refusing input Keras accepts, as noted),",
-        "**partial** (there, without some of Keras's arguments or values, as noted) or",
-        "**missing**. Generated by `tools/keras_compatibility.py` from a snapshot of Keras's names",
-        "(`tools/keras_public_names.json`) and the package itself; `tests/test_keras_compatibility.py`",
-        "checks that it is up to date. Do not edit by hand.",
+        "and whether `kerasette.<module>` has it: **same** (the name, accepting every argument Keras's",
+        "signature names, with Keras's defaults), **differs: stricter** (the same arguments, but refusing",
+        "input Keras accepts, as noted), **partial** (there, without some of Keras's arguments, with",
+        "other defaults, or with a difference in behaviour, as noted) or **missing**. The tables are",
+        "generated by `tools/keras_compatibility.py` from a snapshot of Keras's names and signatures",
+        "(`tools/keras_public_names.json`, argument names and defaults read from Keras itself by",
+        "`--refresh`) compared with kerasette's own signatures; differences in behaviour that a",
+        "signature cannot show are notes recorded in the tool. `tests/test_keras_compatibility.py`",
+        "checks that the tables are up to date: edit the tool, not the tables. Arguments Keras passes",
+        "through `**kwargs` to a base class (`name`, `dtype`, ...) are not compared.",
         "",
         "| module | Keras names | " + " | ".join(STATES) + " |",
         "| --- | --- | --- | --- | --- | --- |",
         *summary,
     ]
-    return "\n".join(header + rows) + "\n"
+    return "\n".join(header + rows) + "\n\n" + PROSE_MARKER + prose
 
 
 def main() -> int:
