@@ -85,7 +85,47 @@ PARTIAL = {
     ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
+    ("layers", "BatchNormalization"): "`renorm`, `renorm_clipping` and `synchronized` only at their defaults "
+    "(refused otherwise)",
+    ("layers", "Embedding"): "`mask_zero` only False (kerasette has no masks)",
+    ("layers", "LayerNormalization"): "`rms_scaling` (deprecated by Keras 3, taken through `**kwargs`) is refused",
+    ("metrics", "AUC"): "`multi_label` only False; `curve` 'ROC' or 'PR' (no 'PRGAIN')",
 }
+for _name in ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D"):
+    PARTIAL[("layers", _name)] = "`groups` only 1 (refused otherwise)"
+
+# Notes for an argument wherever Keras's signature of a name in that module has it.
+ARGUMENT_NOTES = {
+    ("metrics", "dtype"): "`dtype` only a float type (Keras also takes `'int32'`)",
+}
+
+# Layers Keras 3.15.1 builds at construction (``layer.built`` is True before any call), as
+# printed by ``KERAS_BACKEND=torch python -c "import keras; print(keras.layers.Dropout(0.5).built)"``
+# and the like; kerasette builds them at their first call.
+BUILT_AT_CONSTRUCTION = {
+    "Activation",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "Dropout",
+    "ELU",
+    "GaussianNoise",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling2D",
+    "Identity",
+    "LeakyReLU",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "ReLU",
+    "Reshape",
+    "Softmax",
+}
+BUILT_NOTE = "`built` is False until the first call (Keras 3 builds this stateless layer at construction)"
 
 
 def encode_default(value):
@@ -208,6 +248,13 @@ def status(module, module_name: str, name: str, keras_signature: list[list] | No
         notes.append(f"a module with part of `keras.{module_name}.{name}`")
     if (module_name, name) in PARTIAL:
         notes.append(PARTIAL[(module_name, name)])
+    notes += [
+        note
+        for (module, argument), note in ARGUMENT_NOTES.items()
+        if module == module_name and [argument] in [parameter[:1] for parameter in keras_signature or []]
+    ]
+    if module_name == "layers" and name in BUILT_AT_CONSTRUCTION:
+        notes.append(BUILT_NOTE)
     stricter = STRICTER.get((module_name, name))
     if notes:
         return "partial", "; ".join(notes + ([stricter] if stricter else []))

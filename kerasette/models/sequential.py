@@ -49,6 +49,53 @@ class Sequential(Model):
         for layer in layers or []:
             self.add(layer)
 
+    # -- Keras's view of a built model: shapes and symbolic inputs/outputs -------------------
+    def _built_value(self, key: str, what: str):
+        value = self.__dict__.get(key)
+        if value is None:  # as Keras: an unbuilt Sequential has no such attribute
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return value
+
+    @property
+    def input_shape(self) -> tuple:
+        """``(None, *sample shape)`` once built; before that, AttributeError as in Keras."""
+        return self._built_value("_input_shape", "input shape")
+
+    @input_shape.setter
+    def input_shape(self, value) -> None:
+        self.__dict__["_input_shape"] = value
+        self.__dict__.pop("_symbolic", None)
+
+    @property
+    def output_shape(self) -> tuple:
+        return self._built_value("_output_shape", "output shape")
+
+    @output_shape.setter
+    def output_shape(self, value) -> None:
+        self.__dict__["_output_shape"] = value
+        self.__dict__.pop("_symbolic", None)
+
+    def _symbolic_graph(self) -> tuple[list, list]:
+        """The model's layers called once on symbolic inputs (its ``keras.Input``'s tensor
+        where it has one), as Keras 3 keeps a Functional graph inside a built Sequential;
+        made at first use and again after ``add`` or ``pop``."""
+        if "_symbolic" not in self.__dict__:
+            self._built_value("_input_shape", "inputs")
+            first = self._layers[0]
+            tensor = first.output if isinstance(first, InputLayer) else layers_module.Input(self.input_shape[1:])
+            self.__dict__["_symbolic"] = ([tensor], [self.call(tensor)])
+        return self.__dict__["_symbolic"]
+
+    @property
+    def inputs(self) -> list:
+        """The symbolic input tensors of a built model (``keras.Model(model.inputs, ...)``)."""
+        return self._symbolic_graph()[0]
+
+    @property
+    def outputs(self) -> list:
+        """The symbolic output tensors of a built model."""
+        return self._symbolic_graph()[1]
+
     # -- structure ----------------------------------------------------------------------
     @property
     def layers(self) -> list[Layer]:
