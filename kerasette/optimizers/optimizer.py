@@ -65,8 +65,9 @@ class Optimizer(ABC):
     """Base class: holds the learning rate, the step count, the slots and the gradient options.
 
     Args:
-        learning_rate: Step size (a positive float) or a
-            :class:`~kerasette.optimizers.schedules.LearningRateSchedule`;
+        learning_rate: Step size (a positive float), a
+            :class:`~kerasette.optimizers.schedules.LearningRateSchedule`, or a function of
+            no arguments returning the rate (called at every step, as in Keras);
             ``optimizer.learning_rate`` reads the rate of the coming step.
         weight_decay: If set, every step first shrinks each weight by
             ``weight * weight_decay * learning_rate``.
@@ -144,17 +145,18 @@ class Optimizer(ABC):
     # -- learning rate ----------------------------------------------------------------------
     @property
     def learning_rate(self) -> float:
-        """The rate of the coming step (a schedule is asked at the current step count)."""
-        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+        """The rate of the coming step (a schedule is asked at the current step count, a
+        function of no arguments is called, as in Keras)."""
+        if self.has_learning_rate_schedule():
             return self._scheduled_rate()
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
-        if isinstance(value, schedules.LearningRateSchedule):
+        if callable(value):  # a LearningRateSchedule, or Keras's function of no arguments
             self._learning_rate = value
             return
-        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+        if self.has_learning_rate_schedule():
             raise TypeError(
                 f"learning_rate: this optimizer's rate comes from the schedule {self._learning_rate!r}, so it "
                 f"cannot be set to {value!r}; expected a LearningRateSchedule, or create the optimizer with a "
@@ -163,11 +165,12 @@ class Optimizer(ABC):
         self._learning_rate = check_number("learning_rate", value, 0, low_open=True)
 
     def has_learning_rate_schedule(self) -> bool:
-        """Whether the rate comes from a schedule (and so cannot be set to a number)."""
-        return isinstance(self._learning_rate, schedules.LearningRateSchedule)
+        """Whether the rate comes from a schedule or a function (and so cannot be set to a number)."""
+        return callable(self._learning_rate)
 
     def _scheduled_rate(self) -> float:
-        rate = self._learning_rate(self.iterations)
+        schedule = self._learning_rate
+        rate = schedule(self.iterations) if isinstance(schedule, schedules.LearningRateSchedule) else schedule()
         return check_number(f"learning_rate: {self._learning_rate!r} at step {self.iterations}", rate, 0)
 
     # -- state ---------------------------------------------------------------------------------

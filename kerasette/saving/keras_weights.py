@@ -18,7 +18,6 @@ import numpy as np
 from kerasette import backend
 from kerasette.layers import InputLayer
 from kerasette.naming import snake_case
-from kerasette.optimizers.schedules import LearningRateSchedule
 from kerasette.saving.restore import assign, weighted_layers
 
 # Keras creates slots named together in one call interleaved per variable (Adam: m0, v0,
@@ -112,7 +111,8 @@ def _slot_order(optimizer, count: int) -> list[tuple[int, str]]:
 
 
 def _has_schedule(optimizer) -> bool:
-    return isinstance(getattr(optimizer, "_learning_rate", None), LearningRateSchedule)
+    # A schedule or a function gives the rate: Keras then keeps no learning-rate variable.
+    return callable(getattr(optimizer, "_learning_rate", None))
 
 
 def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
