@@ -53,3 +53,20 @@ def test_fit_trains_with_a_rate_function():
     model.fit(x, y, batch_size=1, epochs=1, shuffle=False, verbose=0)
     # d mse / d kernel = 2 (pred - y) x = [-2, 0]; one step of 0.1
     np.testing.assert_allclose(model.layers[0].get_weights()[0].ravel(), [0.2, 0.0], rtol=1e-6)
+
+
+def test_a_registered_rate_function_is_saved_by_name_and_a_lambda_is_refused(tmp_path):
+    @keras.saving.register_keras_serializable(package="Tests")
+    def tenth():
+        return 0.1
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=tenth), loss="mse")
+    model.fit(np.ones((2, 2)), np.ones((2, 1)), verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert loaded.optimizer._learning_rate is tenth and loaded.optimizer.learning_rate == 0.1
+    model.compile(optimizer=optimizers.SGD(learning_rate=lambda: 0.1), loss="mse")
+    model.fit(np.ones((2, 2)), np.ones((2, 1)), verbose=0)
+    with pytest.raises(ValueError, match="cannot be saved: kerasette saves no code"):
+        model.save(tmp_path / "lambda.keras")

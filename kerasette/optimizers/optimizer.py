@@ -14,7 +14,7 @@ import math
 import warnings
 from abc import ABC, abstractmethod
 
-from kerasette import backend
+from kerasette import backend, registry
 from kerasette.backend import xp
 from kerasette.naming import auto_name
 from kerasette.ops.tape import unwrap
@@ -325,19 +325,39 @@ class Optimizer(ABC):
 
     # -- configuration ---------------------------------------------------------------------------
     def get_config(self) -> dict:
-        rate = self._learning_rate
         return {
             "name": self.name,
-            "learning_rate": schedules.serialize(rate) if isinstance(rate, schedules.LearningRateSchedule) else rate,
+            "learning_rate": self._serialized_learning_rate(),
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
         }
 
+    def _serialized_learning_rate(self):
+        rate = self._learning_rate
+        if isinstance(rate, schedules.LearningRateSchedule):
+            return schedules.serialize(rate)
+        if not callable(rate):
+            return rate
+        # A function is saved by its registered name, as Keras does; kerasette saves no code,
+        # so an unregistered function (a lambda) cannot be (Keras writes its bytecode).
+        name = registry.get_registered_name(rate)
+        if registry.get_registered_object(name) is not rate:
+            raise ValueError(
+                f"learning_rate: the function {rate!r} cannot be saved: kerasette saves no code; expected a function "
+                "registered with keras.saving.register_keras_serializable, or a LearningRateSchedule"
+            )
+        return name
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        elif isinstance(config.get("learning_rate"), str):  # a registered function's name
+            name = config["learning_rate"]
+            config["learning_rate"] = registry.get_registered_object(name, custom_objects)
+            if not callable(config["learning_rate"]):
+                raise ValueError(f"learning_rate: no registered function named {name!r}")
         return cls(**config)
