@@ -97,6 +97,10 @@ for _name in ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D"):
 # Notes for an argument wherever Keras's signature of a name in that module has it.
 ARGUMENT_NOTES = {
     ("metrics", "dtype"): "`dtype` only a float type (Keras also takes `'int32'`)",
+    ("optimizers", "loss_scale_factor"): "`loss_scale_factor` only None (kerasette's training step does not scale "
+    "the loss)",
+    ("optimizers", "gradient_accumulation_steps"): "with `gradient_accumulation_steps`, `optimizer.iterations` counts "
+    "every call (Keras: the updates, kerasette's `optimizer.update_count`)",
 }
 
 # Layers Keras 3.15.1 builds at construction (``layer.built`` is True before any call), as

@@ -18,18 +18,12 @@ from kerasette import backend, registry
 from kerasette.backend import xp
 from kerasette.naming import auto_name
 from kerasette.ops.tape import unwrap
-from kerasette.optimizers import schedules
+from kerasette.optimizers import schedules, step_options
 from kerasette.validation import check_number
 
 # Keras options kerasette has no use for; their defaults are accepted so that Keras
 # configs load, any other value is refused rather than silently ignored.
-_KERAS_ONLY_DEFAULTS = {
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
+_KERAS_ONLY_DEFAULTS = {"loss_scale_factor": None}
 _CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
@@ -75,6 +69,10 @@ class Optimizer(ABC):
         clipvalue: If set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
         global_clipnorm: If set, all gradients are rescaled together so that their
             joint L2 norm is at most this. Only one of the three clipping options may be set.
+        use_ema, ema_momentum, ema_overwrite_frequency: Keep an exponential moving average
+            of the weights (see :mod:`~kerasette.optimizers.step_options`).
+        gradient_accumulation_steps: Update every this many calls, with the mean gradient.
+        loss_scale_factor: Only None (kerasette's training step does not scale the loss).
         name: Name of the optimizer; by default the class name in snake case, made unique as
             Keras does (``'adam'``, then ``'adam_1'``; ``'rm_sprop'`` for RMSprop).
 
@@ -104,9 +102,18 @@ class Optimizer(ABC):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        gradient_accumulation_steps: int | None = None,
+        loss_scale_factor: float | None = None,
         **kwargs,
     ):
-        self._refuse_unknown_arguments(kwargs)
+        self._refuse_unknown_arguments({**kwargs, "loss_scale_factor": loss_scale_factor})
+        options = step_options.check(use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps)
+        self.use_ema, self.ema_momentum = options["use_ema"], options["ema_momentum"]
+        self.ema_overwrite_frequency = options["ema_overwrite_frequency"]
+        self.gradient_accumulation_steps = options["gradient_accumulation_steps"]
         clipping = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         if sum(value is not None for value in clipping.values()) > 1:
             received = ", ".join(f"{key}={value!r}" for key, value in clipping.items())
@@ -199,7 +206,25 @@ class Optimizer(ABC):
         return slots if all(s.shape == variable.shape and s.dtype == variable.dtype for s in slots.values()) else None
 
     def _new_slots(self, variable) -> dict:
-        return {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.active_slots()}
+        return {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.state_slots()}
+
+    def state_slots(self) -> tuple[str, ...]:
+        """Every slot a variable gets: the EMA's and accumulation's (Keras builds them first),
+        then the update rule's."""
+        return step_options.slot_names(self) + self.active_slots()
+
+    @property
+    def update_count(self) -> int:
+        """Updates made so far: the calls, or with ``gradient_accumulation_steps`` the calls
+        divided by it (Keras's ``optimizer.iterations``; the update rules count these)."""
+        steps = self.gradient_accumulation_steps
+        return self.iterations // steps if steps else self.iterations
+
+    def finalize_variable_values(self, variables: list) -> None:
+        """With ``use_ema``, set the variables to their moving averages (Keras calls this at
+        the end of ``fit``); otherwise nothing."""
+        if self.use_ema and self._built_for == [id(unwrap(variable)) for variable in variables]:
+            step_options.overwrite(self, [unwrap(variable) for variable in variables])
 
     def active_slots(self) -> tuple[str, ...]:
         return self.slot_names
@@ -285,16 +310,18 @@ class Optimizer(ABC):
         variables = [unwrap(variable) for variable in variables]
         if self._built_for != [id(variable) for variable in variables]:
             self.build(variables)
-        if self.clipnorm or self.global_clipnorm or self.clipvalue:
-            self._clip_in_place(gradients)
-        learning_rate = self.learning_rate
-        if self.weight_decay:
-            for variable, scratch in zip(variables, self._scratch):
-                xp.multiply(variable, self.weight_decay, out=scratch)
-                scratch *= learning_rate
-                variable -= scratch
-        for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
-            self.update_step(gradient, variable, slot, scratch, learning_rate)
+        if step_options.accumulate(self, gradients):
+            if self.clipnorm or self.global_clipnorm or self.clipvalue:
+                self._clip_in_place(gradients)
+            learning_rate = self.learning_rate
+            if self.weight_decay:
+                for variable, scratch in zip(variables, self._scratch):
+                    xp.multiply(variable, self.weight_decay, out=scratch)
+                    scratch *= learning_rate
+                    variable -= scratch
+            for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
+                self.update_step(gradient, variable, slot, scratch, learning_rate)
+        step_options.update_averages(self, variables)
         self.iterations += 1
         for variable in constrained:
             variable.assign(variable.constraint(variable.data))
@@ -332,6 +359,11 @@ class Optimizer(ABC):
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": None,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
 
     def _serialized_learning_rate(self):

@@ -99,8 +99,9 @@ def write_entries(file: h5py.File, datasets: dict, groups: dict) -> None:
 
 def _slot_order(optimizer, count: int) -> list[tuple[int, str]]:
     """``(variable index, slot name)`` in the order of Keras's ``optimizer.variables``."""
-    active = optimizer.active_slots()
-    groups = KERAS_SLOT_ORDER.get(type(optimizer).__name__, (active,))
+    active = optimizer.state_slots()
+    # Keras builds the EMA's averages, then the gradient accumulators, before the rule's slots.
+    groups = (("ema_average",), ("gradient_accumulator",), *KERAS_SLOT_ORDER.get(type(optimizer).__name__, (active,)))
     listed = {name for group in groups for name in group}
     groups = (*groups, tuple(name for name in active if name not in listed))
     order = []
@@ -137,7 +138,7 @@ def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
     for index, name in _slot_order(optimizer, len(variables)):
         found.append(((index, name), np.ascontiguousarray(backend.to_numpy(optimizer.slots[index][name]))))
     if type(optimizer).__name__ == "Nadam":
-        product = optimizer._momentum_product_at(optimizer.iterations)
+        product = optimizer._momentum_product_at(optimizer.update_count)
         found.append(("u_product", np.array(product, dtype=np.float32)))
     return found
 
