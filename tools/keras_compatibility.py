@@ -89,7 +89,6 @@ PARTIAL = {
     "(refused otherwise)",
     ("layers", "Embedding"): "`mask_zero` only False (kerasette has no masks)",
     ("layers", "LayerNormalization"): "`rms_scaling` (deprecated by Keras 3, taken through `**kwargs`) is refused",
-    ("metrics", "AUC"): "`multi_label` only False; `curve` 'ROC' or 'PR' (no 'PRGAIN')",
 }
 for _name in ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D"):
     PARTIAL[("layers", _name)] = "`groups` only 1 (refused otherwise)"
