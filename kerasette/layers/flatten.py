@@ -30,6 +30,8 @@ class Flatten(Layer):
         self.data_format = normalize_data_format(data_format)
 
     def compute_output_shape(self, input_shape):
+        if None in tuple(input_shape[1:]):  # Input(shape=(None, ...)): known only per batch, as in Keras
+            return (input_shape[0], None)
         return (input_shape[0], math.prod(input_shape[1:]))
 
     def _moves_channels(self, rank: int) -> bool:
