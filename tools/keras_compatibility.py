@@ -96,6 +96,7 @@ for _name in ("Conv1D", "Conv2D", "Convolution1D", "Convolution2D"):
 # Notes for an argument wherever Keras's signature of a name in that module has it.
 ARGUMENT_NOTES = {
     ("metrics", "dtype"): "`dtype` only a float type (Keras also takes `'int32'`)",
+    ("losses", "dtype"): "a loss is computed in the predictions' float type (floatx), whatever `dtype` says",
     ("optimizers", "loss_scale_factor"): "`loss_scale_factor` only None (kerasette's training step does not scale "
     "the loss)",
     ("optimizers", "gradient_accumulation_steps"): "with `gradient_accumulation_steps`, `optimizer.iterations` counts "
