@@ -25,15 +25,6 @@ WRITERS = {"cifar10": (cifar10, write_cifar10), "cifar100": (cifar100, write_cif
 WRITERS["california_housing"] = (california_housing, write_california_housing)
 
 
-@pytest.fixture
-def isolated(tmp_path, monkeypatch):
-    """No real data dir, a private cache, no network."""
-    monkeypatch.delenv("KERASETTE_DATA_DIR", raising=False)
-    monkeypatch.setenv("KERASETTE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("KERASETTE_OFFLINE", "1")
-    return tmp_path
-
-
 def install(name, isolated, monkeypatch, **options) -> Path:
     """The small file in KERASETTE_DATA_DIR/<name>/, made the one whose hash the loader expects."""
     module, write = WRITERS[name]

@@ -28,15 +28,6 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def isolated(tmp_path, monkeypatch):
-    """No real data dir, a private cache, no network."""
-    monkeypatch.delenv("KERASETTE_DATA_DIR", raising=False)
-    monkeypatch.setenv("KERASETTE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("KERASETTE_OFFLINE", "1")
-    return tmp_path
-
-
 def install(name, folder: Path, monkeypatch) -> Path:
     """Write the small file and make it the one whose hash the loader expects."""
     module, write = MODULES[name]

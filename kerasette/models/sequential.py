@@ -23,6 +23,21 @@ def _known_input_shape(layer: Layer) -> tuple | None:
     return tuple(layer.input_shape[1:]) if layer.built else None
 
 
+class _BuiltShape:
+    """``input_shape`` / ``output_shape`` of a Sequential: ``(None, ...)`` once built; before
+    that AttributeError, as in Keras. Setting one (building, add, pop) drops the symbolic graph."""
+
+    def __init__(self, key: str, what: str):
+        self.key, self.what = key, what
+
+    def __get__(self, model, owner=None):
+        return self if model is None else model._built_value(self.key, self.what)
+
+    def __set__(self, model, value) -> None:
+        model.__dict__[self.key] = value
+        model.__dict__.pop("_symbolic", None)
+
+
 class Sequential(Model):
     """A linear stack of layers; also usable as a layer inside another ``Sequential``.
 
@@ -56,24 +71,8 @@ class Sequential(Model):
             raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
         return value
 
-    @property
-    def input_shape(self) -> tuple:
-        """``(None, *sample shape)`` once built; before that, AttributeError as in Keras."""
-        return self._built_value("_input_shape", "input shape")
-
-    @input_shape.setter
-    def input_shape(self, value) -> None:
-        self.__dict__["_input_shape"] = value
-        self.__dict__.pop("_symbolic", None)
-
-    @property
-    def output_shape(self) -> tuple:
-        return self._built_value("_output_shape", "output shape")
-
-    @output_shape.setter
-    def output_shape(self, value) -> None:
-        self.__dict__["_output_shape"] = value
-        self.__dict__.pop("_symbolic", None)
+    input_shape = _BuiltShape("_input_shape", "input shape")
+    output_shape = _BuiltShape("_output_shape", "output shape")
 
     def _symbolic_graph(self) -> tuple[list, list]:
         """The model's layers called once on symbolic inputs (its ``keras.Input``'s tensor
