@@ -55,6 +55,11 @@ def builtin_object(kind: str, name: str):
     return _classes[kind][name]
 
 
+def builtin_table(kind: str) -> dict:
+    """The built-ins of ``kind`` by every name they are found under (short and class names)."""
+    return {**_aliases.get(kind, {}), **_classes.get(kind, {})}
+
+
 def builtin_names(kind: str) -> list[str]:
     """The names a user may give for ``kind``: the short names, else the class names."""
     return sorted(_aliases.get(kind) or _classes.get(kind, {}))

@@ -127,19 +127,6 @@ def check_bool(argument: str, value) -> bool:
     return bool(value)
 
 
-def check_unsupported_is_none(**arguments) -> None:
-    """Refuses Keras arguments that kerasette accepts only as None (regularizers and
-    constraints some layers lack), naming the first that is set.
-
-    >>> check_unsupported_is_none(beta_regularizer=None, gamma_constraint="non_neg")
-    Traceback (most recent call last):
-    ValueError: gamma_constraint: kerasette supports only None here; received 'non_neg'
-    """
-    for argument, value in arguments.items():
-        if value is not None:
-            raise ValueError(f"{argument}: kerasette supports only None here; received {value!r}")
-
-
 def check_path(argument: str, value) -> str:
     """A file system path as a non-empty ``str`` (``os.PathLike`` accepted; bytes refused)."""
     if isinstance(value, os.PathLike):

@@ -1,4 +1,4 @@
-"""Fixtures shared by the convolution and pooling tests."""
+"""Fixtures shared by the convolution and pooling tests, and by the dataset loader tests."""
 
 import pytest
 
@@ -45,3 +45,12 @@ def pooling_path(request, monkeypatch):
         return
     with _split_batches_in_two(monkeypatch):
         yield request.param
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No real data dir, a private cache, no network."""
+    monkeypatch.delenv("KERASETTE_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERASETTE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KERASETTE_OFFLINE", "1")
+    return tmp_path

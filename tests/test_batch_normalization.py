@@ -330,7 +330,7 @@ def test_config_round_trip_and_keras_defaults():
         (lambda: BatchNormalization(epsilon=-1e-3), ValueError, "epsilon.*received -0.001"),
         (lambda: BatchNormalization(axis="channels"), TypeError, "axis.*'channels'"),
         (lambda: BatchNormalization(center="no"), TypeError, "center.*'no'"),
-        (lambda: BatchNormalization(gamma_regularizer="l2"), ValueError, "gamma_regularizer.*'l2'"),
+        (lambda: BatchNormalization(gamma_regularizer="l3"), ValueError, "regularizer: unknown name 'l3'"),
         (lambda: BatchNormalization(renorm=True), ValueError, "renorm.*only False"),
         (lambda: BatchNormalization(axis=0).build((None, 3)), ValueError, "axis 0 must name a channel axis"),
         (lambda: BatchNormalization(axis=4).build((None, 3, 3, 2)), ValueError, r"axis 4 .*\(None, 3, 3, 2\)"),

@@ -28,15 +28,6 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def isolated(tmp_path, monkeypatch):
-    """No real data dir, a private cache, no network."""
-    monkeypatch.delenv("KERASETTE_DATA_DIR", raising=False)
-    monkeypatch.setenv("KERASETTE_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("KERASETTE_OFFLINE", "1")
-    return tmp_path
-
-
 def install(name, folder: Path, monkeypatch) -> Path:
     """Write the small file and make it the one whose hash the loader expects."""
     module, write = MODULES[name]
@@ -159,7 +150,8 @@ def npy_with_pickle(payload: bytes) -> bytes:
         (pickle.dumps(RunsACommand(), protocol=3), r"refusing the pickle global (posix|nt|os)\.system"),
         (pickle.dumps(RunsACommand(), protocol=4), r"refusing the pickle global (posix|nt|os)\.system"),
         (b"\x80\x03cbuiltins\neval\nq\x00X\x04\x00\x00\x001+1q\x01\x85q\x02Rq\x03.", "builtins.eval"),
-        (pickle.dumps({"a": 1}, protocol=3), "refusing the pickle opcode EMPTY_DICT"),
+        (pickle.dumps({"a": 1}, protocol=3), "expected a pickled NumPy array; found dict"),
+        (pickle.dumps({1.5}, protocol=4), "refusing the pickle opcode EMPTY_SET"),
         (b"\x80\x03]q\x00.", "expected a pickled NumPy array"),
     ],
 )

@@ -433,7 +433,7 @@ def test_summary_shapes_and_parameter_counts_match_keras():
         (lambda: LayerNormalization(epsilon=0), ValueError, "epsilon.*received 0"),
         (lambda: LayerNormalization(axis="last"), TypeError, "axis.*'last'"),
         (lambda: LayerNormalization(center="yes"), TypeError, "center.*'yes'"),
-        (lambda: LayerNormalization(beta_regularizer="l2"), ValueError, "beta_regularizer.*'l2'"),
+        (lambda: LayerNormalization(beta_regularizer="l3"), ValueError, "regularizer: unknown name 'l3'"),
         (lambda: LayerNormalization(axis=0).build((None, 3)), ValueError, "axis 0 .*feature axes"),
         (lambda: Normalization(mean=[1.0]), ValueError, "mean, variance: expected both.*variance=None"),
         (lambda: Normalization(mean=[1.0, 2.0], variance=[1.0]), ValueError, r"shapes \(2,\) and \(1,\)"),

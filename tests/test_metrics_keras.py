@@ -637,7 +637,7 @@ def test_a_saved_model_keeps_its_metric_objects(tmp_path):
         (lambda: metrics.AUC(num_thresholds=1), ValueError, ["num_thresholds", "1", ">= 2"]),
         (lambda: metrics.AUC(curve="ROCK"), ValueError, ["curve", "'ROCK'", "'PR'"]),
         (lambda: metrics.AUC(summation_method="trapezoid"), ValueError, ["summation_method", "'trapezoid'"]),
-        (lambda: metrics.AUC(multi_label=True), ValueError, ["multi_label", "True"]),
+        (lambda: metrics.AUC(curve="PRGAINS"), ValueError, ["curve", "PRGAINS"]),
         (lambda: metrics.Precision(top_k=0), ValueError, ["top_k", "0"]),
         (lambda: metrics.Precision(class_id=-1), ValueError, ["class_id", "-1"]),
         (lambda: metrics.BinaryAccuracy(threshold="half"), ValueError, ["threshold", "'half'"]),

@@ -671,7 +671,7 @@ def test_variables_as_keras_lists_them_with_a_schedule_and_for_nadam():
         (lambda: Adadelta(rho=1.0), ValueError, "rho.*1.0"),
         (lambda: Adagrad(initial_accumulator_value=-0.1), ValueError, "initial_accumulator_value"),
         (lambda: Adamax(momentum=0.9), TypeError, r"Adamax: unexpected argument.*'momentum': 0\.9"),
-        (lambda: Adam(use_ema=True), ValueError, "use_ema.*not supported"),
+        (lambda: Adam(loss_scale_factor=128.0), ValueError, "loss_scale_factor.*not supported"),
         (lambda: SGD(name=3), TypeError, "name.*3"),
     ],
 )

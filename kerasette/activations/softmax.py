@@ -8,7 +8,14 @@ from kerasette.validation import check_number
 
 
 def _check_axis(axis):
-    check_number("axis", axis, integer=True)
+    """An int, or (as Keras's ``ops.softmax``) a tuple of distinct ints: the axes summed to 1."""
+    if isinstance(axis, (tuple, list)):
+        if not axis or len(set(axis)) != len(axis):
+            raise ValueError(f"axis: expected distinct integers; received {axis!r}")
+        for one in axis:
+            check_number("axis", one, integer=True)
+    else:
+        check_number("axis", axis, integer=True)
 
 
 def _softmax_apply(z, axis=-1):

@@ -6,11 +6,8 @@ self-segregation influences house prices; use it only to illustrate such problem
 
 from __future__ import annotations
 
-import numpy as np
-
-from .errors import DatasetError
 from .keras_files import fetch
-from .safe_npz import load_npz
+from .tabular import check_split, read_xy, shuffled_split
 
 # Keras's published SHA-256 of the file at its origin (keras/src/datasets/boston_housing.py).
 FILE_HASHES = {"boston_housing.npz": "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5"}
@@ -37,17 +34,7 @@ def load_data(path="boston_housing.npz", test_split=0.2, seed=113):
     assert x_train.shape == (404, 13)
     ```
     """
-    if isinstance(test_split, bool) or not isinstance(test_split, (int, float)) or not 0 <= test_split < 1:
-        raise ValueError(f"test_split: expected a number in [0, 1); received {test_split!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: expected an integer >= 0; received {seed!r}")
+    check_split(test_split, seed)
     file_path = fetch("boston_housing", path, "boston_housing.npz", FILE_HASHES["boston_housing.npz"])
-    arrays = load_npz(file_path)
-    if not {"x", "y"} <= set(arrays) or arrays["x"].dtype == object or len(arrays["x"]) != len(arrays["y"]):
-        raise DatasetError(f"{file_path}: expected numeric arrays x and y of the same length")
-    x, y = arrays["x"], arrays["y"]
-    indices = np.arange(len(x))
-    np.random.RandomState(seed).shuffle(indices)
-    x, y = x[indices], y[indices]
-    split = int(len(x) * (1 - test_split))
-    return (np.array(x[:split]), np.array(y[:split])), (np.array(x[split:]), np.array(y[split:]))
+    x, y = read_xy(file_path)
+    return shuffled_split(x, y, test_split, seed)

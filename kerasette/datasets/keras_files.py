@@ -43,7 +43,7 @@ def verify(content: bytes, digest: str, source: str) -> bytes:
     return content
 
 
-def fetch(dataset: str, path, file_name: str, digest: str) -> Path:
+def fetch(dataset: str, path, file_name: str, digest: str, origin: str | None = None) -> Path:
     """The verified local copy of Keras's ``file_name`` of ``dataset``, downloaded if need be.
 
     Args:
@@ -52,6 +52,7 @@ def fetch(dataset: str, path, file_name: str, digest: str) -> Path:
             path with a directory (or an existing directory) is used as given.
         file_name: The file's name at Keras's origin (``'imdb.npz'``).
         digest: Keras's published hash of the file.
+        origin: Where Keras downloads it from, when not ``ORIGIN + file_name``.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path: expected a file name or path (str or os.PathLike); received {path!r}")
@@ -73,7 +74,7 @@ def fetch(dataset: str, path, file_name: str, digest: str) -> Path:
         if directory is not None and (directory / given.name).is_file():
             return _checked(directory / given.name, digest)
     target = places["cache"] / given.name
-    failure = _download(ORIGIN + file_name, target, digest)
+    failure = _download(origin or ORIGIN + file_name, target, digest)
     if failure is None:
         return target
     searched = "\n".join(f"  - {label}: {_describe_directory(folder)}" for label, folder in places.items())

@@ -5,10 +5,10 @@ Python lists of ints, which NumPy stores as a pickle stream that ``np.load`` rea
 with ``allow_pickle=True`` (and so could run any code a tampered file carries). Here the
 stream's opcodes are walked with :func:`pickletools.genops`, which only parses, and
 interpreted by a small stack machine that knows the few opcodes an object array of ints
-and lists needs. The callables the stream names (``numpy._core.multiarray._reconstruct``,
-``numpy.ndarray``, ``numpy.dtype``, and ``_codecs.encode`` in protocol-2 files) are never
-imported or called: they are recognised by name and the array is built from the data
-they would have been given. Any other global or opcode is refused.
+and lists needs (and the dicts of CIFAR's pickled batches). The callables the stream
+names (``numpy._core.multiarray._reconstruct``, ``numpy.ndarray``, ``numpy.dtype``, and
+``_codecs.encode`` in protocol-2 files) are never imported or called: they are recognised
+by name and the array is built from the data they would have been given. Any other global or opcode is refused.
 """
 
 from __future__ import annotations
@@ -100,6 +100,20 @@ def decode_pickle(data: bytes, source: str) -> np.ndarray:
         DatasetError: On any opcode or global outside those an array of ints and lists
             of ints needs (``os.system`` and its kind included), or a malformed stream.
     """
+    return _to_array(_interpret(data, source), source)
+
+
+def decode_pickled_dict(data: bytes, source: str) -> dict:
+    """The dict a pickle stream encodes (CIFAR's batches: bytes keys, NumPy arrays, lists of
+    ints and of bytes), found as :func:`decode_pickle` finds an array, without running it."""
+    value = _interpret(data, source)
+    if not isinstance(value, dict):
+        raise DatasetError(f"{source}: expected a pickled dict; found {type(value).__name__}")
+    return {key: _to_array(item, source) if isinstance(item, _Call) else item for key, item in value.items()}
+
+
+def _interpret(data: bytes, source: str):
+    """The value on top of the stack at STOP, arrays left as ``_Call`` records."""
     import pickletools  # parses opcodes, runs nothing; imported when a file needs it
 
     stack: list = []
@@ -110,7 +124,7 @@ def decode_pickle(data: bytes, source: str) -> np.ndarray:
             if name in ("PROTO", "FRAME"):
                 continue
             if name == "STOP":
-                return _to_array(stack.pop(), source)
+                return stack.pop()
             _step(name, argument, stack, memo, source)
     except DatasetError:
         raise
@@ -129,7 +143,11 @@ def _pop_to_mark(stack: list) -> list:
 
 
 def _step(name: str, argument, stack: list, memo: dict, source: str) -> None:
-    if name in _PUSH_VALUE:
+    if name in ("SHORT_BINSTRING", "BINSTRING"):
+        # A Python 2 str, which pickletools decodes as latin-1: bytes, as Keras reads it
+        # (``encoding="bytes"``), so that CIFAR's keys are b'data' whichever Python wrote them.
+        stack.append(argument.encode("latin1"))
+    elif name in _PUSH_VALUE:
         stack.append(argument)
     elif name in _CONSTANTS:
         stack.append(_CONSTANTS[name])
@@ -137,6 +155,16 @@ def _step(name: str, argument, stack: list, memo: dict, source: str) -> None:
         stack.append(_Mark())
     elif name == "EMPTY_LIST":
         stack.append([])
+    elif name == "EMPTY_DICT":
+        stack.append({})
+    elif name in ("DICT", "SETITEMS"):
+        items = _pop_to_mark(stack)
+        if name == "DICT":
+            stack.append({})
+        _dict_on(stack).update(zip(items[::2], items[1::2]))
+    elif name == "SETITEM":
+        value, key = stack.pop(), stack.pop()
+        _dict_on(stack)[key] = value
     elif name == "LIST":
         stack.append(_pop_to_mark(stack))
     elif name == "APPEND":
@@ -192,6 +220,12 @@ def _step(name: str, argument, stack: list, memo: dict, source: str) -> None:
 def _list_on(stack: list) -> list:
     if not isinstance(stack[-1], list):
         raise ValueError(f"APPEND to {type(stack[-1]).__name__}, not a list")
+    return stack[-1]
+
+
+def _dict_on(stack: list) -> dict:
+    if not isinstance(stack[-1], dict):
+        raise ValueError(f"SETITEM on {type(stack[-1]).__name__}, not a dict")
     return stack[-1]
 
 

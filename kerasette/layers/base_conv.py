@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from kerasette import activations, initializers
+from kerasette import activations, constraints, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers import compiled_conv, convolution
 from kerasette.layers.activation_attribute import ActivationAttribute
@@ -49,9 +49,14 @@ class BaseConv(ActivationAttribute, Layer):
         use_bias: bool = True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         rank = self.rank
         self.filters = check_number("filters", filters, 1, integer=True)
         self.kernel_size = normalize_tuple("kernel_size", kernel_size, rank)
@@ -70,6 +75,10 @@ class BaseConv(ActivationAttribute, Layer):
         self.use_bias = check_bool("use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self._geometry: Geometry | None = None
 
     # -- shapes -------------------------------------------------------------------------
@@ -102,10 +111,20 @@ class BaseConv(ActivationAttribute, Layer):
         shape = self._check_input_shape(input_shape)
         channels = shape[-1]
         self.add_weight(
-            name="kernel", shape=(*self.kernel_size, channels, self.filters), initializer=self.kernel_initializer
+            name="kernel",
+            shape=(*self.kernel_size, channels, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
         if self.use_bias:
-            self.add_weight(name="bias", shape=(self.filters,), initializer=self.bias_initializer)
+            self.add_weight(
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -218,4 +237,8 @@ class BaseConv(ActivationAttribute, Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }

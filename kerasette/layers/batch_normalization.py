@@ -9,9 +9,10 @@ import numbers
 from kerasette import initializers
 from kerasette.backend import xp
 from kerasette.distribution import data_parallel, gradient_sync
+from kerasette.layers import scale_offset
 from kerasette.layers.image_inputs import check_sizes
 from kerasette.layers.layer import Layer
-from kerasette.validation import check_bool, check_number, check_unsupported_is_none
+from kerasette.validation import check_bool, check_number
 
 _WIDE_ROW = 512  # values per row of the channels_last view, at most (see _channel_view)
 
@@ -37,8 +38,9 @@ class BatchNormalization(Layer):
         beta_initializer, gamma_initializer: Initializers of ``beta`` and ``gamma``.
         moving_mean_initializer, moving_variance_initializer: Initializers of the
             moving statistics.
-        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: Only
-            None (kerasette has no regularizers or constraints yet).
+        beta_regularizer, gamma_regularizer: Penalties on ``beta`` and ``gamma`` added to
+            the training loss.
+        beta_constraint, gamma_constraint: Projections applied after each update.
         renorm: Only False (no batch renormalization).
         synchronized: Under a :class:`~kerasette.distribution.DataParallel` of several
             processes, True computes the batch statistics over the global batch (sums
@@ -82,12 +84,7 @@ class BatchNormalization(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_unsupported_is_none(
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-        )
+        scale_offset.set_arguments(self, locals())
         if check_bool("renorm", renorm):
             raise ValueError("renorm: kerasette supports only False here; received True")
         self.synchronized = check_bool("synchronized", synchronized)
@@ -101,10 +98,6 @@ class BatchNormalization(Layer):
         self.axis = int(axis)
         self.momentum = check_number("momentum", momentum, 0, 1)
         self.epsilon = check_number("epsilon", epsilon, 0, low_open=True)
-        self.center = check_bool("center", center)
-        self.scale = check_bool("scale", scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
@@ -124,10 +117,7 @@ class BatchNormalization(Layer):
         self._inner = math.prod(input_shape[channel_axis + 1 :])
         self._reduced_axes = (0,) if self._inner == 1 else (0, 2)
         shape = (channels,)
-        if self.scale:
-            self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer)
-        if self.center:
-            self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer)
+        scale_offset.add_weights(self, shape)
         # The moving statistics get no gradient: no optimizer changes them.
         self.add_weight(name="moving_mean", shape=shape, initializer=self.moving_mean_initializer, trainable=False)
         self.add_weight(
@@ -270,16 +260,9 @@ class BatchNormalization(Layer):
             "axis": self.axis,
             "momentum": self.momentum,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **scale_offset.config(self),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            "beta_regularizer": None,
-            "gamma_regularizer": None,
-            "beta_constraint": None,
-            "gamma_constraint": None,
             "synchronized": self.synchronized,
             "renorm": False,
             "renorm_clipping": None,

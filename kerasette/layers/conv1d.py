@@ -19,7 +19,7 @@ class Conv1D(BaseConv):
             (``(batch, channels, steps)``).
         dilation_rate: Spacing between kernel taps.
         groups: Only 1.
-        activation, use_bias, kernel_initializer, bias_initializer: As in :class:`Conv2D`;
+        activation, use_bias, initializers, regularizers, constraints: As in :class:`Conv2D`;
             the kernel is ``(kernel_size, in_channels, filters)``, as Keras stores it.
         **kwargs: Base layer arguments (``name``, ``input_shape``, ...).
 

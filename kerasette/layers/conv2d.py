@@ -24,6 +24,9 @@ class Conv2D(BaseConv):
         kernel_initializer: Initializer of the ``(kernel_h, kernel_w, in_channels,
             filters)`` kernel (Keras's layout, so weights interchange with Keras files).
         bias_initializer: Initializer of the ``(filters,)`` bias.
+        kernel_regularizer, bias_regularizer: Penalties added to the training loss.
+        activity_regularizer: Penalty on the outputs, divided by the batch size.
+        kernel_constraint, bias_constraint: Projections applied after each update.
         **kwargs: Base layer arguments (``name``, ``input_shape``, ...).
 
     Example:

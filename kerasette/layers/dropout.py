@@ -14,6 +14,9 @@ class Dropout(Layer):
 
     Args:
         rate: Fraction of inputs to drop, in ``[0, 1)``.
+        noise_shape: Shape of the drop mask, broadcast over the inputs (a ``None`` entry
+            takes the input's size): ``(batch, 1, features)`` drops the same features at
+            every time step, as in Keras.
         seed: Optional seed for this layer's masks (else the global seeded generator).
 
     Example:
@@ -23,9 +26,20 @@ class Dropout(Layer):
 
     supports_masking = True  # as Keras: the mask passes through unchanged
 
-    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+    def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.rate = check_number("rate", rate, 0, 1, high_open=True)
+        if noise_shape is not None:
+            if not isinstance(noise_shape, (tuple, list)) or not all(
+                size is None or (isinstance(size, int) and not isinstance(size, bool) and size >= 1)
+                for size in noise_shape
+            ):
+                raise ValueError(
+                    f"noise_shape: expected a tuple of positive ints or None (one per input axis); "
+                    f"received {noise_shape!r}"
+                )
+            noise_shape = tuple(noise_shape)
+        self.noise_shape = noise_shape
         self._random = SeedGenerator(seed)
         self.seed = seed
 
@@ -33,16 +47,31 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             state.mask = None
             return inputs
-        uniform = state.buffer("uniform", inputs.shape)
+        shape = self._mask_shape(inputs.shape)
+        uniform = state.buffer("uniform", shape)
         # The size must be given: CuPy's random(out=...) alone draws one value for all.
-        self._random.generator().random(inputs.shape, dtype=uniform.dtype, out=uniform)
-        # The mask holds 0 or 1/(1-rate), so backward is one multiplication.
-        mask = state.buffer("mask", inputs.shape)
+        self._random.generator().random(shape, dtype=uniform.dtype, out=uniform)
+        # The mask holds 0 or 1/(1-rate), so backward is one multiplication (broadcast
+        # over the inputs when noise_shape is smaller).
+        mask = state.buffer("mask", shape)
         xp.greater_equal(uniform, self.rate, out=mask)
         mask *= 1.0 / (1.0 - self.rate)
         state.mask = mask
         outputs = state.buffer("outputs", inputs.shape)
         return xp.multiply(inputs, mask, out=outputs)
+
+    def _mask_shape(self, input_shape: tuple) -> tuple:
+        if self.noise_shape is None:
+            return tuple(input_shape)
+        shape = tuple(size if noise is None else noise for noise, size in zip(self.noise_shape, input_shape))
+        if len(self.noise_shape) != len(input_shape) or any(
+            noise not in (1, size) for noise, size in zip(shape, input_shape)
+        ):
+            raise ValueError(
+                f"Dropout layer '{self.name}': noise_shape={self.noise_shape} does not broadcast to inputs of "
+                f"shape {tuple(input_shape)}; expected one entry per axis, each None, 1 or the input's size"
+            )
+        return shape
 
     def backward(self, state, grad_output):
         if not state.need_input_grad:
@@ -52,4 +81,4 @@ class Dropout(Layer):
         return grad_output
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from kerasette import initializers
+from kerasette import constraints, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.ops import tape
-from kerasette.validation import check_bool, check_number, check_unsupported_is_none
+from kerasette.validation import check_bool, check_number
 
 
 class Embedding(Layer):
@@ -22,10 +22,13 @@ class Embedding(Layer):
         output_dim: Length of each vector, >= 1.
         embeddings_initializer: Initializer of the table (Keras's default 'uniform':
             uniform in [-0.05, 0.05]).
-        embeddings_regularizer, embeddings_constraint: Only None.
+        embeddings_regularizer: Penalty on the table added to the training loss.
+        embeddings_constraint: Projection of the table after each update.
         mask_zero: Whether index 0 is padding: the output then carries a mask, False
             where the index is 0, that the layers after it honour (as Keras, index 0
             still has a row in the table, so ``input_dim`` counts it).
+        weights: The initial table, an ``(input_dim, output_dim)`` array (or a list holding
+            it), as Keras: the layer is then built at once.
 
     Example:
     >>> layer = Embedding(3, 2, embeddings_initializer='ones')
@@ -43,22 +46,29 @@ class Embedding(Layer):
         embeddings_regularizer=None,
         embeddings_constraint=None,
         mask_zero: bool = False,
+        weights=None,
         **kwargs,
     ):
         kwargs.pop("input_length", None)  # Keras 2's argument; Keras 3 ignores it too
         super().__init__(**kwargs)
         self.input_dim = check_number("input_dim", input_dim, 1, integer=True)
         self.output_dim = check_number("output_dim", output_dim, 1, integer=True)
-        check_unsupported_is_none(
-            embeddings_regularizer=embeddings_regularizer, embeddings_constraint=embeddings_constraint
-        )
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.mask_zero = check_bool("mask_zero", mask_zero)
         self.supports_masking = self.mask_zero
         self.embeddings_initializer = initializers.get(embeddings_initializer)
+        if weights is not None:
+            self.build((None,))
+            self.set_weights(weights if isinstance(weights, list) else [weights])
 
     def build(self, input_shape):
         self.add_weight(
-            name="embeddings", shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer
+            name="embeddings",
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
+            constraint=self.embeddings_constraint,
         )
         super().build(input_shape)
 
@@ -108,7 +118,7 @@ class Embedding(Layer):
             "input_dim": self.input_dim,
             "output_dim": self.output_dim,
             "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": None,
-            "embeddings_constraint": None,
+            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
             "mask_zero": self.mask_zero,
         }

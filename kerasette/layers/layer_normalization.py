@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numbers
 
-from kerasette import initializers
+from kerasette.layers import scale_offset
 from kerasette.layers.layer import Layer
 from kerasette.layers.standardize import scale_and_shift, standardize, standardize_gradient
-from kerasette.validation import check_bool, check_number, check_unsupported_is_none
+from kerasette.validation import check_number
 
 
 def _check_axis(axis) -> int | list[int]:
@@ -31,8 +31,9 @@ class LayerNormalization(Layer):
         scale: Whether to multiply by the learned ``gamma``.
         beta_initializer: Initializer of ``beta``.
         gamma_initializer: Initializer of ``gamma``.
-        beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: Only None
-            (kerasette has no regularizers or constraints yet).
+        beta_regularizer, gamma_regularizer: Penalties on ``beta`` and ``gamma`` added to
+            the training loss.
+        beta_constraint, gamma_constraint: Projections applied after each update.
 
     Example:
     >>> LayerNormalization()(np.array([[1.0, 2.0, 3.0]])).round(4).tolist()
@@ -58,18 +59,9 @@ class LayerNormalization(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_unsupported_is_none(
-            beta_regularizer=beta_regularizer,
-            gamma_regularizer=gamma_regularizer,
-            beta_constraint=beta_constraint,
-            gamma_constraint=gamma_constraint,
-        )
+        scale_offset.set_arguments(self, locals())
         self.axis = _check_axis(axis)
         self.epsilon = check_number("epsilon", epsilon, 0, low_open=True)
-        self.center = check_bool("center", center)
-        self.scale = check_bool("scale", scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
 
     def build(self, input_shape):
         ndim = len(input_shape)
@@ -91,10 +83,7 @@ class LayerNormalization(Layer):
         self._others = tuple(d for d in range(ndim) if d not in self._axes)
         self._broadcast_shape = tuple(input_shape[d] if d in self._axes else 1 for d in range(ndim))
         shape = tuple(input_shape[d] for d in self._axes)
-        if self.scale:
-            self.add_weight(name="gamma", shape=shape, initializer=self.gamma_initializer)
-        if self.center:
-            self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer)
+        scale_offset.add_weights(self, shape)
         super().build(input_shape)
 
     def forward(self, state, inputs, training=False):
@@ -124,12 +113,5 @@ class LayerNormalization(Layer):
             **super().get_config(),
             "axis": self.axis,
             "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": None,
-            "gamma_regularizer": None,
-            "beta_constraint": None,
-            "gamma_constraint": None,
+            **scale_offset.config(self),
         }

@@ -1,7 +1,8 @@
-"""Softmax: turns logits into probabilities over the last axis."""
+"""Softmax: turns logits into probabilities over an axis (the last by default)."""
 
 from __future__ import annotations
 
+from kerasette import activations
 from kerasette.backend import xp
 from kerasette.layers import layer_call
 from kerasette.layers.activation import Activation
@@ -13,13 +14,13 @@ _MASKED_INPUT = -1e9
 
 
 class Softmax(Activation):
-    """Softmax over the last axis; finite for any finite logits.
+    """Softmax over ``axis``; finite for any finite logits.
 
     The Fashion-MNIST tutorial wraps a model trained on logits as
     ``Sequential([model, Softmax()])`` to predict probabilities.
 
     Args:
-        axis: Only -1 (the last axis) is supported.
+        axis: The axis, or tuple of axes, whose values sum to 1 (as Keras).
 
     Call: ``mask`` (broadcastable to the inputs; filled from the inputs' Keras mask) leaves
     the masked entries out of the softmax and makes their probabilities 0, as Keras.
@@ -27,13 +28,15 @@ class Softmax(Activation):
     Example:
     >>> Softmax()(np.array([[0.0, 0.0]])).tolist()
     [[0.5, 0.5]]
+    >>> Softmax(axis=0)(np.array([[0.0, 1.0], [0.0, 1.0]])).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
     """
 
-    def __init__(self, axis: int = -1, **kwargs):
-        if axis != -1:
-            raise ValueError(f"axis: received {axis!r}; only the last axis (-1) is supported")
+    def __init__(self, axis=-1, **kwargs):
         kwargs.pop("activation", None)
-        super().__init__("softmax", **kwargs)
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        # The default axis keeps the shared softmax, which a cross-entropy loss fuses with.
+        super().__init__("softmax" if axis == -1 else activations.softmax.with_params(axis=axis), **kwargs)
         self.axis = axis
 
     @builtin_call
@@ -59,6 +62,6 @@ class Softmax(Activation):
         return outputs
 
     def get_config(self):
-        config = super().get_config()
-        del config["activation"]
-        return {**config, "axis": self.axis}
+        # Activation's config would name the activation, which is the axis here.
+        config = super(Activation, self).get_config()
+        return {**config, "axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}

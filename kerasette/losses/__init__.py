@@ -24,6 +24,7 @@ from kerasette.losses.cross_entropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from kerasette.losses.ctc import CTC, ctc
 from kerasette.losses.focal import (
     BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy,
@@ -57,6 +58,7 @@ from kerasette.registry import deserialize, register_builtins
 
 __all__ = [
     "REDUCTIONS",
+    "CTC",
     "BinaryCrossentropy",
     "BinaryFocalCrossentropy",
     "CategoricalCrossentropy",
@@ -88,6 +90,7 @@ __all__ = [
     "categorical_hinge",
     "circle",
     "cosine_similarity",
+    "ctc",
     "dice",
     "get",
     "hinge",
@@ -129,6 +132,7 @@ CLASS_OF_FUNCTION = {
     dice: Dice,
     tversky: Tversky,
     circle: Circle,
+    ctc: CTC,
 }
 # Keras's names: the function names, and the short names of keras.losses.ALL_OBJECTS_DICT.
 _BY_NAME = {function.__name__: cls for function, cls in CLASS_OF_FUNCTION.items()}

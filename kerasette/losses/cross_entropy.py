@@ -7,6 +7,8 @@ of the division by small probabilities that the general path has to clip.
 
 from __future__ import annotations
 
+import warnings
+
 from kerasette import activations, backend
 from kerasette.backend import xp
 from kerasette.losses.loss import Loss, check_axis, check_same_shape
@@ -90,6 +92,7 @@ class CategoricalCrossentropy(Loss):
         self.fuses_with_softmax = not self.from_logits and self.axis == -1
 
     def prepare_targets(self, y_true, output_shape, argument="y"):
+        _warn_if_one_class(output_shape)
         targets = host_array(y_true, argument)
         hint = ""
         if targets.ndim == 1 or (targets.ndim == 2 and targets.shape[1] == 1 and output_shape[-1] > 1):
@@ -112,6 +115,7 @@ class CategoricalCrossentropy(Loss):
         return y_true * (1 - self.label_smoothing) + self.label_smoothing / y_true.shape[-1]
 
     def per_sample(self, y_true, y_pred):
+        _warn_if_one_class(y_pred.shape)
         y_true = self.smoothed(y_true)
         if self.from_logits:
             log_probabilities = _log_softmax(y_pred)
@@ -333,6 +337,18 @@ class BinaryCrossentropy(Loss):
             "label_smoothing": self.label_smoothing,
             "axis": self.axis,
         }
+
+
+def _warn_if_one_class(shape) -> None:
+    """Keras's warning: over one class the loss is always 0 (binary_crossentropy was meant)."""
+    if len(shape) and shape[-1] == 1:
+        warnings.warn(
+            "In loss categorical_crossentropy, expected y_pred.shape to be (batch_size, num_classes) with "
+            f"num_classes > 1. Received: y_pred.shape={tuple(shape)}. Consider using 'binary_crossentropy' if you "
+            "only have 2 classes.",
+            SyntaxWarning,
+            stacklevel=3,
+        )
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):

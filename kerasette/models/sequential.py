@@ -23,6 +23,21 @@ def _known_input_shape(layer: Layer) -> tuple | None:
     return tuple(layer.input_shape[1:]) if layer.built else None
 
 
+class _BuiltShape:
+    """``input_shape`` / ``output_shape`` of a Sequential: ``(None, ...)`` once built; before
+    that AttributeError, as in Keras. Setting one (building, add, pop) drops the symbolic graph."""
+
+    def __init__(self, key: str, what: str):
+        self.key, self.what = key, what
+
+    def __get__(self, model, owner=None):
+        return self if model is None else model._built_value(self.key, self.what)
+
+    def __set__(self, model, value) -> None:
+        model.__dict__[self.key] = value
+        model.__dict__.pop("_symbolic", None)
+
+
 class Sequential(Model):
     """A linear stack of layers; also usable as a layer inside another ``Sequential``.
 
@@ -48,6 +63,37 @@ class Sequential(Model):
         Model.__init__(self, name=name, trainable=trainable)
         for layer in layers or []:
             self.add(layer)
+
+    # -- Keras's view of a built model: shapes and symbolic inputs/outputs -------------------
+    def _built_value(self, key: str, what: str):
+        value = self.__dict__.get(key)
+        if value is None:  # as Keras: an unbuilt Sequential has no such attribute
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        return value
+
+    input_shape = _BuiltShape("_input_shape", "input shape")
+    output_shape = _BuiltShape("_output_shape", "output shape")
+
+    def _symbolic_graph(self) -> tuple[list, list]:
+        """The model's layers called once on symbolic inputs (its ``keras.Input``'s tensor
+        where it has one), as Keras 3 keeps a Functional graph inside a built Sequential;
+        made at first use and again after ``add`` or ``pop``."""
+        if "_symbolic" not in self.__dict__:
+            self._built_value("_input_shape", "inputs")
+            first = self._layers[0]
+            tensor = first.output if isinstance(first, InputLayer) else layers_module.Input(self.input_shape[1:])
+            self.__dict__["_symbolic"] = ([tensor], [self.call(tensor)])
+        return self.__dict__["_symbolic"]
+
+    @property
+    def inputs(self) -> list:
+        """The symbolic input tensors of a built model (``keras.Model(model.inputs, ...)``)."""
+        return self._symbolic_graph()[0]
+
+    @property
+    def outputs(self) -> list:
+        """The symbolic output tensors of a built model."""
+        return self._symbolic_graph()[1]
 
     # -- structure ----------------------------------------------------------------------
     @property

@@ -59,7 +59,7 @@ class Adam(Optimizer):
         return ("momentum", "velocity") + (("velocity_hat",) if self.amsgrad else ())
 
     def update_step(self, gradient, variable, slot, scratch, learning_rate):
-        step = self.iterations + 1
+        step = self.update_count + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
         m, v = slot["momentum"], slot["velocity"]
         if not self.amsgrad and backend.fused_update(

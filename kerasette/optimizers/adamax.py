@@ -58,7 +58,7 @@ class Adamax(Optimizer):
         xp.abs(gradient, out=scratch)
         xp.maximum(u, scratch, out=u)
         xp.add(u, self.epsilon, out=scratch)
-        scratch *= 1 - self.beta_1 ** (self.iterations + 1)
+        scratch *= 1 - self.beta_1 ** (self.update_count + 1)
         xp.multiply(m, learning_rate, out=gradient)
         gradient /= scratch
         variable -= gradient

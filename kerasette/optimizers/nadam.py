@@ -68,7 +68,7 @@ class Nadam(Optimizer):
         return product
 
     def update_step(self, gradient, variable, slot, scratch, learning_rate):
-        step = self.iterations + 1
+        step = self.update_count + 1
         u_t = self.beta_1 * (1.0 - 0.5 * _MOMENTUM_DECAY**step)
         u_next = self.beta_1 * (1.0 - 0.5 * _MOMENTUM_DECAY ** (step + 1))
         product = self._momentum_product_at(step)
@@ -97,7 +97,7 @@ class Nadam(Optimizer):
     @property
     def variables(self) -> list:
         """As every optimizer's, then (as Keras's Nadam) the momentum product ``P_t`` so far."""
-        product = self._momentum_product_at(self.iterations)
+        product = self._momentum_product_at(self.update_count)
         return [*super().variables, xp.asarray(product, dtype=backend.floatx())]
 
     def get_config(self):

@@ -10,27 +10,20 @@ count the step. The learning rate of a step is read once, before the count moves
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 from abc import ABC, abstractmethod
 
-from kerasette import backend
+from kerasette import backend, registry
 from kerasette.backend import xp
 from kerasette.distribution import data_parallel, gradient_sync
 from kerasette.naming import auto_name
 from kerasette.ops.tape import unwrap
-from kerasette.optimizers import schedules
+from kerasette.optimizers import clipping, schedules, step_options
 from kerasette.validation import check_number
 
 # Keras options kerasette has no use for; their defaults are accepted so that Keras
 # configs load, any other value is refused rather than silently ignored.
-_KERAS_ONLY_DEFAULTS = {
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
+_KERAS_ONLY_DEFAULTS = {"loss_scale_factor": None}
 _CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
 
 
@@ -66,8 +59,9 @@ class Optimizer(ABC):
     """Base class: holds the learning rate, the step count, the slots and the gradient options.
 
     Args:
-        learning_rate: Step size (a positive float) or a
-            :class:`~kerasette.optimizers.schedules.LearningRateSchedule`;
+        learning_rate: Step size (a positive float), a
+            :class:`~kerasette.optimizers.schedules.LearningRateSchedule`, or a function of
+            no arguments returning the rate (called at every step, as in Keras);
             ``optimizer.learning_rate`` reads the rate of the coming step.
         weight_decay: If set, every step first shrinks each weight by
             ``weight * weight_decay * learning_rate``.
@@ -75,6 +69,10 @@ class Optimizer(ABC):
         clipvalue: If set, each gradient is clipped to ``[-clipvalue, clipvalue]``.
         global_clipnorm: If set, all gradients are rescaled together so that their
             joint L2 norm is at most this. Only one of the three clipping options may be set.
+        use_ema, ema_momentum, ema_overwrite_frequency: Keep an exponential moving average
+            of the weights (see :mod:`~kerasette.optimizers.step_options`).
+        gradient_accumulation_steps: Update every this many calls, with the mean gradient.
+        loss_scale_factor: Only None (kerasette's training step does not scale the loss).
         name: Name of the optimizer; by default the class name in snake case, made unique as
             Keras does (``'adam'``, then ``'adam_1'``; ``'rm_sprop'`` for RMSprop).
 
@@ -104,9 +102,18 @@ class Optimizer(ABC):
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
         name: str | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        gradient_accumulation_steps: int | None = None,
+        loss_scale_factor: float | None = None,
         **kwargs,
     ):
-        self._refuse_unknown_arguments(kwargs)
+        self._refuse_unknown_arguments({**kwargs, "loss_scale_factor": loss_scale_factor})
+        options = step_options.check(use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps)
+        self.use_ema, self.ema_momentum = options["use_ema"], options["ema_momentum"]
+        self.ema_overwrite_frequency = options["ema_overwrite_frequency"]
+        self.gradient_accumulation_steps = options["gradient_accumulation_steps"]
         clipping = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
         if sum(value is not None for value in clipping.values()) > 1:
             received = ", ".join(f"{key}={value!r}" for key, value in clipping.items())
@@ -145,17 +152,18 @@ class Optimizer(ABC):
     # -- learning rate ----------------------------------------------------------------------
     @property
     def learning_rate(self) -> float:
-        """The rate of the coming step (a schedule is asked at the current step count)."""
-        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+        """The rate of the coming step (a schedule is asked at the current step count, a
+        function of no arguments is called, as in Keras)."""
+        if self.has_learning_rate_schedule():
             return self._scheduled_rate()
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
-        if isinstance(value, schedules.LearningRateSchedule):
+        if callable(value):  # a LearningRateSchedule, or Keras's function of no arguments
             self._learning_rate = value
             return
-        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+        if self.has_learning_rate_schedule():
             raise TypeError(
                 f"learning_rate: this optimizer's rate comes from the schedule {self._learning_rate!r}, so it "
                 f"cannot be set to {value!r}; expected a LearningRateSchedule, or create the optimizer with a "
@@ -164,11 +172,12 @@ class Optimizer(ABC):
         self._learning_rate = check_number("learning_rate", value, 0, low_open=True)
 
     def has_learning_rate_schedule(self) -> bool:
-        """Whether the rate comes from a schedule (and so cannot be set to a number)."""
-        return isinstance(self._learning_rate, schedules.LearningRateSchedule)
+        """Whether the rate comes from a schedule or a function (and so cannot be set to a number)."""
+        return callable(self._learning_rate)
 
     def _scheduled_rate(self) -> float:
-        rate = self._learning_rate(self.iterations)
+        schedule = self._learning_rate
+        rate = schedule(self.iterations) if isinstance(schedule, schedules.LearningRateSchedule) else schedule()
         return check_number(f"learning_rate: {self._learning_rate!r} at step {self.iterations}", rate, 0)
 
     # -- state ---------------------------------------------------------------------------------
@@ -197,7 +206,25 @@ class Optimizer(ABC):
         return slots if all(s.shape == variable.shape and s.dtype == variable.dtype for s in slots.values()) else None
 
     def _new_slots(self, variable) -> dict:
-        return {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.active_slots()}
+        return {name: xp.full_like(variable, self.initial_slot_value(name)) for name in self.state_slots()}
+
+    def state_slots(self) -> tuple[str, ...]:
+        """Every slot a variable gets: the EMA's and accumulation's (Keras builds them first),
+        then the update rule's."""
+        return step_options.slot_names(self) + self.active_slots()
+
+    @property
+    def update_count(self) -> int:
+        """Updates made so far: the calls, or with ``gradient_accumulation_steps`` the calls
+        divided by it (Keras's ``optimizer.iterations``; the update rules count these)."""
+        steps = self.gradient_accumulation_steps
+        return self.iterations // steps if steps else self.iterations
+
+    def finalize_variable_values(self, variables: list) -> None:
+        """With ``use_ema``, set the variables to their moving averages (Keras calls this at
+        the end of ``fit``); otherwise nothing."""
+        if self.use_ema and self._built_for == [id(unwrap(variable)) for variable in variables]:
+            step_options.overwrite(self, [unwrap(variable) for variable in variables])
 
     def active_slots(self) -> tuple[str, ...]:
         return self.slot_names
@@ -296,36 +323,21 @@ class Optimizer(ABC):
                 gradient_sync.synchronize(distribution, named, self, "optimizer.apply")
         if distribution is not None:
             gradient_sync.average_gradients(distribution, gradients)
-        if self.clipnorm or self.global_clipnorm or self.clipvalue:
-            self._clip_in_place(gradients)
-        learning_rate = self.learning_rate
-        if self.weight_decay:
-            for variable, scratch in zip(variables, self._scratch):
-                xp.multiply(variable, self.weight_decay, out=scratch)
-                scratch *= learning_rate
-                variable -= scratch
-        for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
-            self.update_step(gradient, variable, slot, scratch, learning_rate)
+        if step_options.accumulate(self, gradients):
+            if self.clipnorm or self.global_clipnorm or self.clipvalue:
+                clipping.clip_in_place(gradients, self.clipnorm, self.global_clipnorm, self.clipvalue)
+            learning_rate = self.learning_rate
+            if self.weight_decay:
+                for variable, scratch in zip(variables, self._scratch):
+                    xp.multiply(variable, self.weight_decay, out=scratch)
+                    scratch *= learning_rate
+                    variable -= scratch
+            for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
+                self.update_step(gradient, variable, slot, scratch, learning_rate)
+        step_options.update_averages(self, variables)
         self.iterations += 1
         for variable in constrained:
             variable.assign(variable.constraint(variable.data))
-
-    def _clip_in_place(self, gradients: list) -> None:
-        if self.clipnorm:
-            for gradient in gradients:
-                norm = float(xp.sqrt(xp.sum(xp.square(gradient))))
-                gradient *= self.clipnorm
-                gradient /= max(norm, self.clipnorm)
-        elif self.global_clipnorm:
-            norm = math.sqrt(sum(float(xp.sum(xp.square(gradient))) for gradient in gradients))
-            inverse_norm = math.inf if norm == 0 else 1.0 / norm
-            # Keras's form: a NaN or infinite norm makes every gradient NaN.
-            scale = self.global_clipnorm * min(inverse_norm, 1.0 / self.global_clipnorm) + (norm - norm)
-            for gradient in gradients:
-                gradient *= scale
-        elif self.clipvalue:
-            for gradient in gradients:
-                xp.clip(gradient, -self.clipvalue, self.clipvalue, out=gradient)
 
     @abstractmethod
     def update_step(self, gradient, variable, slot: dict, scratch, learning_rate: float) -> None:
@@ -336,19 +348,44 @@ class Optimizer(ABC):
 
     # -- configuration ---------------------------------------------------------------------------
     def get_config(self) -> dict:
-        rate = self._learning_rate
         return {
             "name": self.name,
-            "learning_rate": schedules.serialize(rate) if isinstance(rate, schedules.LearningRateSchedule) else rate,
+            "learning_rate": self._serialized_learning_rate(),
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": None,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
+
+    def _serialized_learning_rate(self):
+        rate = self._learning_rate
+        if isinstance(rate, schedules.LearningRateSchedule):
+            return schedules.serialize(rate)
+        if not callable(rate):
+            return rate
+        # A function is saved by its registered name, as Keras does; kerasette saves no code,
+        # so an unregistered function (a lambda) cannot be (Keras writes its bytecode).
+        name = registry.get_registered_name(rate)
+        if registry.get_registered_object(name) is not rate:
+            raise ValueError(
+                f"learning_rate: the function {rate!r} cannot be saved: kerasette saves no code; expected a function "
+                "registered with keras.saving.register_keras_serializable, or a LearningRateSchedule"
+            )
+        return name
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Optimizer:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"], custom_objects)
+        elif isinstance(config.get("learning_rate"), str):  # a registered function's name
+            name = config["learning_rate"]
+            config["learning_rate"] = registry.get_registered_object(name, custom_objects)
+            if not callable(config["learning_rate"]):
+                raise ValueError(f"learning_rate: no registered function named {name!r}")
         return cls(**config)

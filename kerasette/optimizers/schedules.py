@@ -18,6 +18,10 @@ KIND = "learning_rate_schedule"
 
 
 def _check_step(step) -> float:
+    # Keras calls a schedule with its step counter, a 0-d tensor; a 0-d NumPy or CuPy array
+    # of a real dtype is read as the number it holds.
+    if getattr(step, "shape", None) == () and getattr(getattr(step, "dtype", None), "kind", None) in ("i", "u", "f"):
+        step = step.item()
     if isinstance(step, bool) or not isinstance(step, numbers.Real) or not step >= 0:
         raise ValueError(f"step: expected a number >= 0 (the optimizer's step count); received {step!r}")
     return float(step)

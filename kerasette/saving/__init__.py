@@ -10,7 +10,9 @@ registry of serializable objects. Never pickle.
   the HDF5 files kerasette writes, and reading those Keras writes;
 - :mod:`~kerasette.saving.hdf5_file`: writing atomically and reading defensively;
 - :mod:`~kerasette.saving.restore`: matching stored weights to a model;
-- :mod:`~kerasette.saving.file_names`: which suffix means what.
+- :mod:`~kerasette.saving.file_names`: which suffix means what;
+- :mod:`~kerasette.saving.serialization`: ``serialize_keras_object`` and
+  ``deserialize_keras_object``, any object to Keras 3's JSON form and back.
 """
 
 from kerasette.registry import (
@@ -21,10 +23,12 @@ from kerasette.registry import (
     register_keras_serializable,
 )
 from kerasette.saving.saving_api import load_model, load_weights, save_model, save_weights
+from kerasette.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 __all__ = [
     "CustomObjectScope",
     "custom_object_scope",
+    "deserialize_keras_object",
     "get_registered_name",
     "get_registered_object",
     "load_model",
@@ -32,4 +36,5 @@ __all__ = [
     "register_keras_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
 ]

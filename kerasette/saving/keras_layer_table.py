@@ -45,8 +45,10 @@ _CONSTRAINED = {"kernel_constraint": None, "bias_constraint": None}
 _CONVOLUTION = KerasLayer(
     ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "activation", "use_bias"),
     ("kernel_initializer", "bias_initializer"),
-    {**_REGULARIZED, **_CONSTRAINED, "groups": 1},
+    {"groups": 1},
+    (*_REGULARIZED, *_CONSTRAINED),
 )
+_NORMALIZATION_OBJECTS = ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint")
 _POOLING = KerasLayer(("pool_size", "strides", "padding", "data_format"))
 _AFFINE = ("fill_mode", "fill_value", "interpolation", "seed", "data_format")
 _ADJUSTMENT = KerasLayer(("factor", "value_range", "seed", "data_format"))
@@ -134,21 +136,13 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
     "BatchNormalization": KerasLayer(
         ("axis", "momentum", "epsilon", "center", "scale"),
         ("beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"),
-        {
-            "beta_regularizer": None,
-            "gamma_regularizer": None,
-            "beta_constraint": None,
-            "gamma_constraint": None,
-            "synchronized": False,
-            "renorm": False,
-            "renorm_clipping": None,
-            "renorm_momentum": 0.99,
-        },
+        {"synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99},
+        _NORMALIZATION_OBJECTS,
     ),
     "Reshape": KerasLayer(("target_shape",)),
     "Activation": KerasLayer(("activation",)),
-    "Dropout": KerasLayer(("rate", "seed"), keras_only={"noise_shape": None}),
-    "Flatten": KerasLayer(keras_only={"data_format": "channels_last"}),
+    "Dropout": KerasLayer(("rate", "noise_shape", "seed")),
+    "Flatten": KerasLayer(("data_format",)),
     "Softmax": KerasLayer(("axis",)),
     "ReLU": KerasLayer(("max_value", "negative_slope", "threshold")),
     "LeakyReLU": KerasLayer(("negative_slope",)),
@@ -170,24 +164,15 @@ KERAS_LAYERS: dict[str, KerasLayer] = {
     "LayerNormalization": KerasLayer(
         ("axis", "epsilon", "center", "scale"),
         ("beta_initializer", "gamma_initializer"),
-        {
-            "rms_scaling": False,
-            "beta_regularizer": None,
-            "gamma_regularizer": None,
-            "beta_constraint": None,
-            "gamma_constraint": None,
-        },
+        {"rms_scaling": False},
+        _NORMALIZATION_OBJECTS,
     ),
     "Normalization": KerasLayer(("axis", "invert", "mean", "variance")),
     "Embedding": KerasLayer(
         ("input_dim", "output_dim", "mask_zero"),
         ("embeddings_initializer",),
-        {
-            "embeddings_regularizer": None,
-            "activity_regularizer": None,
-            "embeddings_constraint": None,
-            "quantization_config": None,
-        },
+        {"quantization_config": None},
+        ("embeddings_regularizer", "activity_regularizer", "embeddings_constraint"),
     ),
     **{name: KerasLayer() for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Identity")},
     "Concatenate": KerasLayer(("axis",)),

@@ -18,7 +18,6 @@ import numpy as np
 from kerasette import backend
 from kerasette.layers import Layer
 from kerasette.naming import snake_case
-from kerasette.optimizers.schedules import LearningRateSchedule
 from kerasette.saving.restore import assign, is_model, weighted_layers
 
 # Keras creates slots named together in one call interleaved per variable (Adam: m0, v0,
@@ -166,8 +165,9 @@ def write_entries(file: h5py.File, datasets: dict, groups: dict) -> None:
 
 def _slot_order(optimizer, count: int) -> list[tuple[int, str]]:
     """``(variable index, slot name)`` in the order of Keras's ``optimizer.variables``."""
-    active = optimizer.active_slots()
-    groups = KERAS_SLOT_ORDER.get(type(optimizer).__name__, (active,))
+    active = optimizer.state_slots()
+    # Keras builds the EMA's averages, then the gradient accumulators, before the rule's slots.
+    groups = (("ema_average",), ("gradient_accumulator",), *KERAS_SLOT_ORDER.get(type(optimizer).__name__, (active,)))
     listed = {name for group in groups for name in group}
     groups = (*groups, tuple(name for name in active if name not in listed))
     order = []
@@ -178,7 +178,8 @@ def _slot_order(optimizer, count: int) -> list[tuple[int, str]]:
 
 
 def _has_schedule(optimizer) -> bool:
-    return isinstance(getattr(optimizer, "_learning_rate", None), LearningRateSchedule)
+    # A schedule or a function gives the rate: Keras then keeps no learning-rate variable.
+    return callable(getattr(optimizer, "_learning_rate", None))
 
 
 def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
@@ -203,7 +204,7 @@ def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
     for index, name in _slot_order(optimizer, len(variables)):
         found.append(((index, name), np.ascontiguousarray(backend.to_numpy(optimizer.slots[index][name]))))
     if type(optimizer).__name__ == "Nadam":
-        product = optimizer._momentum_product_at(optimizer.iterations)
+        product = optimizer._momentum_product_at(optimizer.update_count)
         found.append(("u_product", np.array(product, dtype=np.float32)))
     return found
 

@@ -73,6 +73,8 @@ def ineligibility(trainer) -> str | None:
         return f"loss {type(loss).__name__} is not known to be capture-safe"
     if optimizer.weight_decay or optimizer.clipnorm or optimizer.clipvalue or optimizer.global_clipnorm:
         return "weight decay and gradient clipping read or bake in host values"
+    if optimizer.use_ema or optimizer.gradient_accumulation_steps:
+        return "the moving average and gradient accumulation branch on the step count in Python"
     layers_with_losses = [layer for layer in trainer._flatten_layers() if layer.weight_regularizers]
     constrained = [variable for variable in trainer.trainable_weights if variable.constraint is not None]
     if layers_with_losses or constrained or any(layer.activity_regularizer for layer in trainer._flatten_layers()):

@@ -282,6 +282,7 @@ class Trainer(Steps):
                 callback_list.call("on_epoch_end", epoch, epoch_logs)
                 if self.stop_training or batches.ran_out:
                     break
+        self.optimizer.finalize_variable_values(self.trainable_weights)  # use_ema: end on the averages, as Keras
         callback_list.call("on_train_end", None)
         return self.history
 
