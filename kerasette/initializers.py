@@ -9,8 +9,6 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 
-import numpy as np
-
 from kerasette import backend, registry
 from kerasette.backend import xp
 from kerasette.registry import deserialize, register_builtins
@@ -284,8 +282,9 @@ class Orthogonal(Initializer):
             raise ValueError(f"Orthogonal initializer: expected a shape of rank >= 2; received {shape}")
         rows, columns = math.prod(shape[:-1]), shape[-1]
         values = self._rng().standard_normal(size=(max(rows, columns), min(rows, columns)))
-        q, r = np.linalg.qr(values)
-        q = q * np.sign(np.diag(r))
+        # QR on the device (the draw stays on the host, seeded as every initializer's).
+        q, r = xp.linalg.qr(backend.to_device(values, "float64"))
+        q = q * xp.sign(xp.diagonal(r))
         if rows < columns:
             q = q.T
         return (self.gain * q).reshape(shape)

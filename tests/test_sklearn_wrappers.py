@@ -44,10 +44,9 @@ EXPECTED_FAILED_CHECKS = {
         "check_classifiers_train": "decision_function can return both probabilities and logits",
     },
 }
-# Keras 3 pickles a model through an in-memory .keras archive; kerasette writes the
-# architecture of Sequential models only (saving_api), so the wrapped Functional models
-# of these checks cannot be pickled yet.
-NOT_PICKLED = "kerasette models are not picklable yet (no .keras archive of a Functional model)"
+# Keras 3 pickles a model through an in-memory .keras archive; kerasette's models do not
+# pickle themselves that way yet, so the wrapped models of these checks cannot be pickled.
+NOT_PICKLED = "kerasette models are not picklable yet (Model.__reduce__ through a .keras archive is not written)"
 NOT_REPRODUCIBLE = "This test assumes reproducibility in fit."
 for name in ("SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"):
     EXPECTED_FAILED_CHECKS.setdefault(name, {})["check_estimators_pickle"] = NOT_PICKLED

@@ -193,13 +193,13 @@ PARTIAL = {
         "`export` writes `format='onnx'` only (Sequential and Functional models of built-in layers; Keras's "
         "default 'tf_saved_model', and 'openvino' and 'litert', need TensorFlow or OpenVINO) and no "
         "`input_signature`; `summary(print_fn=...)` calls `print_fn` once per line, as Keras documents (Keras"
-        " 3 passes the whole text at once); `.keras`/`.h5` files of Functional and subclassed models are not "
-        "written yet"
+        " 3 passes the whole text at once); kerasette writes `.h5` model files for Sequential models only "
+        "(Functional and subclassed models go to `.keras`, both ways with Keras)"
     ),
     ("models", "Sequential"): "as `Model`",
     ("wrappers", "SKLearnClassifier"): (
-        "a fitted estimator cannot be pickled (Keras pickles its model through a `.keras` archive, which "
-        "kerasette writes for Sequential models only); stricter: `warm_start=True` trains the model fitted "
+        "a fitted estimator cannot be pickled (Keras pickles its model through a `.keras` archive; the "
+        "wrappers do not do that yet); stricter: `warm_start=True` trains the model fitted "
         "before (Keras accepts the flag and ignores it), `fit_kwargs` is not changed by `fit`'s arguments, a "
         "given model is copied compiled as it is, and `model`, `warm_start`, `model_kwargs`, `fit_kwargs` are"
         " checked at `fit`"
@@ -211,7 +211,8 @@ PARTIAL = {
         "int or 1-tuple; Keras 3.15's `use_gate`, `sliding_window` and `flash_attention` are missing; "
         "attention scores are returned as values (no gradient flows back through them); a `query_mask` passed"
         " explicitly is honoured (Keras reads only the query's own mask); weights in `.weights.h5` both ways,"
-        " not in `.keras` archives (kerasette's archives hold Sequential models)"
+        " in `.keras` archives its config has no translation table entry yet, so such archives are not "
+        "checked against Keras"
     ),
     ("distribution", "DataParallel"): (
         "data parallelism across MPI processes, one device each: `device_mesh` only None, `devices` only None"

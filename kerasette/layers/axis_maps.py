@@ -9,8 +9,6 @@ backward pass its transpose. The windows of adaptive pooling are PyTorch's (the 
 
 from __future__ import annotations
 
-import numpy as np
-
 from kerasette import backend
 from kerasette.backend import xp
 
@@ -24,15 +22,15 @@ def adaptive_windows(length: int, outputs: int) -> list[tuple[int, int]]:
     return [((i * length) // outputs, -((-(i + 1) * length) // outputs)) for i in range(outputs)]
 
 
-def adaptive_average_matrix(length: int, outputs: int) -> np.ndarray:
+def adaptive_average_matrix(length: int, outputs: int):
     """The matrix that averages each adaptive window."""
-    matrix = np.zeros((outputs, length))
+    matrix = xp.zeros((outputs, length))
     for row, (start, stop) in enumerate(adaptive_windows(length, outputs)):
         matrix[row, start:stop] = 1.0 / (stop - start)
     return matrix
 
 
-def bilinear_matrix(length: int, outputs: int) -> np.ndarray:
+def bilinear_matrix(length: int, outputs: int):
     """Linear interpolation from ``length`` samples to ``outputs``, at half-pixel centres
     (``align_corners=False``, as Keras's ``ops.image.resize``): output ``j`` reads input
     position ``(j + 0.5) * length / outputs - 0.5``, clamped at 0.
@@ -40,13 +38,13 @@ def bilinear_matrix(length: int, outputs: int) -> np.ndarray:
     >>> bilinear_matrix(2, 4).tolist()
     [[1.0, 0.0], [0.75, 0.25], [0.25, 0.75], [0.0, 1.0]]
     """
-    position = np.maximum((np.arange(outputs) + 0.5) * length / outputs - 0.5, 0.0)
-    below = np.minimum(np.floor(position).astype(int), length - 1)
-    above = np.minimum(below + 1, length - 1)
+    position = xp.maximum((xp.arange(outputs) + 0.5) * length / outputs - 0.5, 0.0)
+    below = xp.minimum(xp.floor(position).astype(int), length - 1)
+    above = xp.minimum(below + 1, length - 1)
     weight = position - below
-    matrix = np.zeros((outputs, length))
-    np.add.at(matrix, (np.arange(outputs), below), 1.0 - weight)
-    np.add.at(matrix, (np.arange(outputs), above), weight)
+    # Both neighbours' shares, added where they coincide (the last input).
+    columns = xp.arange(length)[None, :]
+    matrix = (columns == below[:, None]) * (1.0 - weight)[:, None] + (columns == above[:, None]) * weight[:, None]
     return matrix
 
 
