@@ -55,8 +55,9 @@ class BaseConvTranspose(WeightOptions, BaseConv):
         dilation_rate=1,
         **kwargs,
     ):
-        self._take_weight_options(kwargs)
+        weight_options = self._take_weight_options(kwargs)
         super().__init__(filters, kernel_size, strides, padding, data_format, dilation_rate, **kwargs)
+        self._set_weight_options(weight_options)  # BaseConv set kernel_/bias_ ones to its own
         self.output_padding = None
         if output_padding is not None:
             self.output_padding = convolution.normalize_tuple("output_padding", output_padding, self.rank, 0)

@@ -135,7 +135,7 @@ class BaseDepthwiseConv(WeightOptions, BaseConv):
         **kwargs,
     ):
         self.depth_multiplier = check_number("depth_multiplier", depth_multiplier, 1, integer=True)
-        self._take_weight_options(kwargs)
+        weight_options = self._take_weight_options(kwargs)
         # BaseConv's filters are the outputs per input channel until build knows the channels.
         super().__init__(
             self.depth_multiplier,
@@ -150,6 +150,7 @@ class BaseDepthwiseConv(WeightOptions, BaseConv):
             bias_initializer=bias_initializer,
             **kwargs,
         )
+        self._set_weight_options(weight_options)  # BaseConv set kernel_/bias_ ones to its own
 
     def build(self, input_shape):
         channels = self._check_input_shape(input_shape)[-1]

@@ -46,7 +46,7 @@ class BaseSeparableConv(WeightOptions, BaseConv):
         bias_initializer="zeros",
         **kwargs,
     ):
-        self._take_weight_options(kwargs)
+        weight_options = self._take_weight_options(kwargs)
         super().__init__(
             filters,
             kernel_size,
@@ -60,6 +60,7 @@ class BaseSeparableConv(WeightOptions, BaseConv):
             bias_initializer=bias_initializer,
             **kwargs,
         )
+        self._set_weight_options(weight_options)  # BaseConv set kernel_/bias_ ones to its own
         self.depth_multiplier = check_number("depth_multiplier", depth_multiplier, 1, integer=True)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
 

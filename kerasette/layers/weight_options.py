@@ -13,11 +13,18 @@ class WeightOptions:
 
     weight_prefixes: dict[str, str] = {}
 
-    def _take_weight_options(self, arguments: dict) -> None:
-        """Pops this layer's regularizer and constraint arguments from ``arguments``."""
+    def _take_weight_options(self, arguments: dict) -> dict:
+        """Pops this layer's regularizer and constraint arguments from ``arguments``, resolved,
+        for :meth:`_set_weight_options` once the base class's ``__init__`` has run."""
+        options = {}
         for prefix in self.weight_prefixes.values():
-            setattr(self, f"{prefix}_regularizer", regularizers.get(arguments.pop(f"{prefix}_regularizer", None)))
-            setattr(self, f"{prefix}_constraint", constraints.get(arguments.pop(f"{prefix}_constraint", None)))
+            options[f"{prefix}_regularizer"] = regularizers.get(arguments.pop(f"{prefix}_regularizer", None))
+            options[f"{prefix}_constraint"] = constraints.get(arguments.pop(f"{prefix}_constraint", None))
+        return options
+
+    def _set_weight_options(self, options: dict) -> None:
+        for name, value in options.items():
+            setattr(self, name, value)
 
     def _weight_options(self, weight: str) -> dict:
         """``add_weight``'s ``regularizer`` and ``constraint`` for the weight named ``weight``."""
