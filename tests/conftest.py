@@ -5,6 +5,10 @@ import pytest
 from kerasette import backend
 from kerasette.layers import compiled_conv
 
+# Scripts run by hand with real Keras to write fixtures, which import Keras (and run) at module
+# level: not test modules, and CI has no Keras, so doctest collection must not import them.
+collect_ignore = ["fixtures/make_attention_fixtures.py", "fixtures/make_summary_fixtures.py"]
+
 
 def _split_batches_in_two(monkeypatch):
     """Inside the yielded context, compiled layers split every batch in two parts (even on
