@@ -234,3 +234,45 @@ def test_an_existing_file_is_replaced_whole(tmp_path):
     model.export(path, format="onnx")
     onnx.checker.check_model(onnx.load(str(path)))
     assert [entry.name for entry in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def _trained_a_little(model, x, y):
+    """A step of training, so that no weight is left at its initial value (zero biases)."""
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+    return model
+
+
+@pytest.mark.parametrize(
+    "recurrent",
+    [
+        lambda: layers.LSTM(5),
+        lambda: layers.LSTM(5, return_sequences=True, use_bias=False),
+        lambda: layers.GRU(4),
+        lambda: layers.GRU(4, reset_after=False, return_sequences=True),
+        lambda: layers.SimpleRNN(3, return_sequences=True),
+    ],
+    ids=["lstm", "lstm-sequences-no-bias", "gru", "gru-reset-before-sequences", "simple-rnn-sequences"],
+)
+def test_recurrent_layers(recurrent, tmp_path):
+    keras.utils.set_random_seed(7)
+    rng = np.random.default_rng(7)
+    tokens = rng.integers(1, 20, size=(6, 9)).astype("int32")
+    model = keras.Sequential([keras.Input((9,), dtype="int32"), layers.Embedding(20, 6), recurrent(), layers.Dense(2)])
+    target = rng.normal(size=(6, 9, 2) if model.layers[1].return_sequences else (6, 2)).astype("float32")
+    _trained_a_little(model, tokens, target)
+    assert_same_as_predict(model, tokens, tmp_path)
+
+
+def test_recurrent_options_onnx_lacks_and_masks_are_refused(tmp_path):
+    for layer, reason in [
+        (layers.LSTM(3, go_backwards=True), "go_backwards=True"),
+        (layers.GRU(3, activation="relu"), "default activations"),
+    ]:
+        model = keras.Sequential([keras.Input((4, 2)), layer])
+        with pytest.raises(ValueError, match=reason):
+            model.export(tmp_path / "model.onnx", format="onnx")
+    masked = keras.Sequential([keras.Input((4,)), layers.Embedding(5, 2, mask_zero=True), layers.LSTM(3)])
+    with pytest.raises(ValueError, match="mask_zero=True"):
+        masked.export(tmp_path / "model.onnx", format="onnx")
+    assert list(tmp_path.iterdir()) == []

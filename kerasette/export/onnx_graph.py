@@ -48,6 +48,14 @@ class OnnxGraph:
         self.nodes.append(helper.make_node(op_type, inputs, [output], name=output, **attributes))
         return output
 
+    def node_with_outputs(self, op_type: str, inputs: list[str], scope: str, count: int, **attributes) -> list[str]:
+        """Add one node with ``count`` outputs (``''`` inputs are ONNX's omitted optional ones)."""
+        from onnx import helper
+
+        outputs = [self.fresh(f"{scope}/{op_type}_{index}") for index in range(count)]
+        self.nodes.append(helper.make_node(op_type, inputs, outputs, name=outputs[0], **attributes))
+        return outputs
+
     def rename(self, value: str, name: str) -> str:
         """Give ``value`` the name ``name`` (a graph output's) through an Identity node."""
         from onnx import helper

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from kerasette import backend, layers
-from kerasette.export import onnx_activations
+from kerasette.export import onnx_activations, onnx_recurrent
 from kerasette.export.onnx_graph import OnnxGraph
 from kerasette.layers.convolution import padding_amounts
+from kerasette.layers.recurrent_cell import RecurrentCell
 
 
 def _weight(layer, name: str) -> np.ndarray:
@@ -278,13 +279,20 @@ CONVERTERS = {
     layers.Concatenate: _concatenate,
     layers.Dot: _dot,
     **dict.fromkeys(_ELEMENTWISE, _elementwise),
+    **onnx_recurrent.CONVERTERS,
 }
 
 
 def unsupported_reason(layer) -> str | None:
     """Why ``layer`` cannot be written to ONNX, or None when it can."""
+    if isinstance(layer, RecurrentCell):
+        return None  # written with the recurrent layer that runs it (or refused with it)
     if type(layer) not in CONVERTERS:
         return "no ONNX conversion"
+    if getattr(layer, "mask_zero", False):
+        return "mask_zero=True: ONNX has no masks, so the layers after it would compute something else"
+    if type(layer) in onnx_recurrent.CONVERTERS:
+        return onnx_recurrent.unsupported_reason(layer)
     activation = getattr(layer, "activation", None)
     if activation is not None and not onnx_activations.supports(activation):
         return f"activation {activation.name!r} has no ONNX conversion"
