@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import kerasette as keras
-from kerasette import backend, ops
+from kerasette import backend, layers, ops
 from kerasette.graph.masks import get_keras_mask
 from kerasette.ops import tape
 from tests.gradient_check import assert_gradient_close, numeric_gradient
@@ -254,3 +254,17 @@ def test_softmax_with_a_mask_gradient(float64):
     assert_gradient_close(analytic, numeric_gradient(loss, inputs))
     with pytest.raises(ValueError, match="broadcastable"):
         layer(inputs, mask=np.ones((2, 3), bool))
+
+
+def test_a_nested_sequential_passes_the_mask_it_is_given_to_its_layers():
+    """As Keras 3's Sequential.call: the mask its inputs carry reaches the first layer that
+    takes one (here a masked mean over the two real steps of each sequence)."""
+    keras.utils.set_random_seed(0)
+    tokens = np.array([[3, 5, 0, 0], [2, 0, 0, 0]], dtype="int32")
+    embedding = layers.Embedding(8, 3, mask_zero=True)
+    inputs = keras.Input((4,), dtype="int32")
+    nested = keras.Model(inputs, keras.Sequential([layers.GlobalAveragePooling1D()])(embedding(inputs)))
+    table = embedding.embeddings.numpy()
+    np.testing.assert_allclose(
+        nested.predict(tokens, verbose=0), [(table[3] + table[5]) / 2, table[2]], rtol=0, atol=1e-6
+    )

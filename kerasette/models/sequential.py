@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from kerasette import layers as layers_module
-from kerasette.graph import KerasTensor
+from kerasette.graph import KerasTensor, masks
 from kerasette.layers import InputLayer, Layer
 from kerasette.models.model import Model
 from kerasette.registry import register_builtins, serialize
@@ -194,12 +194,14 @@ class Sequential(Model):
 
     # -- computation ----------------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
-        # Keras 3 records mask=None in the inbound nodes of a nested Sequential; a mask itself
-        # would have to reach the first layer that consumes one, which kerasette cannot yet do.
-        if mask is not None:
-            raise NotImplementedError(f"Sequential '{self.name}': mask=: masks are not propagated yet; received one")
+        # As Keras 3: a mask (given, or carried by the inputs) goes to each layer whose call
+        # takes one, and each layer's output mask on to the next.
         for layer in self._layers:
-            inputs = layer(inputs, training=training)
+            if mask is not None and "mask" in type(layer).call_parameter_names:
+                inputs = layer(inputs, training=training, mask=mask)
+            else:
+                inputs = layer(inputs, training=training)
+            mask = masks.get_keras_mask(inputs) if masks.any_masks() else None
         return inputs
 
     # -- configuration and files ---------------------------------------------------------
