@@ -26,13 +26,12 @@ import zipfile
 import zlib
 
 import h5py
-import numpy as np
 
 import kerasette
 from kerasette import losses, metrics, optimizers
 from kerasette.atomic_write import atomic_write
 from kerasette.saving import keras_assets
-from kerasette.saving.hdf5_file import check_target, read_dataset, refuse_links
+from kerasette.saving.hdf5_file import check_target, refuse_links
 from kerasette.saving.keras_layers import (
     keras_object,
     keras_sequential_config,
@@ -49,8 +48,9 @@ from kerasette.saving.keras_weights import (
     match_groups,
     model_weight_entries,
     optimizer_entries,
+    read_vars_groups,
     restore_optimizer,
-    weighted_layer_groups,
+    stored_layer_weights,
     write_entries,
 )
 from kerasette.saving.restore import assign, compile_as_saved, model_class
@@ -256,50 +256,19 @@ def _verify_digests(record, members: dict, path: str) -> None:
 
 
 def _read_variables(data: bytes, path: str) -> tuple[dict, dict]:
-    """Every ``.../vars`` group of ``model.weights.h5``: its numbered datasets as a list of
-    host arrays, and its named ones (a lookup layer's ``idf_weights``) as a dict."""
-    found, named = {}, {}
+    """Every ``.../vars`` group of ``model.weights.h5`` (:func:`~kerasette.saving.keras_weights.read_vars_groups`)."""
     try:
         with h5py.File(io.BytesIO(data), "r") as file:
             refuse_links(file, path)
-            groups = []
-            file.visititems(
-                lambda name, item: (
-                    groups.append(name) if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" else None
-                )
-            )
-            for name in groups:
-                variables = file[name]
-                named[name] = {key: read_dataset(variables[key], path) for key in variables if not key.isdigit()}
-                indices = sorted((key for key in variables if key.isdigit()), key=int)
-                if indices != [str(index) for index in range(len(indices))]:
-                    raise ValueError(
-                        f"filepath {path!r}: {name} should hold datasets 0, 1, ...; received {sorted(variables)}"
-                    )
-                found[name] = [read_dataset(variables[index], path) for index in indices]
+            return read_vars_groups(file, path)
     except (OSError, KeyError, RuntimeError, TypeError) as error:
         raise ValueError(f"filepath {path!r}: damaged {WEIGHTS} in the archive ({error})") from None
-    return found, named
-
-
-def layer_weights(variables: dict, model, path: str) -> list:
-    """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure."""
-    expected = weighted_layer_groups(model)
-    held = sorted(name.rpartition("vars")[0].rstrip("/") for name, arrays in variables.items() if arrays)
-    held = [group for group in held if group != "optimizer"]
-    if held != sorted(group for group, _ in expected):
-        raise ValueError(
-            f"filepath {path!r}: the archive holds weights for {held}, but an equivalent Keras model of this "
-            f"model's layers would hold {sorted(group for group, _ in expected)}"
-        )
-    # Keras keeps some weights as scalars that kerasette keeps as one-element arrays.
-    return [(group, [np.atleast_1d(array) for array in variables[f"{group}/vars"]]) for group, _ in expected]
 
 
 def archive_weights(path: str, model) -> list:
     """What ``load_weights`` takes from a ``.keras`` archive."""
     variables = read_archive(path)[1]
-    return layer_weights(variables, model, path)
+    return stored_layer_weights(variables, model, path, "the archive")
 
 
 def load_archive(path: str, compile: bool):
@@ -308,7 +277,7 @@ def load_archive(path: str, compile: bool):
     if not isinstance(config.get("config"), dict):
         raise ValueError(f"filepath {path!r}: config.json has no 'config' object for the model")
     model = build_model(config, path)
-    assign(match_groups(path, layer_weights(variables, model, path), model))
+    assign(match_groups(path, stored_layer_weights(variables, model, path, "the archive"), model))
     keras_assets.restore(model, named, assets, path)
     settings = config.get("compile_config")
     if compile and isinstance(settings, dict) and settings.get("loss") is not None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import inspect
 
 import h5py
-import numpy as np
 
 from kerasette import losses, optimizers
 from kerasette.layers import Layer
 from kerasette.saving.hdf5_file import json_attribute, read_dataset, string_list_attribute
 from kerasette.saving.keras_layers import plain_object
 from kerasette.saving.keras_models import build_model
-from kerasette.saving.keras_weights import weighted_layer_groups
+from kerasette.saving.keras_weights import read_vars_groups, stored_layer_weights
 from kerasette.saving.restore import assign, compile_as_saved, match_weights
 
 # Keras optimizer settings that change the update rule; kerasette's optimizers lack them.
@@ -43,32 +42,13 @@ def legacy_weights(file: h5py.File, path: str) -> list:
 
 def keras3_weights(file: h5py.File, path: str, model: Layer) -> list:
     """``(group path, [array, ...])`` of a Keras 3 weights file, for the layers of ``model``."""
-    found = []
-    file.visititems(
-        lambda name, item: (
-            found.append(name.rpartition("/")[0])
-            if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" and len(item)
-            else None
-        )
-    )
-    found = [group for group in found if group != "optimizer"]
-    expected = [group for group, _ in weighted_layer_groups(model)]
-    if sorted(found) != sorted(expected):
-        raise ValueError(
-            f"filepath {path!r}: the Keras weights file holds weights for {sorted(found)}, but an "
-            f"equivalent Keras model of this model's layers would hold {sorted(expected)}"
-        )
-    stored = []
-    for group_path in expected:
-        variables = file[f"{group_path}/vars"]
-        indices = sorted(variables, key=lambda key: int(key) if key.isdigit() else -1)
-        if indices != [str(index) for index in range(len(indices))]:
+    variables, named = read_vars_groups(file, path)
+    for group, datasets in named.items():
+        if datasets:  # weights files carry no lookup state: kerasette reads it from .keras archives only
             raise ValueError(
-                f"filepath {path!r}: {group_path}/vars should hold datasets 0, 1, ...; received {sorted(variables)}"
+                f"filepath {path!r}: {group} should hold datasets 0, 1, ...; received {sorted(file[group])}"
             )
-        # Keras keeps some weights as scalars (Normalization's count) that kerasette keeps as (1,).
-        stored.append((group_path, [np.atleast_1d(read_dataset(variables[index], path)) for index in indices]))
-    return stored
+    return stored_layer_weights(variables, model, path, "the Keras weights file")
 
 
 def load_legacy_model(file: h5py.File, path: str, compile: bool):

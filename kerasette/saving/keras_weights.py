@@ -18,6 +18,7 @@ import numpy as np
 from kerasette import backend
 from kerasette.layers import Layer
 from kerasette.naming import snake_case
+from kerasette.saving.hdf5_file import read_dataset
 from kerasette.saving.restore import assign, is_model, weighted_layers
 
 # Keras creates slots named together in one call interleaved per variable (Adam: m0, v0,
@@ -129,6 +130,42 @@ def match_groups(path: str, stored: list, model) -> list:
                 )
             assignments.append((variable, array))
     return assignments
+
+
+def read_vars_groups(file: h5py.File, path: str) -> tuple[dict, dict]:
+    """Every ``.../vars`` group of a Keras 3 weights file: ``{group: [array, ...]}`` of its
+    numbered datasets, and ``{group: {name: array}}`` of its named ones (a lookup layer's
+    ``idf_weights``)."""
+    groups = []
+    file.visititems(
+        lambda name, item: (
+            groups.append(name) if isinstance(item, h5py.Group) and name.rpartition("/")[2] == "vars" else None
+        )
+    )
+    found, named = {}, {}
+    for name in groups:
+        variables = file[name]
+        named[name] = {key: read_dataset(variables[key], path) for key in variables if not key.isdigit()}
+        indices = sorted((key for key in variables if key.isdigit()), key=int)
+        if indices != [str(index) for index in range(len(indices))]:
+            raise ValueError(f"filepath {path!r}: {name} should hold datasets 0, 1, ...; received {sorted(variables)}")
+        found[name] = [read_dataset(variables[index], path) for index in indices]
+    return found, named
+
+
+def stored_layer_weights(variables: dict, model, path: str, source: str) -> list:
+    """``(group path, [array, ...])`` for each weighted layer of ``model``, by Keras's structure,
+    from :func:`read_vars_groups`' numbered datasets (``source`` names the file in errors)."""
+    expected = weighted_layer_groups(model)
+    held = sorted(name.rpartition("vars")[0].rstrip("/") for name, arrays in variables.items() if arrays)
+    held = [group for group in held if group != "optimizer"]
+    if held != sorted(group for group, _ in expected):
+        raise ValueError(
+            f"filepath {path!r}: {source} holds weights for {held}, but an equivalent Keras model of this "
+            f"model's layers would hold {sorted(group for group, _ in expected)}"
+        )
+    # Keras keeps some weights as scalars (Normalization's count) that kerasette keeps as (1,).
+    return [(group, [np.atleast_1d(array) for array in variables[f"{group}/vars"]]) for group, _ in expected]
 
 
 def model_weight_entries(model) -> tuple[dict, dict, list[tuple[str, str]]]:
