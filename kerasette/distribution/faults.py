@@ -19,6 +19,7 @@ import threading
 import time
 
 DEFAULT_TIMEOUT = 600.0
+OUTPUT_GRACE_SECONDS = 1.0  # see abort_job
 
 
 def failure_message(rank: int, size: int, error: BaseException) -> str:
@@ -48,6 +49,10 @@ def stop_all_on_error(world) -> None:
         previous(kind, error, traceback)
         print(failure_message(world.rank, world.size, error), file=sys.stderr, flush=True)
         sys.stdout.flush()
+        # MPI_Abort makes the launcher kill every process, and output this process has
+        # written but the launcher has not yet forwarded is lost with it (seen in CI: the
+        # traceback cut short, the line above missing). A moment's wait lets it through.
+        time.sleep(OUTPUT_GRACE_SECONDS)
         world.abort(1)
 
     abort_job.stops_all_processes = True
@@ -103,4 +108,5 @@ class CollectiveWatchdog:
                     file=sys.stderr,
                     flush=True,
                 )
+                time.sleep(OUTPUT_GRACE_SECONDS)
                 self.world.abort(1)
