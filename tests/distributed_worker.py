@@ -3,7 +3,7 @@
 Started as ``mpiexec -n N python tests/distributed_worker.py CASE OUT`` or alone as
 ``python tests/distributed_worker.py CASE OUT``. It trains CASE's model in float64 from
 a fixed seed under DataParallel and writes ``OUT.rank<r>.npz``: the weights, the
-``History``, ``evaluate``'s and ``predict``'s results, and which checkpoint files this
+``History``, every batch-end hook's logs, ``evaluate``'s and ``predict``'s results, and which checkpoint files this
 rank wrote. Cases: ``dense``, ``convnet``, ``bn_sync``, ``bn_local``, ``generator`` (fit
 on a generator), ``own_shards`` (``auto_shard_dataset=False``: each rank given its own
 rows), ``raise``, ``caught``, ``die``, ``interrupt`` and ``stop`` (rank 1 raises, raises and
@@ -63,6 +63,10 @@ class _Probe(keras.callbacks.Callback):
         super().__init__()
         self.case, self.rank, self.steps = case, rank, open(f"{out}.rank{rank}.steps", "w")
         self.epoch = 0
+        self.batch_logs = []  # every batch-end hook's logs, training and test, in order
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.batch_logs.append(["test", batch, dict(logs)])
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -74,6 +78,7 @@ class _Probe(keras.callbacks.Callback):
             os._exit(3)  # as a process killed outright: no exception, no excepthook
 
     def on_train_batch_end(self, batch, logs=None):
+        self.batch_logs.append(["train", batch, dict(logs)])
         self.steps.write(f"{self.epoch} {batch}\n")
         self.steps.flush()
         if self.rank != 1 or batch != 2 or self.epoch != 0:
@@ -155,9 +160,9 @@ def main(case: str, out: str) -> None:
                 raise
             return  # rank 1 goes on as if nothing happened: the others wait for it in vain
     rows = slice(None) if case == "own_shards" else slice(0, 50)  # own shards: the 72 rows, split
-    evaluation = model.evaluate(x[rows], y[rows], batch_size=16, verbose=0)
+    evaluation = model.evaluate(x[rows], y[rows], batch_size=16, verbose=0, callbacks=[callbacks[-1]])
     predictions = model.predict(x[rows], batch_size=16, verbose=0)
-    logs = {"history": history.history, "evaluate": evaluation, "written": written}
+    logs = {"history": history.history, "evaluate": evaluation, "written": written, "batches": callbacks[-1].batch_logs}
     np.savez(f"{out}.rank{rank}.npz", *model.get_weights(), predictions=predictions, logs=json.dumps(logs))
 
 

@@ -43,11 +43,12 @@ class CallbackList:
             callback.set_model(model)
             callback.set_params(params)
         for hook in HOOKS:
-            targets = [getattr(c, hook) for c in self.callbacks if self._overrides(c, hook)]
+            targets = [getattr(c, hook) for c in self.callbacks if self.overrides(c, hook)]
             setattr(self, hook, self._dispatcher(targets, takes_index="epoch" in hook or "batch" in hook))
 
     @staticmethod
-    def _overrides(callback: Callback, hook: str) -> bool:
+    def overrides(callback: Callback, hook: str) -> bool:
+        """Whether ``callback`` implements ``hook`` (a name of :data:`HOOKS`)."""
         # A hook counts when the class overrides it or the instance was given one
         # (LambdaCallback, or ``callback.on_epoch_end = fn`` as Keras allows).
         return hook in getattr(callback, "__dict__", {}) or getattr(type(callback), hook, None) is not getattr(

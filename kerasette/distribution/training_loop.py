@@ -10,6 +10,8 @@ returns what the trainer had (its batches, its logs, its callbacks) unchanged.
 - Metric states (sums and counts) are summed across ranks before logs are read at the
   end of an epoch and of an evaluation, so ``History``, the progress bar's epoch line and
   callbacks that decide (``EarlyStopping``, ``ReduceLROnPlateau``) see global values.
+- Batch-end hooks get logs from the states summed over ranks too (one small all-reduce
+  per batch, only when a callback has the hook), so the progress bar shows global values.
 - After every step the ranks agree on stopping (``stop_training``, Ctrl-C on any rank).
 """
 
@@ -28,7 +30,8 @@ from kerasette.variables import Variable
 
 class ShardedBatches:
     """This rank's contiguous rows of each of ``batches``' global batches (the other
-    attributes are those of ``batches``).
+    attributes are those of ``batches``); ``(step, None)`` for an evaluation batch with
+    no rows for this rank.
 
     Args:
         batches: An EpochIterator or data_adapters.Batches of global batches.
@@ -53,7 +56,10 @@ class ShardedBatches:
                 )
             low, high = rank * rows // size, (rank + 1) * rows // size
             if high == low:
-                continue  # an evaluation batch smaller than the world: nothing for this rank
+                # An evaluation batch smaller than the world: nothing for this rank to compute,
+                # but its batch hooks still run, as they join the other ranks' all-reduce.
+                yield step, None
+                continue
             self._distribution.gradient_share = (high - low) / rows
             yield step, batch.rows(slice(low, high))
 
@@ -103,22 +109,31 @@ def shared_permutation(num_samples: int) -> np.ndarray:
     return order
 
 
-def _sum_metric_states(distribution, metrics: list) -> None:
-    states = [backend.to_numpy(unwrap(value)) for metric in metrics for value in metric.variables]
-    if not states:
-        return
-    flat = np.concatenate([np.asarray(state, dtype=np.float64).reshape(-1) for state in states])
+def _summed_states(distribution, metrics: list) -> list[list]:
+    """Each metric's state variables summed over ranks (one all-reduce), as device arrays."""
+    states = [[unwrap(value) for value in metric.variables] for metric in metrics]
+    arrays = [backend.to_numpy(array) for metric_states in states for array in metric_states]
+    if not arrays:
+        return states
+    flat = np.concatenate([np.asarray(array, dtype=np.float64).reshape(-1) for array in arrays])
     distribution.world.allreduce_sum(flat)
-    offset = 0
-    for metric in metrics:
-        for name, value in zip(list(metric._variable_specs), metric.variables):
-            array = unwrap(value)
-            summed = flat[offset : offset + array.size].reshape(array.shape).astype(array.dtype)
+    summed, offset = [], 0
+    for metric_states in states:
+        summed.append([])
+        for array in metric_states:
+            part = flat[offset : offset + array.size].reshape(array.shape).astype(array.dtype)
+            summed[-1].append(backend.to_device(part))
             offset += array.size
+    return summed
+
+
+def _sum_metric_states(distribution, metrics: list) -> None:
+    for metric, summed in zip(metrics, _summed_states(distribution, metrics)):
+        for name, value, total in zip(list(metric._variable_specs), metric.variables, summed):
             if isinstance(value, Variable):
-                value.assign(backend.to_device(summed))
+                value.assign(total)
             else:
-                setattr(metric, name, backend.to_device(summed))
+                setattr(metric, name, total)
 
 
 def epoch_logs(model, step_logs) -> dict:
@@ -134,6 +149,17 @@ def epoch_logs(model, step_logs) -> dict:
         results = {metric.name: python_value(unwrap(metric.result())) for metric in metrics}
         logs = {name: results.get(name, value) for name, value in logs.items()}
     return logs
+
+
+def _global_batch_logs(distribution, model, logs) -> dict:
+    """``logs`` with each metric's value over the whole global batches so far: the metric
+    states summed over ranks, this rank's own left as they are (they go on accumulating)."""
+    metrics = model.metrics
+    results = {
+        metric.name: python_value(unwrap(metric.stateless_result(summed)))
+        for metric, summed in zip(metrics, _summed_states(distribution, metrics))
+    }
+    return {name: results[name] if name in results else python_value(unwrap(logs[name])) for name in logs}
 
 
 def step_checks(model, raise_if_interrupted):
@@ -170,19 +196,39 @@ def step_checks(model, raise_if_interrupted):
     return note_interrupt, stop_requested
 
 
-def callbacks_for_this_rank(callbacks: list) -> list:
-    """``callbacks`` without those that write or draw (progress bar, checkpoints, CSV,
-    TensorBoard) on every rank but 0; the others run everywhere, on the same logs."""
-    distribution = active()
-    if distribution is None or distribution.process_id == 0:
-        return callbacks
-    from kerasette.callbacks import CSVLogger, ModelCheckpoint, ProgbarLogger, TensorBoard
+def callback_list(model, callbacks: list, params: dict):
+    """The CallbackList of ``fit``, ``evaluate`` or ``predict`` for this process.
 
-    return [
-        callback
-        for callback in callbacks
-        if not isinstance(callback, (ProgbarLogger, ModelCheckpoint, CSVLogger, TensorBoard))
-    ]
+    Under DataParallel, every rank but 0 drops the callbacks that write or draw (progress
+    bar, checkpoints, CSV, TensorBoard); the others run everywhere, on the same logs. The
+    batch-end hooks then see global logs, so the progress bar and a callback of one's own
+    show the values one process would, batch by batch. That takes one small all-reduce
+    per batch which every rank must join: it runs when a callback of ``callbacks`` (the
+    same list on every rank) has the hook, whether or not this rank kept that callback.
+    """
+    from kerasette.callbacks import CallbackList, CSVLogger, ModelCheckpoint, ProgbarLogger, TensorBoard
+
+    distribution = active()
+    if distribution is None:
+        return CallbackList(callbacks, model, params)
+    kept = callbacks
+    if distribution.process_id != 0:
+        writers = (ProgbarLogger, ModelCheckpoint, CSVLogger, TensorBoard)
+        kept = [callback for callback in callbacks if not isinstance(callback, writers)]
+    this_rank = CallbackList(kept, model, params)
+
+    def globalized(local):
+        def dispatch(step, logs=None):
+            logs = _global_batch_logs(distribution, model, {} if logs is None else logs)
+            if local is not None:
+                local(step, logs)
+
+        return dispatch
+
+    for hook in ("on_train_batch_end", "on_test_batch_end"):
+        if any(CallbackList.overrides(callback, hook) for callback in callbacks):
+            setattr(this_rank, hook, globalized(getattr(this_rank, hook)))
+    return this_rank
 
 
 def writes_files() -> bool:

@@ -181,8 +181,7 @@ class Trainer(Steps):
     def _callback_list(self, callbacks: list, verbose: int, params: dict, history: History | None = None):
         # As in Keras: the user's callbacks first, so History records what they add to the logs.
         extra = ([history] if history else []) + ([ProgbarLogger(verbose)] if verbose else [])
-        callbacks = distributed.callbacks_for_this_rank([*callbacks, *extra])
-        return CallbackList(callbacks, self, {**params, "verbose": verbose})
+        return distributed.callback_list(self, [*callbacks, *extra], {**params, "verbose": verbose})
 
     def _batch_result(self, return_dict: bool, step_logs: dict | None = None):
         """The metrics just computed: a dict, the loss alone, or ``[loss, *metrics]``, as in Keras."""
@@ -293,8 +292,9 @@ class Trainer(Steps):
         for step, batch in batches:
             if callback_list is not None:
                 callback_list.call("on_test_batch_begin", step, None)
-            with layer_call.reusing_states():
-                step_logs = test_step(batch)
+            if batch is not None:  # None: under DataParallel, no rows of this batch for this rank
+                with layer_call.reusing_states():
+                    step_logs = test_step(batch)
             if callback_list is not None and callback_list.on_test_batch_end is not None:
                 callback_list.on_test_batch_end(step, step_logs or LazyLogs(self._trackers()))
         return distributed.epoch_logs(self, step_logs)
