@@ -116,6 +116,29 @@ def test_lists_and_dicts_of_inputs_and_outputs():
         as_lists([t, t])
 
 
+def test_a_list_of_one_output_comes_out_as_that_output_as_in_keras_3():
+    """Keras 3.15 (observed): ``Model([x], [y])`` called, predicted and fitted acts as
+    ``Model(x, y)``: call and predict give the array, not a list of one; fit and evaluate
+    take x and y as arrays or as lists of one array; a dict of one output stays a dict."""
+    inputs = keras.Input((3,))
+    outputs = layers.Dense(2, kernel_initializer="ones")(inputs)
+    data, targets = np.ones((4, 3)), np.zeros((4, 2))
+    for structure in ([outputs], (outputs,)):
+        model = keras.Model([inputs], structure)
+        assert model(data).shape == (4, 2) and model.predict(data, verbose=0).shape == (4, 2)
+        assert model.output_shape == (None, 2) and model.compute_output_shape((None, 3)) == (None, 2)
+        for loss in ("mse", ["mse"]):
+            model = keras.Model([inputs], structure)  # weights shared: reset them
+            model.set_weights([np.ones((3, 2)), np.zeros(2)])
+            model.compile(optimizer="sgd", loss=loss)
+            assert model.evaluate(data, targets, verbose=0) == pytest.approx(9.0)
+            assert model.evaluate([data], [targets], verbose=0) == pytest.approx(9.0)
+            first = model.fit([data], [targets], epochs=1, verbose=0).history["loss"]
+            assert first == [pytest.approx(9.0)] and model.fit(data, targets, verbose=0).history["loss"][0] < 9.0
+    named = keras.Model(inputs, {"scores": outputs})
+    assert set(named.predict(data, verbose=0)) == {"scores"}
+
+
 def test_building_a_model_keeps_frozen_layers_frozen():
     x = keras.Input((3,))
     frozen = layers.Dense(2)

@@ -137,7 +137,8 @@ class Functional(Model):
             for tensor in node.input_tensors:
                 if self._last_reader[id(tensor)] == index and id(tensor) not in keep:
                     values.pop(id(tensor), None)
-        return pack_as(self._outputs_struct, [values[id(tensor)] for tensor in self._outputs])
+        # As Keras 3: outputs given as a list or tuple of one tensor come out as that tensor.
+        return unpack_singleton(pack_as(self._outputs_struct, [values[id(tensor)] for tensor in self._outputs]))
 
     def _standardize_inputs(self, inputs) -> list:
         """``inputs`` flattened in the order of :attr:`inputs`, each checked and on the device."""
@@ -190,7 +191,7 @@ class Functional(Model):
             raise ValueError(
                 f"model '{self.name}' takes inputs of shape {self.input_shape}; received shape {input_shape}"
             )
-        return pack_as(self._outputs_struct, [tensor.shape for tensor in self._outputs])
+        return unpack_singleton(pack_as(self._outputs_struct, [tensor.shape for tensor in self._outputs]))
 
     # -- configuration --------------------------------------------------------------------------
     def get_config(self) -> dict:

@@ -68,6 +68,11 @@ def prepare_host_features(values, argument: str):
     return array
 
 
+def _one_array_in_a_list(value) -> bool:
+    # Not a list of one number or of one nested list: those are one array-like, of one sample.
+    return isinstance(value, (list, tuple)) and len(value) == 1 and getattr(value[0], "ndim", 0) >= 1
+
+
 def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arrays:
     """Checked device arrays for ``x`` and, when given, ``y`` and ``sample_weight``.
 
@@ -83,6 +88,12 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
             f"{prefix}x: a dict of inputs (keys {sorted(x)}) needs a Functional model with named inputs; "
             f"model '{model.name}' is a {type(model).__name__}: expected an array"
         )
+    # As Keras 3: the inputs of a Functional model's one input, or the targets of its one
+    # output, may come as a list of one array.
+    if functional and len(model._inputs) == 1 and _one_array_in_a_list(x):
+        x = x[0]
+    if functional and len(model._outputs) == 1 and _one_array_in_a_list(y):
+        y = y[0]
     if compiled or (functional and (len(flatten(model._inputs_struct)) > 1 or isinstance(x, dict))):
         return _prepare_structured(model, compiled, x, y, sample_weight, prefix)
     if getattr(model, "takes_host_inputs", False):

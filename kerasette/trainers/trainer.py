@@ -21,7 +21,7 @@ from kerasette import metrics as metrics_module
 from kerasette.callbacks import CallbackList, History, LazyLogs, ProgbarLogger
 from kerasette.callbacks.callback_list import check_callbacks
 from kerasette.distribution import training_loop as distributed
-from kerasette.graph.structure import flatten, map_structure, pack_as
+from kerasette.graph.structure import flatten, map_structure, pack_as, unpack_singleton
 from kerasette.layers import layer_call
 from kerasette.ops import tape
 from kerasette.trainers import compiled_metrics, compiled_outputs, data, data_adapters
@@ -364,7 +364,7 @@ class Trainer(Steps):
             callback_list.call("on_predict_batch_end", step, None)
         callback_list.call("on_predict_end", None)
         results = [backend.to_numpy(result) for result in results]
-        return pack_as(structure, results) if structure is not None else results[0]
+        return unpack_singleton(pack_as(structure, results)) if structure is not None else results[0]
 
     @_splitting_batches
     def predict_on_batch(self, x):
