@@ -36,6 +36,19 @@ def test_model_builds_as_soon_as_the_input_shape_is_known():
     assert deferred.input_shape == (None, 7)
 
 
+def test_a_none_dimension_of_input_takes_any_size_and_the_known_ones_are_checked():
+    """``Input(shape=(None,))`` (sequences of any length, as Keras's text examples use it)
+    trains and predicts on batches of different lengths; a known dimension still must match."""
+    model = keras.Sequential(
+        [keras.Input(shape=(None, 3)), layers.GlobalAveragePooling1D(), layers.Dense(1, kernel_initializer="ones")]
+    )
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.fit(np.ones((4, 7, 3)), np.ones((4, 1)), verbose=0).history["loss"][0] == pytest.approx(4.0)
+    np.testing.assert_allclose(model.predict(np.full((2, 5, 3), 2.0), verbose=0), model(np.full((2, 9, 3), 2.0)))
+    with pytest.raises(ValueError, match=r"x: expected samples of shape \(None, 3\).*received shape \(4, 7, 2\)"):
+        model.fit(np.ones((4, 7, 2)), np.ones((4, 1)), verbose=0)
+
+
 def test_learns_a_separable_problem_and_reports_keras_logs():
     x, y = classification_data()
     model = small_model()

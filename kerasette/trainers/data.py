@@ -15,6 +15,7 @@ import numpy as np
 
 from kerasette import backend, losses
 from kerasette.graph.structure import flatten, map_structure, pack_as
+from kerasette.graph.symbolic import shapes_compatible
 from kerasette.validation import check_same_length, host_array
 
 
@@ -101,7 +102,7 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
     else:
         features = prepare_features(x, f"{prefix}x")
     input_shape = model.input_shape_for(features.shape)
-    if tuple(features.shape[1:]) != tuple(input_shape[1:]):
+    if not shapes_compatible(tuple(input_shape), tuple(features.shape)):  # None: any size, as Keras
         raise ValueError(
             f"{prefix}x: expected samples of shape {tuple(input_shape[1:])} (the model's input shape); "
             f"received shape {tuple(features.shape)}"
