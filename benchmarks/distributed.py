@@ -10,7 +10,13 @@ against ``--baseline`` (a checkout without kerasette.distribution), to show that
 process pays nothing for it. Each run prints one JSON line (rank 0): epoch times, test
 accuracy on the 10,000 test images, and the share of each epoch spent in the collectives
 (the gradient all-reduce, including the wait for the slower rank). A summary table of
-medians (first epoch excluded) follows. ``run WORKLOAD EPOCHS`` is one such run.
+medians (first epoch excluded) follows. ``run WORKLOAD EPOCHS [--batch-logs]`` is one such run.
+
+    python benchmarks/distributed.py batch-logs [--epochs-mlp 4] [--rounds 2]
+
+times the seed MLP on 2 ranks without and with a callback that reads each batch's logs
+(as ``verbose=1``'s progress bar does), alternating: what the per-batch all-reduce of the
+metric states costs.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ def _model(keras, workload: str):
     return keras_api_convnet(keras), keras.optimizers.Adam()
 
 
-def run(workload: str, epochs: int) -> None:
+def run(workload: str, epochs: int, batch_logs: bool = False) -> None:
     import kerasette as keras
 
     distribution = None
@@ -65,7 +71,12 @@ def run(workload: str, epochs: int) -> None:
             if distribution is not None:
                 shares.append((distribution.communication_seconds - self.communication) / times[-1])
 
-    model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=0, callbacks=[Timer()])
+    class ReadsBatchLogs(keras.callbacks.Callback):  # what the progress bar asks of every batch
+        def on_train_batch_end(self, batch, logs=None):
+            self.last = dict(logs)
+
+    callbacks = [Timer(), ReadsBatchLogs()] if batch_logs else [Timer()]
+    model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=0, callbacks=callbacks)
     accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)[1]
     processes = distribution.num_processes if distribution else 1
     if distribution is None or distribution.process_id == 0:
@@ -81,10 +92,13 @@ def run(workload: str, epochs: int) -> None:
         print(json.dumps(record), flush=True)
 
 
-def _launch(workload: str, epochs: int, processes: int, checkout: str = ROOT, threads: int | None = None) -> dict:
+def _launch(
+    workload: str, epochs: int, processes: int, checkout: str = ROOT, threads: int | None = None, batch_logs=False
+) -> dict:
     threads = str(threads or (2 if processes == 1 else 1))
     env = {**os.environ, "PYTHONPATH": checkout, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
     command = [sys.executable, os.path.abspath(__file__), "run", workload, str(epochs)]
+    command += ["--batch-logs"] if batch_logs else []
     if processes > 1:
         command = ["mpiexec", "-n", str(processes), *command]
     completed = subprocess.run(command, capture_output=True, text=True, env=env, check=True, cwd=checkout)
@@ -126,12 +140,26 @@ def compare(epochs_mlp: int, epochs_convnet: int, baseline: str | None, baseline
                 print(f"| {label} | {round_index} | {median:.3f} | {result['test_accuracy']:.4f} |", flush=True)
 
 
+def compare_batch_logs(epochs: int, rounds: int) -> None:
+    print("| seed_mlp, 2 ranks x 1 thread | round | epoch s (median after the first) | accuracy |")
+    print("| --- | --- | --- | --- |")
+    for round_index in range(rounds):
+        for label, batch_logs in (("no batch hook", False), ("a callback reading each batch's logs", True)):
+            result = _launch("seed_mlp", epochs, 2, batch_logs=batch_logs)
+            median = _median_after_first(result["epoch_seconds"])
+            print(f"| {label} | {round_index} | {median:.3f} | {result['test_accuracy']:.4f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     one = commands.add_parser("run")
     one.add_argument("workload", choices=("seed_mlp", "mnist_convnet"))
     one.add_argument("epochs", type=int)
+    one.add_argument("--batch-logs", action="store_true", help="add a callback that reads each batch's logs")
+    hooks = commands.add_parser("batch-logs")
+    hooks.add_argument("--epochs-mlp", type=int, default=4)
+    hooks.add_argument("--rounds", type=int, default=2)
     both = commands.add_parser("compare")
     both.add_argument("--epochs-mlp", type=int, default=4)
     both.add_argument("--epochs-convnet", type=int, default=3)
@@ -139,7 +167,9 @@ def main() -> None:
     both.add_argument("--baseline-threads", type=int, default=2, help="BLAS threads of the baseline comparison")
     arguments = parser.parse_args()
     if arguments.command == "run":
-        run(arguments.workload, arguments.epochs)
+        run(arguments.workload, arguments.epochs, arguments.batch_logs)
+    elif arguments.command == "batch-logs":
+        compare_batch_logs(arguments.epochs_mlp, arguments.rounds)
     else:
         compare(arguments.epochs_mlp, arguments.epochs_convnet, arguments.baseline, arguments.baseline_threads)
 
