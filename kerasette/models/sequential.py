@@ -196,7 +196,10 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         # As Keras 3: a mask (given, or carried by the inputs) goes to each layer whose call
         # takes one, and each layer's output mask on to the next.
-        for layer in self._layers:
+        # The InputLayer is left out, as Keras 3's Sequential.call runs ``self.layers``: it
+        # would pass the inputs on unchanged, at the cost of a layer call each step.
+        layers = self._layers[1:] if self._layers and isinstance(self._layers[0], InputLayer) else self._layers
+        for layer in layers:
             if mask is not None and "mask" in type(layer).call_parameter_names:
                 inputs = layer(inputs, training=training, mask=mask)
             else:
