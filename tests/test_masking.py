@@ -268,3 +268,38 @@ def test_a_nested_sequential_passes_the_mask_it_is_given_to_its_layers():
     np.testing.assert_allclose(
         nested.predict(tokens, verbose=0), [(table[3] + table[5]) / 2, table[2]], rtol=0, atol=1e-6
     )
+
+
+def test_merge_layers_combine_masks_as_keras_3():
+    """Keras 3.15's ``Merge.compute_mask``: None when any input has no mask, else the OR of
+    the masks; ``Concatenate``'s: every mask spread over its input (all True where there
+    is none), joined along ``axis``, kept where any entry of the last axis is; ``Dot``: none.
+    (Values as Keras 3.15 gives them for these inputs.)"""
+    tokens, others = np.array([[1, 2, 0, 0], [3, 0, 0, 0]]), np.array([[0, 2, 0, 5], [3, 0, 0, 0]])
+    embed = layers.Embedding(10, 3, mask_zero=True)
+    masked, also_masked, plain = embed(tokens), embed(others), layers.Embedding(10, 3)(tokens)
+    assert get_keras_mask(layers.Add()([masked, plain])) is None
+    for merge in (layers.Add(), layers.Subtract(), layers.Multiply(), layers.Average(), layers.Maximum()):
+        expected = [[True, True, False, True], [True, False, False, False]]
+        np.testing.assert_array_equal(backend.to_numpy(get_keras_mask(merge([masked, also_masked]))), expected)
+    joined = get_keras_mask(layers.Concatenate()([masked, plain]))
+    np.testing.assert_array_equal(backend.to_numpy(joined), np.ones((2, 4), dtype=bool))
+    np.testing.assert_array_equal(
+        backend.to_numpy(get_keras_mask(layers.Concatenate(axis=1)([masked, also_masked]))),
+        [[True, True, False, False, False, True, False, True], [True, False, False, False, True, False, False, False]],
+    )
+    assert get_keras_mask(layers.Dot(axes=2)([masked, also_masked])) is None
+
+
+def test_a_mask_through_add_reaches_the_pooling_after_it():
+    """Token and position embeddings added, as Keras text models do: the padding stays
+    masked, so the average pools the real steps only (each row's own count)."""
+    tokens = keras.Input(shape=(4,), dtype="int32")
+    words = layers.Embedding(10, 3, mask_zero=True, embeddings_initializer="uniform")(tokens)
+    again = layers.Embedding(10, 3, mask_zero=True, embeddings_initializer="uniform")(tokens)
+    pooled = layers.GlobalAveragePooling1D()(layers.Add()([words, again]))
+    model = keras.Model(tokens, pooled)
+    batch = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
+    summed = model.layers[1].embeddings.numpy()[batch] + model.layers[2].embeddings.numpy()[batch]
+    expected = np.stack([summed[0, :2].mean(axis=0), summed[1, :1].mean(axis=0)])
+    np.testing.assert_allclose(model.predict(batch, verbose=0), expected, rtol=1e-6)

@@ -126,7 +126,6 @@ PARTIAL = {
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
     ("layers", "BatchNormalization"): "`renorm`, `renorm_clipping` and `synchronized` only at their defaults "
     "(refused otherwise)",
-    ("layers", "Embedding"): "`mask_zero` only False (kerasette has no masks)",
     ("layers", "LayerNormalization"): "`rms_scaling` (deprecated by Keras 3, taken through `**kwargs`) is refused",
     ("layers", "Bidirectional"): (
         "`weights=` is refused (set the weights after building); every `merge_mode`, `backward_layer`, masks,"
@@ -187,8 +186,6 @@ PARTIAL = {
         "Convolution3D",
     ): "`groups` only 1; `kernel_*` and `bias_*` regularizers and constraints only None (refused otherwise)",
     ("layers", "UpSampling2D"): "`interpolation` 'nearest' and 'bilinear' only (no 'bicubic', 'lanczos3', 'lanczos5')",
-    ("layers", "GlobalAveragePooling1D"): "no `mask` call argument (kerasette has no masking yet)",
-    ("layers", "GlobalAvgPool1D"): "no `mask` call argument (kerasette has no masking yet)",
     ("models", "Model"): (
         "`export` writes `format='onnx'` only (Sequential and Functional models of built-in layers; Keras's "
         "default 'tf_saved_model', and 'openvino' and 'litert', need TensorFlow or OpenVINO) and no "

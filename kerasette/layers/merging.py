@@ -19,8 +19,10 @@ from __future__ import annotations
 import functools
 
 from kerasette import ops
+from kerasette.backend import xp
 from kerasette.graph import is_symbolic
 from kerasette.layers.layer import Layer
+from kerasette.ops import tape
 from kerasette.registry import register_builtins
 
 
@@ -63,6 +65,16 @@ class Merge(Layer):
                 f"received {type(inputs).__name__}"
             )
         return self._merge(list(inputs))
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras 3's merge of masks: a position is kept where any input keeps it; no mask
+        at all when an input has none (Add, Subtract, Multiply, Average, Maximum, Minimum)."""
+        if not isinstance(previous_mask, (list, tuple)) or any(mask is None for mask in previous_mask):
+            return None
+        merged = previous_mask[0]
+        for mask in previous_mask[1:]:
+            merged = xp.logical_or(merged, mask)
+        return merged
 
 
 def _broadcast_shape(shape1, shape2, layer) -> tuple:
@@ -200,6 +212,21 @@ class Concatenate(Merge):
     def _merge(self, inputs):
         return ops.concatenate(inputs, axis=self.axis)
 
+    def compute_mask(self, inputs, previous_mask=None):
+        """Keras 3's: each input's mask spread over its shape (all True where it has none),
+        joined along ``axis``, then kept where any entry of the last axis is."""
+        if not isinstance(previous_mask, (list, tuple)) or all(mask is None for mask in previous_mask):
+            return None
+        spread = []
+        for value, mask in zip(inputs, previous_mask):
+            shape = tape.unwrap(value).shape
+            if mask is None:
+                spread.append(xp.ones(shape, dtype=bool))
+            else:
+                mask = xp.asarray(mask, dtype=bool)
+                spread.append(xp.broadcast_to(mask[..., None], shape) if mask.ndim < len(shape) else mask)
+        return xp.any(xp.concatenate(spread, axis=self.axis), axis=-1)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
 
@@ -273,6 +300,9 @@ class Dot(Merge):
         if self.normalize:
             x1, x2 = _l2_normalize(x1, axes[0]), _l2_normalize(x2, axes[1])
         return batch_dot(x1, x2, axes)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None  # as Keras 3: a dot product keeps no mask
 
     def get_config(self) -> dict:
         axes = self.axes if isinstance(self.axes, int) else list(self.axes)
