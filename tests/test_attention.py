@@ -324,3 +324,39 @@ def test_dropout_only_while_training():
         backend.to_numpy(attention([query, query])), backend.to_numpy(attention([query, query], training=False))
     )
     assert not np.allclose(backend.to_numpy(attention([query, query], training=True)), attention([query, query]))
+
+
+def _archive(path) -> tuple[dict, dict]:
+    """A ``.keras`` archive's layer configs (by name, with their build configs) and its weight datasets' shapes."""
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json"))
+        weights = io.BytesIO(archive.read("model.weights.h5"))
+    layers = {entry["name"]: (entry["class_name"], entry.get("build_config")) for entry in config["config"]["layers"]}
+    return layers, {name: np.shape(array) for name, array in _datasets(weights).items()}
+
+
+def test_attention_layers_in_keras_archives_both_ways(tmp_path):
+    """A Functional model with MultiHeadAttention, Attention and AdditiveAttention in a
+    ``.keras`` file (tests/fixtures/make_attention_model_fixtures.py): Keras's loads and
+    predicts as Keras did; the one kerasette writes has the layout of the file Keras 3
+    loaded and predicted from (scalar weights stay scalars, MultiHeadAttention's build
+    shapes by name)."""
+    from tests.fixtures.make_attention_model_fixtures import trained
+
+    expected = np.load(FIXTURES / "keras_attention_model.npz")
+    inputs = [expected["x0"], expected["x1"]]
+    model = keras.saving.load_model(str(FIXTURES / "keras_attention_model.keras"))
+    np.testing.assert_allclose(model.predict(inputs, verbose=0), expected["predictions"], atol=1e-5, rtol=1e-5)
+    ours, _ = trained(keras)
+    path = tmp_path / "attention.keras"
+    ours.save(str(path))
+    read_by_keras = FIXTURES / "kerasette_attention_model.keras"
+    assert _archive(path) == _archive(read_by_keras)
+    assert _archive(path)[1]["layers/attention/vars/0"] == ()
+    keras_predictions = np.load(FIXTURES / "kerasette_attention_model.npz")["keras"]
+    reloaded = keras.saving.load_model(str(read_by_keras))
+    np.testing.assert_allclose(reloaded.predict(inputs, verbose=0), keras_predictions, atol=1e-5, rtol=1e-5)

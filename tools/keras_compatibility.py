@@ -207,9 +207,8 @@ PARTIAL = {
         "rank-3 inputs (batch, steps, features) with `attention_axes` None or `(1,)` only; `output_shape` an "
         "int or 1-tuple; Keras 3.15's `use_gate`, `sliding_window` and `flash_attention` are missing; "
         "attention scores are returned as values (no gradient flows back through them); a `query_mask` passed"
-        " explicitly is honoured (Keras reads only the query's own mask); weights in `.weights.h5` both ways,"
-        " in `.keras` archives its config has no translation table entry yet, so such archives are not "
-        "checked against Keras"
+        " explicitly is honoured (Keras reads only the query's own mask); `.weights.h5` and `.keras` files "
+        "both ways with Keras 3"
     ),
     ("distribution", "DataParallel"): (
         "data parallelism across MPI processes, one device each: `device_mesh` only None, `devices` only None"

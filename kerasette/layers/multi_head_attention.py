@@ -10,7 +10,7 @@ from kerasette.layers.layer import Layer, builtin_call, device_inputs
 from kerasette.layers.masking import check_sequence_mask
 from kerasette.layers.seed_generator import SeedGenerator
 from kerasette.ops import tape
-from kerasette.validation import check_bool, check_number
+from kerasette.validation import check_bool, check_int, check_number
 
 
 class AttentionProjection(Layer):
@@ -113,7 +113,7 @@ class MultiHeadAttention(Layer):
             if len(output_shape) != 1:
                 raise ValueError(f"output_shape: only an int or a 1-tuple is supported; received {output_shape!r}")
             output_shape = output_shape[0]
-        self.output_shape_argument = None if output_shape is None else check_number("output_shape", output_shape, 1)
+        self.output_shape_argument = None if output_shape is None else check_int("output_shape", output_shape, 1)
         if attention_axes not in (None, 1, (1,), [1], -2, (-2,), [-2]):
             raise ValueError(
                 f"attention_axes: only None or (1,) (the steps of rank-3 inputs) are supported; "
@@ -161,6 +161,10 @@ class MultiHeadAttention(Layer):
         )
         self.value_shape, self.key_shape = tuple(value_shape), tuple(key_shape)
         super().build(tuple(query_shape))
+
+    def build_shapes(self) -> dict:
+        """The shapes the layer was built for, by the names of :meth:`build`'s arguments."""
+        return {"query_shape": self.input_shape, "value_shape": self.value_shape, "key_shape": self.key_shape}
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return tuple(query_shape[:-1]) + (self.output_shape_argument or query_shape[-1],)

@@ -228,4 +228,12 @@ KERAS_LAYERS["StackedRNNCells"] = KerasLayer(layers=("cells",))
 KERAS_LAYERS["Bidirectional"] = KerasLayer(("merge_mode",), layers=("layer", "backward_layer"))
 KERAS_LAYERS["TimeDistributed"] = KerasLayer(layers=("layer",))
 KERAS_LAYERS["RepeatVector"] = KerasLayer(("n",))
+KERAS_LAYERS["MultiHeadAttention"] = KerasLayer(
+    ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "attention_axes", "seed"),
+    ("kernel_initializer", "bias_initializer"),
+    {"use_gate": False, "sliding_window": None, "flash_attention": None},
+    (*_REGULARIZED, *_CONSTRAINED),
+)
+KERAS_LAYERS["Attention"] = KerasLayer(("use_scale", "score_mode", "dropout", "seed"))
+KERAS_LAYERS["AdditiveAttention"] = KerasLayer(("use_scale", "dropout", "seed"))
 SUPPORTED = ("InputLayer", "Sequential", *KERAS_LAYERS)

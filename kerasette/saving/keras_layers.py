@@ -83,8 +83,17 @@ def to_keras_layer(layer) -> dict:
     keras_config.update(entry.keras_only)
     serialized = {"module": "keras.layers", "class_name": class_name, "config": keras_config, "registered_name": None}
     if layer.built:
-        serialized["build_config"] = {"input_shape": list(layer.input_shape)}
+        serialized["build_config"] = _build_config(layer)
     return serialized
+
+
+def _build_config(layer) -> dict:
+    """Keras's ``build_config``: the input shape, or for a layer built from several shapes
+    (MultiHeadAttention's query, value and key) those shapes by name, as Keras's build takes them."""
+    shapes = getattr(layer, "build_shapes", None)
+    if shapes is not None:
+        return {"shapes_dict": {name: list(shape) for name, shape in shapes().items()}}
+    return {"input_shape": list(layer.input_shape)}
 
 
 def _map_layers(value, translate):

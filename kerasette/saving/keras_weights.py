@@ -43,7 +43,9 @@ _KERAS_SCALARS = {("Normalization", "count"): "int64"}
 
 def keras_array(layer, name: str, value) -> np.ndarray:
     """A weight as a host array in the shape and dtype Keras keeps it."""
-    array = np.ascontiguousarray(backend.to_numpy(getattr(value, "value", value)))
+    # np.asarray with order="C", not np.ascontiguousarray, which makes a 0-d weight (Attention's
+    # scale) a 1-element array that Keras refuses to load.
+    array = np.asarray(backend.to_numpy(getattr(value, "value", value)), order="C")
     if (type(layer).__name__, name) in _KERAS_SCALARS:
         array = array.reshape(()).astype(_KERAS_SCALARS[type(layer).__name__, name])
     return array
@@ -239,7 +241,7 @@ def optimizer_variables(model) -> list[tuple[object, np.ndarray]]:
     ):
         return found
     for index, name in _slot_order(optimizer, len(variables)):
-        found.append(((index, name), np.ascontiguousarray(backend.to_numpy(optimizer.slots[index][name]))))
+        found.append(((index, name), np.asarray(backend.to_numpy(optimizer.slots[index][name]), order="C")))
     if type(optimizer).__name__ == "Nadam":
         product = optimizer._momentum_product_at(optimizer.update_count)
         found.append(("u_product", np.array(product, dtype=np.float32)))
