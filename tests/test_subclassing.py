@@ -344,3 +344,31 @@ def test_model_layers_stay_the_direct_layers_after_training():
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.ones((8, 3), "float32"), np.ones((8, 1), "float32"), epochs=1, verbose=0)
     assert model.layers == [model.block, model.head]
+
+
+class _TwoHeads(keras.Model):
+    """A subclassed model of two outputs, as a list or (``as_dict``) a dict."""
+
+    def __init__(self, as_dict: bool = False):
+        super().__init__()
+        self.as_dict = as_dict
+        self.first = layers.Dense(2, kernel_initializer="ones")
+        self.second = layers.Dense(1, kernel_initializer="ones", bias_initializer="ones")
+
+    def call(self, inputs):
+        first, second = self.first(inputs), self.second(inputs)
+        return {"second": second, "first": first} if self.as_dict else [first, second]
+
+
+def test_predict_gives_a_subclassed_model_outputs_in_its_own_structure():
+    """As Keras: one array per output in the structure ``call`` returns, from arrays in
+    batches (the last one shorter) and from a generator alike."""
+    data = np.arange(15, dtype="float32").reshape(5, 3)
+    sums = data.sum(axis=1, keepdims=True)
+    listed = _TwoHeads().predict(data, batch_size=2, verbose=0)
+    assert isinstance(listed, list) and len(listed) == 2
+    np.testing.assert_allclose(listed[0], np.hstack([sums, sums]))
+    np.testing.assert_allclose(listed[1], sums + 1)
+    named = _TwoHeads(as_dict=True).predict(iter([data[:2], data[2:]]), verbose=0)
+    assert sorted(named) == ["first", "second"]
+    np.testing.assert_allclose(named["second"], sums + 1)

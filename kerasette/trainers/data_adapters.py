@@ -41,6 +41,7 @@ import math
 import warnings
 
 from kerasette import backend
+from kerasette.graph.structure import flatten, pack_as
 from kerasette.layers import layer_call
 from kerasette.ops import tape
 from kerasette.trainers import data
@@ -322,19 +323,25 @@ def _is_endless(x) -> bool:
     return callable(cardinality) and int(cardinality()) == -1
 
 
-def predict_batches(model, batches, num_outputs: tuple, callback_list) -> object:
-    """Outputs of every batch of ``batches``, joined, as a NumPy array (a pass of unknown length)."""
-    outputs = []
+def predict_batches(model, batches, callback_list) -> object:
+    """Outputs of every batch of ``batches``, joined, as NumPy arrays in the model's output
+    structure (a pass of unknown length)."""
+    outputs, structure = [], None
     callback_list.call("on_predict_begin", None)
     for step, batch in batches:
         callback_list.call("on_predict_batch_begin", step, None)
         with layer_call.reusing_states():
-            outputs.append(tape.unwrap(model.predict_step(batch.features)).copy())
+            structure = model.predict_step(batch.features)  # an array, or a list or dict of them
+            outputs.append([tape.unwrap(leaf).copy() for leaf in flatten(structure)])
         callback_list.call("on_predict_batch_end", step, None)
     callback_list.call("on_predict_end", None)
     if not outputs:
-        return backend.to_numpy(backend.xp.empty((0,) + num_outputs, dtype=backend.floatx()))
-    return backend.to_numpy(backend.xp.concatenate(outputs, axis=0))
+        shape = model.output_shape
+        if not (isinstance(shape, tuple) and all(size is None or isinstance(size, int) for size in shape)):
+            raise ValueError("x: the generator or PyDataset gave no batches to predict")
+        return backend.to_numpy(backend.xp.empty((0, *shape[1:]), dtype=backend.floatx()))
+    joined = [backend.to_numpy(backend.xp.concatenate(parts, axis=0)) for parts in zip(*outputs)]
+    return pack_as(structure, joined)
 
 
 def fit_batches(

@@ -21,7 +21,7 @@ from kerasette import metrics as metrics_module
 from kerasette.callbacks import CallbackList, History, LazyLogs, ProgbarLogger
 from kerasette.callbacks.callback_list import check_callbacks
 from kerasette.distribution import training_loop as distributed
-from kerasette.graph.structure import flatten, map_structure, pack_as, unpack_singleton
+from kerasette.graph.structure import flatten, map_structure, pack_as
 from kerasette.layers import layer_call
 from kerasette.ops import tape
 from kerasette.trainers import compiled_metrics, compiled_outputs, data, data_adapters
@@ -346,12 +346,9 @@ class Trainer(Steps):
         batches = data_adapters.evaluation_batches(self, x, None, None, batch_size, steps, "predict")
         callback_list = self._callback_list(callbacks, verbose, {"predict_steps": batches.steps})
         if not isinstance(batches, EpochIterator):
-            return data_adapters.predict_batches(self, batches, tuple(self.output_shape[1:]), callback_list)
+            return data_adapters.predict_batches(self, batches, callback_list)
         arrays, batch_size = batches.arrays, batches.batch_size
-        # One array per output (a Functional model's outputs may be a list or a dict).
-        structure = getattr(self, "_outputs_struct", None)
-        shapes = [tensor.shape for tensor in flatten(structure)] if structure is not None else [self.output_shape]
-        results = [backend.xp.empty((arrays.num_samples, *shape[1:]), dtype=backend.floatx()) for shape in shapes]
+        structure, results = None, None
         callback_list.call("on_predict_begin", None)
         predict_step = self._step_function("predict")
         for step, batch in batches:
@@ -359,12 +356,17 @@ class Trainer(Steps):
             start = step * batch_size
             with layer_call.reusing_states():
                 outputs = predict_step(batch)
-                for result, output in zip(results, flatten(outputs) if structure is not None else [outputs]):
+                if results is None:
+                    # One array per output, in the structure the model returns (an array, or a
+                    # list or dict of them), shaped after the first batch's.
+                    structure = outputs
+                    shapes = [(arrays.num_samples, *leaf.shape[1:]) for leaf in flatten(outputs)]
+                    results = [backend.xp.empty(shape, leaf.dtype) for shape, leaf in zip(shapes, flatten(outputs))]
+                for result, output in zip(results, flatten(outputs)):
                     result[start : start + batch.num_samples] = output
             callback_list.call("on_predict_batch_end", step, None)
         callback_list.call("on_predict_end", None)
-        results = [backend.to_numpy(result) for result in results]
-        return unpack_singleton(pack_as(structure, results)) if structure is not None else results[0]
+        return pack_as(structure, [backend.to_numpy(result) for result in results])
 
     @_splitting_batches
     def predict_on_batch(self, x):
