@@ -372,3 +372,45 @@ def test_predict_gives_a_subclassed_model_outputs_in_its_own_structure():
     named = _TwoHeads(as_dict=True).predict(iter([data[:2], data[2:]]), verbose=0)
     assert sorted(named) == ["first", "second"]
     np.testing.assert_allclose(named["second"], sums + 1)
+
+
+def _functional_twin(heads: _TwoHeads):
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, [heads.first(inputs), heads.second(inputs)])
+
+
+@pytest.mark.parametrize(
+    "compile_arguments, names",
+    [
+        # Keras 3.15's names (observed) for a subclassed model's list of outputs: each output's loss after
+        # the loss given, its metrics by their own names.
+        ({"loss": ["mse", "mae"], "loss_weights": [1.0, 0.5]}, ["loss", "mse_loss", "mae_loss"]),
+        (
+            {"loss": ["mse", "mae"], "metrics": [["mae", "mse"], ["accuracy"]]},
+            ["loss", "mse_loss", "mae_loss", "mae", "mse", "accuracy"],
+        ),
+        ({"loss": "mse"}, ["loss", "mse_loss", "mse_loss_1"]),  # Keras logs the two as one 'mse_loss'
+    ],
+)
+def test_a_subclassed_model_of_two_outputs_trains_as_its_functional_twin(compile_arguments, names):
+    """Compiled per output (or one loss for both), the subclassed model is compiled once its
+    first data show its outputs, and trains and evaluates exactly as a Functional model of
+    the same layers (whose multi-output training is checked against Keras)."""
+    rng = np.random.default_rng(2)
+    data, targets = rng.normal(size=(12, 3)), [rng.normal(size=(12, 2)), rng.normal(size=(12, 1))]
+    subclassed = _TwoHeads()
+    subclassed.compile(optimizer="sgd", **compile_arguments)
+    history = subclassed.fit(data, targets, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    assert list(history) == names
+    twin_heads = _TwoHeads()
+    twin = _functional_twin(twin_heads)
+    twin.compile(optimizer="sgd", **compile_arguments)
+    twin_history = twin.fit(data, targets, batch_size=4, epochs=2, shuffle=False, verbose=0).history
+    for name, twin_name in zip(names, twin_history):  # the twin's names are its layers' (dense_..._loss)
+        np.testing.assert_allclose(history[name], twin_history[twin_name], rtol=1e-6)
+    for ours, theirs in zip(subclassed.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    evaluated = subclassed.evaluate(data, targets, verbose=0, return_dict=True)
+    assert list(evaluated) == names
+    with pytest.raises(ValueError, match=r"y: expected one entry per output \(2"):
+        subclassed.fit(data, [targets[0]] * 3, verbose=0)

@@ -191,7 +191,9 @@ PARTIAL = {
         "default 'tf_saved_model', and 'openvino' and 'litert', need TensorFlow or OpenVINO) and no "
         "`input_signature`; `summary(print_fn=...)` calls `print_fn` once per line, as Keras documents (Keras"
         " 3 passes the whole text at once); kerasette writes `.h5` model files for Sequential models only "
-        "(Functional and subclassed models go to `.keras`, both ways with Keras)"
+        "(Functional and subclassed models go to `.keras`, both ways with Keras); a subclassed model of "
+        "several outputs in a list logs them by their losses and metrics as Keras 3 does, but where two share"
+        " a name (two 'mse' losses) kerasette numbers the second (`mse_loss_1`) where Keras keeps one"
     ),
     ("models", "Sequential"): "as `Model`",
     ("wrappers", "SKLearnClassifier"): (

@@ -131,7 +131,17 @@ def prepare(model, loss, x, y=None, sample_weight=None, prefix: str = "") -> Arr
 
 
 def _prepare_structured(model, compiled, x, y, sample_weight, prefix: str) -> Arrays:
-    """:func:`prepare` for a Functional model of several inputs or outputs (lists or dicts)."""
+    """:func:`prepare` for a Functional model of several inputs or outputs (lists or dicts),
+    or a subclassed model of several outputs."""
+    from kerasette.trainers.compiled_outputs import output_shapes
+
+    if not hasattr(model, "_inputs_struct"):  # subclassed: the inputs go to its call as given
+        features = map_structure(lambda value: prepare_features(value, f"{prefix}x"), x)
+        lengths = [(f"{prefix}x", array.shape[0]) for array in flatten(features)]
+        if y is None:
+            check_same_length(lengths)
+            return Arrays(features)
+        return _prepare_targets(compiled, features, lengths, y, sample_weight, prefix, output_shapes(model))
     names = [tensor.name for tensor in model.inputs]
     leaves = x if isinstance(x, dict) else dict(zip(names, x if isinstance(x, (list, tuple)) else [x]))
     checked = {name: prepare_features(value, f"{prefix}x['{name}']") for name, value in leaves.items()}
@@ -145,13 +155,18 @@ def _prepare_structured(model, compiled, x, y, sample_weight, prefix: str) -> Ar
         single = prepare(_OneInput(model, flat[0].shape), model.loss, flat[0], y, sample_weight, prefix)
         check_same_length([*lengths, (f"{prefix}y", single.targets.shape[0])])
         return Arrays(features, single.targets, single.weights)
+    return _prepare_targets(compiled, features, lengths, y, sample_weight, prefix, output_shapes(model))
+
+
+def _prepare_targets(compiled, features, lengths: list, y, sample_weight, prefix: str, shapes: list) -> Arrays:
+    """``features`` with each output's targets and sample weights, checked against its
+    shape in ``shapes``; ``lengths`` are the inputs' sample counts."""
     from kerasette.trainers.compiled_outputs import per_output
 
     output_names = [output.name for output in compiled]
     ys = per_output(f"{prefix}y", y, output_names, broadcast=False)
     broadcast = not isinstance(sample_weight, (list, tuple, dict))
     sample_weights = per_output(f"{prefix}sample_weight", sample_weight, output_names, broadcast)
-    shapes = [tensor.shape for tensor in model.outputs]
     targets, weights = [], []
     for output, target, weight, shape in zip(compiled, ys, sample_weights, shapes):
         argument = f"{prefix}y['{output.name}']"

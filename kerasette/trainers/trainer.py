@@ -102,6 +102,9 @@ class Trainer(Steps):
             raise ValueError(
                 "optimizer: expected a name ('rmsprop', 'adam', ...) or an optimizer object; received None"
             )
+        arguments = dict(loss=loss, loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics)
+        if compiled_outputs.wait_for_outputs(self, {**arguments, "jit_compile": jit_compile}):  # a subclassed model
+            loss = loss_weights = metrics = weighted_metrics = None  # until its first data shows the outputs
         outputs = compiled_outputs.resolve(self, loss, loss_weights, metrics, weighted_metrics) if loss else None
         if outputs is None and loss_weights is not None:
             raise ValueError(f"loss_weights: the model has one output; expected None, received {loss_weights!r}")
@@ -110,13 +113,7 @@ class Trainer(Steps):
                 raise ValueError(f"loss: the model has one output; expected one loss, received {len(loss)}")
             loss = loss[0]
         resolved_loss = None if loss is None or outputs else losses.get(loss)
-        for checked in [resolved_loss] + [output.loss for output in outputs or []]:
-            if checked is not None and checked.reduction in (None, "none"):
-                # Keras fails later, inside backward; a gradient needs one number.
-                raise ValueError(
-                    f"loss: {type(checked).__name__} with reduction={checked.reduction!r} gives one value per "
-                    "sample, and training needs one number; use reduction='sum_over_batch_size' (the mean) or 'sum'"
-                )
+        compiled_outputs.check_reductions([resolved_loss] + [output.loss for output in outputs or []])
         output_shape = self.output_shape if self.built and not outputs else None
         resolved = (
             ([], []) if outputs else compiled_metrics.resolve(metrics, weighted_metrics, resolved_loss, output_shape)
@@ -161,6 +158,7 @@ class Trainer(Steps):
     # -- data -----------------------------------------------------------------------------
     def _prepare(self, x, y=None, sample_weight=None, prefix: str = "") -> data.Arrays:
         """Checked device arrays; the model is built only once all of them passed."""
+        compiled_outputs.compile_once_outputs_known(self, x, y)
         arrays = data.prepare(self, self.loss, x, y, sample_weight, prefix)
         if not self.built:
             self.ensure_built(arrays.features.shape)
