@@ -91,6 +91,16 @@ class Variable(Tensor):
         self._trainable = check_bool("trainable", trainable)
         self.constraint = constraints.get(constraint)
 
+    @classmethod
+    def holding(cls, array, name: str, path: str | None = None) -> Variable:
+        """A non-trainable Variable over ``array`` itself, not a copy: state that other code
+        changes in place (an optimizer's slots), seen as a Variable whose ``assign`` changes it."""
+        variable = cls.__new__(cls)
+        Tensor.__init__(variable, array)
+        variable.name, variable.path = name, path or name
+        variable._trainable, variable.constraint = False, None
+        return variable
+
     # -- Keras's attributes ---------------------------------------------------------------
     @property
     def value(self):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 
+import kerasette as keras
 from kerasette import Sequential, backend, layers, optimizers, utils
 from kerasette.callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
 from kerasette.models import load_model
@@ -629,9 +630,37 @@ def test_variables_list_the_step_count_then_each_variables_slots():
     state = optimizer.variables
     # Keras 3.15 orders them iteration, learning_rate, then momentum and velocity of each variable.
     assert int(state[0]) == 1 and float(state[1]) == pytest.approx(0.001) and len(state) == 6
-    assert state[2] is optimizer.slots[0]["momentum"] and state[3] is optimizer.slots[0]["velocity"]
-    assert state[4] is optimizer.slots[1]["momentum"] and state[5] is optimizer.slots[1]["velocity"]
+    assert all(isinstance(variable, keras.Variable) for variable in state)
+    # Variables over the optimizer's own arrays, not copies.
+    assert state[2].value is optimizer.slots[0]["momentum"] and state[3].value is optimizer.slots[0]["velocity"]
+    assert state[4].value is optimizer.slots[1]["momentum"] and state[5].value is optimizer.slots[1]["velocity"]
     assert [v.shape for v in Ftrl().variables] == [(), ()]
+
+
+def test_iterations_and_variables_are_keras_variables_over_the_optimizers_state():
+    """As Keras 3: ``iterations`` is an int64 Variable, and assigning to it, to the learning
+    rate's Variable or to a slot's changes what the next step uses."""
+    optimizer = Adam(learning_rate=0.5)
+    weight = keras.Variable(np.array([1.0, 2.0]), name="kernel")
+    optimizer.apply([np.array([0.1, 0.1])], [weight])
+    assert isinstance(optimizer.iterations, keras.Variable) and optimizer.iterations.dtype == "int64"
+    assert optimizer.iterations.numpy() == 1 and optimizer.iterations.path == f"{optimizer.name}/iteration"
+    step, rate, momentum, velocity = optimizer.variables
+    assert step is optimizer.iterations and momentum.path == f"{optimizer.name}/kernel_momentum"
+    rate.assign(0.25)
+    assert optimizer.learning_rate == 0.25
+    optimizer.learning_rate = 0.125
+    assert float(rate) == 0.125
+    # From step 99 with fresh slots, Keras's Adam moves by rate * sqrt(1 - 0.999**100) / (1 - 0.9**100)
+    # times m / (sqrt(v) + epsilon), with m = 0.1 * g and v = 0.001 * g**2.
+    optimizer.iterations.assign(99)
+    momentum.assign(np.zeros(2))
+    velocity.assign(np.zeros(2))
+    before = weight.numpy()
+    optimizer.apply([np.array([0.1, -0.1])], [weight])
+    step_size = 0.125 * np.sqrt(1 - 0.999**100) / (1 - 0.9**100) * 0.01 / (np.sqrt(0.001 * 0.01) + 1e-7)
+    np.testing.assert_allclose(weight.numpy() - before, [-step_size, step_size], rtol=1e-5)
+    assert int(optimizer.iterations) == 100
 
 
 def test_variables_as_keras_lists_them_with_a_schedule_and_for_nadam():

@@ -75,7 +75,7 @@ def _variable_entries(variables: list) -> list[str]:
 
 def _optimizer_entry(optimizer) -> str:
     config = json.dumps(optimizer.get_config(), sort_keys=True, default=repr)
-    return f"optimizer {type(optimizer).__name__} at step {optimizer.iterations}: {config}"
+    return f"optimizer {type(optimizer).__name__} at step {int(optimizer.iterations)}: {config}"
 
 
 def check_same_everywhere(distribution, entries: list[str], what: str) -> None:

@@ -19,6 +19,7 @@ from kerasette.distribution import data_parallel, gradient_sync
 from kerasette.naming import auto_name
 from kerasette.ops.tape import unwrap
 from kerasette.optimizers import clipping, schedules, step_options
+from kerasette.optimizers.state_variables import KerasState, MirroredScalar, slot_variables
 from kerasette.validation import check_number
 
 # Keras options kerasette has no use for; their defaults are accepted so that Keras
@@ -55,7 +56,7 @@ def _optional_positive(argument: str, value) -> float | None:
     return None if value is None else check_number(argument, value, 0, low_open=True)
 
 
-class Optimizer(ABC):
+class Optimizer(KerasState, ABC):
     """Base class: holds the learning rate, the step count, the slots and the gradient options.
 
     Args:
@@ -83,7 +84,7 @@ class Optimizer(ABC):
     >>> optimizer = SGD(learning_rate=0.1, clipvalue=1.0)
     >>> optimizer.learning_rate = 0.05
     >>> w, g = np.array([1.0]), np.array([2.0])
-    >>> optimizer.apply([g], [w]); w, g, optimizer.iterations
+    >>> optimizer.apply([g], [w]); w, g, int(optimizer.iterations)
     (array([0.95]), array([2.]), 1)
     """
 
@@ -129,8 +130,11 @@ class Optimizer(ABC):
         self.name = name
         self._learning_rate = None
         self.learning_rate = learning_rate
-        self.iterations = 0
+        # The step count the update rules read, and Keras's Variable of it (state_variables).
+        self._step_count = 0
+        self._iterations = MirroredScalar(0, "int64", "iteration", name, self._set_step_count)
         self.slots: list[dict[str, object]] = []
+        self._slot_variables: list = []
         self._variables: list = []
         self._built_for: list[int] = []
         self._slots_by_id: dict[int, tuple] = {}
@@ -149,37 +153,6 @@ class Optimizer(ABC):
                 + ", ".join(f"{key}={_KERAS_ONLY_DEFAULTS[key]!r}" for key in unsupported)
             )
 
-    # -- learning rate ----------------------------------------------------------------------
-    @property
-    def learning_rate(self) -> float:
-        """The rate of the coming step (a schedule is asked at the current step count, a
-        function of no arguments is called, as in Keras)."""
-        if self.has_learning_rate_schedule():
-            return self._scheduled_rate()
-        return self._learning_rate
-
-    @learning_rate.setter
-    def learning_rate(self, value) -> None:
-        if callable(value):  # a LearningRateSchedule, or Keras's function of no arguments
-            self._learning_rate = value
-            return
-        if self.has_learning_rate_schedule():
-            raise TypeError(
-                f"learning_rate: this optimizer's rate comes from the schedule {self._learning_rate!r}, so it "
-                f"cannot be set to {value!r}; expected a LearningRateSchedule, or create the optimizer with a "
-                "float learning_rate to set the rate yourself (as LearningRateScheduler and ReduceLROnPlateau do)"
-            )
-        self._learning_rate = check_number("learning_rate", value, 0, low_open=True)
-
-    def has_learning_rate_schedule(self) -> bool:
-        """Whether the rate comes from a schedule or a function (and so cannot be set to a number)."""
-        return callable(self._learning_rate)
-
-    def _scheduled_rate(self) -> float:
-        schedule = self._learning_rate
-        rate = schedule(self.iterations) if isinstance(schedule, schedules.LearningRateSchedule) else schedule()
-        return check_number(f"learning_rate: {self._learning_rate!r} at step {self.iterations}", rate, 0)
-
     # -- state ---------------------------------------------------------------------------------
     def build(self, variables: list) -> None:
         """Create the slots of each variable (once; kept across ``fit`` calls).
@@ -188,8 +161,9 @@ class Optimizer(ABC):
         optimizer state outlives a change of the trainable set (freeze a layer, recompile
         with the same optimizer, unfreeze it again).
         """
-        variables = [unwrap(variable) for variable in variables]
+        named, variables = variables, [unwrap(variable) for variable in variables]
         self.slots = [self._known_slots(variable) or self._new_slots(variable) for variable in variables]
+        self._slot_variables = slot_variables(self, named, self.slots)
         # The variables are kept with their slots, so that their ids cannot be reused.
         self._slots_by_id.update({id(v): (v, slot) for v, slot in zip(variables, self.slots)})
         # Work space for the update rules, so a step allocates nothing; not state.
@@ -218,7 +192,7 @@ class Optimizer(ABC):
         """Updates made so far: the calls, or with ``gradient_accumulation_steps`` the calls
         divided by it (Keras's ``optimizer.iterations``; the update rules count these)."""
         steps = self.gradient_accumulation_steps
-        return self.iterations // steps if steps else self.iterations
+        return self._step_count // steps if steps else self._step_count
 
     def finalize_variable_values(self, variables: list) -> None:
         """With ``use_ema``, set the variables to their moving averages (Keras calls this at
@@ -238,17 +212,10 @@ class Optimizer(ABC):
         """Whether the optimizer has its slots, made for the variables of its first ``apply``."""
         return bool(self._built_for)
 
-    @property
-    def variables(self) -> list:
-        """Keras's ``optimizer.variables``: the step count, the learning rate (unless it comes
-        from a schedule), then each variable's slots in turn."""
-        step = xp.asarray(self.iterations, dtype="int64")
-        rate = [] if self.has_learning_rate_schedule() else [xp.asarray(self._learning_rate, dtype=backend.floatx())]
-        return [step, *rate, *(value for slot in self.slots for value in slot.values())]
-
     # -- one step ------------------------------------------------------------------------------
-    def apply_gradients(self, grads_and_vars) -> int:
-        """``apply`` from ``(gradient, variable)`` pairs, as ``zip(grads, model.trainable_weights)``."""
+    def apply_gradients(self, grads_and_vars) -> MirroredScalar:
+        """``apply`` from ``(gradient, variable)`` pairs, as ``zip(grads, model.trainable_weights)``;
+        returns ``iterations``, as Keras does."""
         pairs = list(grads_and_vars)
         if not all(isinstance(pair, (tuple, list)) and len(pair) == 2 for pair in pairs):
             raise TypeError(f"grads_and_vars: expected (gradient, variable) pairs; received {pairs!r}")
@@ -317,7 +284,7 @@ class Optimizer(ABC):
         named, variables = variables, [unwrap(variable) for variable in variables]
         distribution = data_parallel.active()
         if self._built_for != [id(variable) for variable in variables]:
-            self.build(variables)
+            self.build(named)
             if distribution is not None:
                 # ChainerMN's multi-node optimizer: same model everywhere, rank 0's weights.
                 gradient_sync.synchronize(distribution, named, self, "optimizer.apply")
@@ -335,7 +302,8 @@ class Optimizer(ABC):
             for gradient, variable, slot, scratch in zip(gradients, variables, self.slots, self._scratch):
                 self.update_step(gradient, variable, slot, scratch, learning_rate)
         step_options.update_averages(self, variables)
-        self.iterations += 1
+        self._step_count += 1
+        self._iterations.set_quietly(self._step_count)
         for variable in constrained:
             variable.assign(variable.constraint(variable.data))
 

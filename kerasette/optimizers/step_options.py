@@ -52,7 +52,7 @@ def accumulate(optimizer, gradients: list) -> bool:
         return True
     for gradient, slot in zip(gradients, optimizer.slots):
         slot["gradient_accumulator"] += gradient
-    if (optimizer.iterations + 1) % steps:
+    if (optimizer._step_count + 1) % steps:
         return False
     for gradient, slot in zip(gradients, optimizer.slots):
         xp.divide(slot["gradient_accumulator"], steps, out=gradient)

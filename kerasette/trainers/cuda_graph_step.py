@@ -128,7 +128,7 @@ class CudaGraphTrainStep:
         if self.graph is None:
             return self._warm_up_or_capture(batch)
         optimizer = self.trainer.optimizer
-        iterations = optimizer.iterations
+        iterations = int(optimizer.iterations)
         try:
             with self._hyper.recording():
                 optimizer.apply_consuming_gradients(self._gradients, self._plan.variables)
@@ -169,7 +169,7 @@ class CudaGraphTrainStep:
             self.eager_steps += 1
             return self.trainer._train_step(batch)
         optimizer = self.trainer.optimizer
-        iterations = optimizer.iterations
+        iterations = int(optimizer.iterations)
         try:
             self._capture(batch)
         except Exception as error:  # noqa: BLE001 - any failure to capture falls back to eager steps
