@@ -377,3 +377,56 @@ def test_gpu_matches_the_formulas(case):
     ones = backend.to_device(np.ones(inputs.shape, "float32"), "float32")
     grad = host(layer_gradients(layer, x, ones, weights={})[0])
     np.testing.assert_allclose(grad, 0, atol=1e-4)  # a constant upstream gradient is removed by the batch mean
+
+
+# -- masks ------------------------------------------------------------------------------------------
+MASKED = np.load(FIXTURES / "keras_masked_batch_normalization.npz")
+MASKED_CASES = {"default": {}, "momentum_no_center": {"momentum": 0.5, "center": False}, "axis_1": {"axis": 1}}
+
+
+@pytest.mark.parametrize("case", sorted(MASKED_CASES))
+def test_a_mask_weighs_the_batch_statistics_as_keras(case):
+    """Keras 3.15 (tests/fixtures/make_masked_batch_normalization_fixtures.py): training with
+    a mask normalizes every position with the unmasked positions' mean and variance, and
+    the moving statistics follow those."""
+    layer = BatchNormalization(**MASKED_CASES[case])
+    layer.build(MASKED["inputs"].shape)
+    layer.set_weights([MASKED[f"{case}/before_{index}"] for index in range(len(layer.weights))])
+    outputs = layer(MASKED["inputs"], training=True, mask=MASKED["mask"])
+    np.testing.assert_allclose(host(outputs), MASKED[f"{case}/outputs"], atol=1e-5, rtol=1e-5)
+    for index, weight in enumerate(layer.get_weights()):
+        np.testing.assert_allclose(weight, MASKED[f"{case}/after_{index}"], atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_masked_batch_statistics_gradients(float64, axis):
+    rng = np.random.default_rng(4)
+    layer = BatchNormalization(axis=axis, beta_initializer="random_normal", gamma_initializer="random_normal")
+    inputs = device(rng.normal(1.0, 2.0, size=(3, 4, 5)))
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [1, 0, 1, 0]], dtype=bool)
+    projection = device(rng.standard_normal((3, 4, 5)))
+    layer(inputs, training=True, mask=mask)
+
+    def scalar():
+        return float(host(layer(inputs, training=True, mask=mask) * projection).sum())
+
+    watched = tape.Tensor(inputs)
+    with kerasette.GradientTape() as gradient_tape:
+        gradient_tape.watch([watched, layer.params["gamma"], layer.params["beta"]])
+        outputs = layer(watched, training=True, mask=mask)
+    grads = gradient_tape.gradient(
+        outputs, [watched, layer.params["gamma"], layer.params["beta"]], output_gradients=[projection]
+    )
+    assert_gradient_close(grads[0], numeric_gradient(scalar, inputs))
+    assert_gradient_close(grads[1], numeric_gradient(scalar, layer.params["gamma"]))
+    assert_gradient_close(grads[2], numeric_gradient(scalar, layer.params["beta"]))
+
+
+def test_a_mask_passes_through_and_a_wrong_one_is_refused():
+    from kerasette.graph.masks import get_keras_mask
+
+    embedded = layers.Embedding(10, 4, mask_zero=True)(np.array([[1, 2, 0], [3, 0, 0]]))
+    normalized = BatchNormalization()(embedded, training=True)
+    np.testing.assert_array_equal(host(get_keras_mask(normalized)), [[True, True, False], [True, False, False]])
+    with pytest.raises(ValueError, match=r"mask: expected shape \(2, 3\).*received \(2, 3, 4\)"):
+        BatchNormalization()(np.ones((2, 3, 4)), training=True, mask=np.ones((2, 3, 4), dtype=bool))

@@ -124,8 +124,9 @@ PARTIAL = {
     ("config", "enable_unsafe_deserialization"): "accepted, changes nothing: kerasette loads no code from files, so "
     "loading is always Keras's safe mode",
     ("random", "SeedGenerator"): "`seed` only (no `name`, no `state` variable)",
-    ("layers", "BatchNormalization"): "`renorm`, `renorm_clipping` and `synchronized` only at their defaults "
-    "(refused otherwise)",
+    ("layers", "BatchNormalization"): "`renorm` and `renorm_clipping` only at their defaults (refused "
+    "otherwise); a mask weighs the batch statistics as Keras's does, but not with `synchronized=True` across "
+    "processes (refused)",
     ("layers", "LayerNormalization"): "`rms_scaling` (deprecated by Keras 3, taken through `**kwargs`) is refused",
     ("layers", "Bidirectional"): (
         "`weights=` is refused (set the weights after building); every `merge_mode`, `backward_layer`, masks,"

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 import numbers
 
-from kerasette import initializers
+from kerasette import backend, initializers
 from kerasette.backend import xp
 from kerasette.distribution import data_parallel, gradient_sync
-from kerasette.layers import scale_offset
+from kerasette.layers import layer_call, scale_offset
 from kerasette.layers.image_inputs import check_sizes
-from kerasette.layers.layer import Layer
+from kerasette.layers.layer import Layer, builtin_call
+from kerasette.ops.tape import unwrap
 from kerasette.validation import check_bool, check_number
 
 _WIDE_ROW = 512  # values per row of the channels_last view, at most (see _channel_view)
@@ -155,9 +156,28 @@ class BatchNormalization(Layer):
             return per_channel.reshape(self._channels, 1)
         return per_channel if self._repeats == 1 else xp.tile(per_channel, self._repeats)
 
+    supports_masking = True  # as Keras: the mask passes on, and weighs the batch statistics
+
+    @builtin_call
+    def call(self, inputs, training=None, mask=None):
+        """As Keras's: with a ``mask`` of the inputs' shape but the last axis (a Keras mask of
+        sequences), the batch statistics are those of the unmasked positions."""
+        if mask is not None:
+            mask = unwrap(mask)
+            if tuple(mask.shape) != tuple(inputs.shape[:-1]):
+                raise ValueError(
+                    f"BatchNormalization layer '{self.name}': mask: expected shape {tuple(inputs.shape[:-1])} "
+                    f"(the inputs' shape without the last axis); received {tuple(mask.shape)}"
+                )
+            mask = xp.asarray(backend.to_device(mask), dtype=bool)
+        return layer_call.run(self, inputs, bool(training), mask=mask)
+
     def forward(self, state, inputs, training=False):
         values = self._channel_view(inputs)
         state.batch_statistics = bool(training and self.trainable)
+        state.masked = state.batch_statistics and state.input_mask is not None
+        if state.masked:
+            return self._normalize_with_masked_statistics(state, inputs, state.input_mask)
         if state.batch_statistics:
             outputs = self._normalize_with_batch_statistics(state, values)
         else:
@@ -205,6 +225,63 @@ class BatchNormalization(Layer):
             outputs += self._spread(self.params["beta"].data)
         return outputs
 
+    def _per_channel(self, vector, ndim: int):
+        """A per-channel vector shaped to broadcast against inputs of rank ``ndim``."""
+        return vector.reshape([-1 if axis == self.axis % ndim else 1 for axis in range(ndim)])
+
+    def _normalize_with_masked_statistics(self, state, inputs, mask):
+        """Keras's masked moments: the unmasked positions' mean and variance, each sum divided
+        by the count of unmasked positions plus ``keras.config.epsilon()``; every position is
+        normalized with them."""
+        if self.synchronized and data_parallel.active() is not None:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}': synchronized=True with a mask is not supported across "
+                "processes; expected synchronized=False, or inputs without a mask"
+            )
+        axis = self.axis % inputs.ndim
+        reduced = tuple(index for index in range(inputs.ndim) if index != axis)
+        weights = xp.broadcast_to(xp.expand_dims(mask, -1), inputs.shape).astype(inputs.dtype)
+        total = weights.sum(axis=reduced) + backend.epsilon()
+        mean = (weights * inputs).sum(axis=reduced) / total
+        centered = inputs - self._per_channel(mean, inputs.ndim)
+        variance = (weights * centered * centered).sum(axis=reduced) / total
+        inverse_std = 1 / xp.sqrt(variance + self.epsilon)
+        state.normalized = centered * self._per_channel(inverse_std, inputs.ndim)
+        state.inverse_std, state.weights, state.total, state.reduced = inverse_std, weights, total, reduced
+        # The weighted sum of the centered inputs: zero but for the epsilon in ``total``.
+        state.offset_sum = (weights * centered).sum(axis=reduced)
+        for name, statistic in (("moving_mean", mean), ("moving_variance", variance)):
+            moving = self.params[name].data
+            moving[...] = moving * self.momentum + statistic * (1.0 - self.momentum)
+        outputs = state.normalized
+        if self.scale:
+            outputs = outputs * self._per_channel(self.params["gamma"].data, inputs.ndim)
+        if self.center:
+            outputs = outputs + self._per_channel(self.params["beta"].data, inputs.ndim)
+        return outputs
+
+    def _masked_backward(self, state, grad):
+        """The gradients through the masked moments: with w the mask, W its sum plus
+        epsilon, n the normalized inputs, S the offset sum, G = sum(g), H = sum(g * n):
+        dx = gamma * inverse_std * (g - w G / W - w n H / W + w inverse_std S H / W^2)."""
+        ndim, reduced = grad.ndim, state.reduced
+        grad_sum = grad.sum(axis=reduced)
+        grad_normalized_sum = (grad * state.normalized).sum(axis=reduced)
+        if self.scale:
+            state.gradient(self.params["gamma"])[...] = grad_normalized_sum
+        if self.center:
+            state.gradient(self.params["beta"])[...] = grad_sum
+        if not state.need_input_grad:
+            return None
+        total, inverse_std = state.total, state.inverse_std
+        per_weight = (
+            self._per_channel(grad_sum / total, ndim)
+            + state.normalized * self._per_channel(grad_normalized_sum / total, ndim)
+            - self._per_channel(inverse_std * state.offset_sum * grad_normalized_sum / total**2, ndim)
+        )
+        factor = inverse_std * self.params["gamma"].data if self.scale else inverse_std
+        return (grad - state.weights * per_weight) * self._per_channel(factor, ndim)
+
     def _normalize_with_moving_statistics(self, state, values):
         # One affine map per channel: x * factor + shift, two passes over the data.
         inverse_std = 1 / xp.sqrt(self.params["moving_variance"].data + self.epsilon)
@@ -219,6 +296,8 @@ class BatchNormalization(Layer):
         return outputs
 
     def backward(self, state, grad_output):
+        if state.masked:
+            return self._masked_backward(state, grad_output)
         grad = self._channel_view(grad_output)
         if state.batch_statistics:
             normalized = state.normalized
