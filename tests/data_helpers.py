@@ -5,6 +5,7 @@ Import with `from data_helpers import require_dataset` (pytest puts `tests/` on
 """
 
 import functools
+import importlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -53,3 +54,12 @@ def _load_once(loader: Callable[[], Any]) -> tuple[Any, DatasetError | None]:
         return loader(), None
     except DatasetError as error:
         return None, error
+
+
+def require_peer(name: str, reason: str):
+    """The module ``name`` of a framework kerasette is checked against (PyTorch, TensorFlow,
+    Keras), skipping the calling test without it, naming ``reason``; with
+    ``KERASETTE_REQUIRE_PEERS=1`` (CI, which installs them) a missing one fails the test."""
+    if os.environ.get("KERASETTE_REQUIRE_PEERS") == "1":
+        return importlib.import_module(name)
+    return pytest.importorskip(name, reason=reason)

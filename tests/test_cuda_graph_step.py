@@ -33,7 +33,7 @@ class FakeGraph:
     def launch(self, stream=None):
         step = self.steps[-1]
         optimizer = step.trainer.optimizer
-        saved_iterations = optimizer.iterations
+        saved_iterations = int(optimizer.iterations)
         # The graph writes the buffers of the capture, even where a call's state has replaced them since.
         states = [state for layer in step.trainer._flatten_layers() for state in layer.__dict__.get("_call_states", [])]
         assert len(states) == len(step._kept)

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from data_helpers import require_dataset
+from data_helpers import require_dataset, require_peer
 
 import kerasette as keras
 from kerasette import layers
@@ -140,7 +140,7 @@ def test_a_pass_of_unknown_length_that_runs_out_under_steps_per_epoch_warns_and_
 
 # -- torch -------------------------------------------------------------------------------------
 def test_torch_tensors_become_numpy_in_a_generator_and_a_dataloader():
-    torch = pytest.importorskip("torch", reason="torch not installed (.ci/run installs it)")
+    torch = require_peer("torch", reason="torch not installed (.ci/run installs it)")
     tensors = torch.utils.data.TensorDataset(torch.tensor(X), torch.tensor(Y))
     loader = torch.utils.data.DataLoader(tensors, batch_size=16)
     reference = trained_weights(X, y=Y, batch_size=16, shuffle=False)
@@ -169,7 +169,7 @@ def mnist_model():
 
 
 def test_mnist_from_a_torch_dataloader_reaches_the_accuracy_of_the_same_arrays():
-    torch = pytest.importorskip("torch", reason="torch not installed (.ci/run installs it)")
+    torch = require_peer("torch", reason="torch not installed (.ci/run installs it)")
     x_train, y_train, x_test, y_test = mnist_subset()
 
     class Digits(torch.utils.data.Dataset):  # a map-style dataset of single samples, as torchvision's
@@ -196,7 +196,7 @@ def test_mnist_from_a_torch_dataloader_reaches_the_accuracy_of_the_same_arrays()
 
 
 def test_a_tf_data_dataset_is_read_through_as_numpy_iterator():
-    tf = pytest.importorskip("tensorflow", reason="TensorFlow not installed")
+    tf = require_peer("tensorflow", reason="TensorFlow not installed (.ci/run installs it)")
     dataset = tf.data.Dataset.from_tensor_slices((X, Y)).batch(16)
     reference = trained_weights(X, y=Y, batch_size=16, shuffle=False)
     for a, b in zip(trained_weights(dataset), reference):

@@ -14,6 +14,7 @@ import zipfile
 import h5py
 import numpy as np
 import pytest
+from data_helpers import require_peer
 from keras_interchange import RESUMED_OPTIMIZERS, file_structure, kerasette_embedding, kerasette_mlp, resumable_model
 
 from kerasette import Sequential, layers, optimizers, utils
@@ -490,11 +491,11 @@ def test_weights_saved_in_the_old_layout_still_load():
     np.testing.assert_array_equal(model.predict(arrays["inputs"], verbose=0), arrays["predictions"])
 
 
-# -- with real Keras, where it is installed (CI has none: the fixtures above stand in) ---------
+# -- with real Keras (CI installs it; elsewhere these skip without it and the fixtures stand in) --
 @pytest.mark.parametrize("name", WRITTEN)
 def test_real_keras_loads_what_kerasette_writes_now(name, tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
-    keras = pytest.importorskip("keras")
+    keras = require_peer("keras", reason="Keras not installed (.ci/run installs it)")
     model = kerasette_embedding() if "embedding" in name else kerasette_mlp()
     arrays = fixture_arrays("kerasette_written.npz")
     inputs = arrays["embedding_inputs" if "embedding" in name else "mlp_inputs"]

@@ -16,13 +16,15 @@ copy that could drift from it:
 from __future__ import annotations
 
 from kerasette import backend
+from kerasette.ops.tape import unwrap
 from kerasette.optimizers import schedules
 from kerasette.validation import check_number
 from kerasette.variables import Variable
 
 
 class MirroredScalar(Variable):
-    """A scalar Variable kept equal to a number the optimizer reads as Python.
+    """A scalar Variable kept equal to a number the optimizer reads as Python; its value is
+    a host (NumPy) array on every backend.
 
     Args:
         value: The initial number.
@@ -44,24 +46,25 @@ class MirroredScalar(Variable):
 
     def __init__(self, value, dtype: str, name: str, optimizer_name: str, on_assign):
         super().__init__(value, dtype=dtype, trainable=False, name=name)
+        # Kept in host memory on every backend: the optimizer writes it each step, and a
+        # device write there would be baked into a CUDA graph's replays with its first value.
+        self.data = backend.to_numpy(self.data).copy()
         self.path = f"{optimizer_name}/{name}"
         self._on_assign = on_assign
 
-    def _changed(self) -> MirroredScalar:
-        self._on_assign(backend.to_numpy(self.data).item())
+    def _set(self, number) -> MirroredScalar:
+        self.data[...] = number
+        self._on_assign(self.data.item())
         return self
 
     def assign(self, value):
-        super().assign(value)
-        return self._changed()
+        return self._set(backend.to_numpy(unwrap(value)))
 
     def assign_add(self, value):
-        super().assign_add(value)
-        return self._changed()
+        return self._set(self.data + backend.to_numpy(unwrap(value)))
 
     def assign_sub(self, value):
-        super().assign_sub(value)
-        return self._changed()
+        return self._set(self.data - backend.to_numpy(unwrap(value)))
 
     def set_quietly(self, number) -> None:
         """The optimizer's own change of the number: written into the Variable, no callback."""

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
-from kerasette import backend, losses, registry
+from kerasette import losses, registry
 from kerasette import metrics as metrics_module
 from kerasette.graph.keras_tensor import KerasTensor
 from kerasette.graph.structure import flatten, map_structure
@@ -99,7 +97,7 @@ def compile_once_outputs_known(model, x, y) -> None:
         return
 
     def first_sample(value):
-        return value[:1] if backend.is_device_array(value) else np.asarray(value)[:1]
+        return value[:1] if hasattr(value, "shape") else list(value)[:1]  # an array, or a list of samples
 
     with tape.recording(False):
         outputs = model(map_structure(first_sample, x), training=False)

@@ -335,11 +335,10 @@ def predict_batches(model, batches, callback_list) -> object:
             outputs.append([tape.unwrap(leaf).copy() for leaf in flatten(structure)])
         callback_list.call("on_predict_batch_end", step, None)
     callback_list.call("on_predict_end", None)
-    if not outputs:
-        shape = model.output_shape
-        if not (isinstance(shape, tuple) and all(size is None or isinstance(size, int) for size in shape)):
+    if not outputs:  # an empty array of the output's shape (a model of several outputs: refused)
+        if not all(size is None or isinstance(size, int) for size in model.output_shape):
             raise ValueError("x: the generator or PyDataset gave no batches to predict")
-        return backend.to_numpy(backend.xp.empty((0, *shape[1:]), dtype=backend.floatx()))
+        return backend.to_numpy(backend.xp.empty((0, *model.output_shape[1:]), dtype=backend.floatx()))
     joined = [backend.to_numpy(backend.xp.concatenate(parts, axis=0)) for parts in zip(*outputs)]
     return pack_as(structure, joined)
 
