@@ -3,6 +3,7 @@ runs split across the cores.
 
 Usage (from the repository root):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/profile_resnet.py [--steps 30] [--top 25]
+        [--timed 0]
 
 Builds ``functional_resnet`` of ``benchmarks/resnet.py`` (Adam, categorical cross-entropy,
 accuracy), fits one warm-up epoch of ``--steps`` batches of 128 real MNIST images, then
@@ -34,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--timed", type=int, default=0, help="plain epochs to time first")
     args = parser.parse_args()
     x_train, y_train, _, _ = load_mnist(BATCH_SIZE * args.steps)
     targets = keras.utils.to_categorical(y_train, 10)
@@ -47,6 +49,8 @@ def main() -> None:
         return (time.perf_counter() - start) / args.steps * 1e3
 
     epoch()
+    if args.timed:
+        print("ms per step, plain epochs:", [round(epoch(), 1) for _ in range(args.timed)])
     splitter = backend.batch_splitter()
     inside = collections.Counter()
     run = splitter.run
