@@ -12,6 +12,9 @@ every epoch but each run's first, test accuracy, and kerasette's time divided by
 
 Usage (from the repository root):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/resnet.py [--rounds 2] [--epochs 3]
+
+``--baseline DIR`` adds ``kerasette-baseline``: the Functional model on the kerasette found in
+``DIR`` (a checkout of an earlier commit), to show a change's effect in the same run.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from convnet import BATCH_SIZE, THREADS, load_mnist  # noqa: E402
 
 FRAMEWORKS = ("kerasette-functional", "kerasette-subclassed", "torch")
 BLOCKS = 2
+BASELINE: str | None = None  # --baseline: a checkout of an earlier kerasette
 
 
 def functional_resnet(keras):
@@ -150,14 +154,16 @@ def worker(framework: str, epochs: int, train_samples: int | None) -> None:
     if framework == "torch":
         result = run_torch(data, epochs)
     else:
-        result = run_kerasette(framework.split("-")[1], data, epochs)
+        result = run_kerasette("subclassed" if framework == "kerasette-subclassed" else "functional", data, epochs)
     print(json.dumps({"framework": framework, **result}))
 
 
 def measure(framework: str, epochs: int, train_samples: int | None) -> dict:
     env = {
         **os.environ,
-        "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "PYTHONPATH": (BASELINE if framework == "kerasette-baseline" else ROOT)
+        + os.pathsep
+        + os.environ.get("PYTHONPATH", ""),
         "OMP_NUM_THREADS": str(THREADS),
         "OPENBLAS_NUM_THREADS": str(THREADS),
         "NUMBA_NUM_THREADS": str(THREADS),
@@ -177,12 +183,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="per run; the first is a warm-up")
     parser.add_argument("--train-samples", type=int, default=None)
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="comma-separated")
+    parser.add_argument("--baseline", default=None, help="a checkout of an earlier kerasette to compare with")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.epochs, args.train_samples)
         return
     frameworks = args.frameworks.split(",")
+    if args.baseline:
+        global BASELINE
+        BASELINE = os.path.abspath(args.baseline)
+        frameworks.insert(1, "kerasette-baseline")
     runs = {framework: [] for framework in frameworks}
     for round_number in range(args.rounds):
         for framework in frameworks:

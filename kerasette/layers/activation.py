@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kerasette import activations
+from kerasette.backend import xp
 from kerasette.layers.activation_attribute import ActivationAttribute
 from kerasette.layers.layer import Layer
 
@@ -26,9 +27,13 @@ class Activation(ActivationAttribute, Layer):
 
     def forward(self, state, inputs, training=False):
         outputs = state.buffer("outputs", inputs.shape)
-        outputs[...] = inputs
         activation = self._activation
-        activation.apply_inplace(outputs)
+        if activation is activations.relu:
+            # One pass (relu's own np.maximum, NaN kept) instead of a copy and an in-place pass.
+            xp.maximum(inputs, 0, out=outputs)
+        else:
+            outputs[...] = inputs
+            activation.apply_inplace(outputs)
         if state.records:
             # The inputs stay untouched until backward, so gelu and silu need no copy of them.
             state.inputs, state.outputs, state.trained_activation = inputs, outputs, activation
