@@ -73,8 +73,8 @@ def wait_for_outputs(model, arguments: dict) -> bool:
     for :func:`compile_once_outputs_known`."""
     model._waiting_compile = None
     sequential = registry.builtin_object("layer", "Sequential")
-    if _outputs(model) is not None or isinstance(model, sequential):
-        return False
+    if arguments["loss"] is None or _outputs(model) is not None or isinstance(model, sequential):
+        return False  # no loss: a train_step of one's own, whose call the trainer must not probe
     # Kept either way: targets given per output may show that one loss is for several outputs.
     model._waiting_compile = arguments
     loss = arguments["loss"]
