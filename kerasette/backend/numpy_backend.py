@@ -36,7 +36,32 @@ def fused_kernels():
 
 def scatter_add(target, key, values):
     """``target[key] += values``, adding once per repeated index (the gradient of indexing)."""
-    xp.add.at(target, key, values)
+    kernels = scatter_kernels()
+    whole_rows = (
+        kernels is not None
+        and isinstance(key, xp.ndarray)
+        and key.ndim == 1
+        and key.dtype.kind in "iu"
+        and target.ndim == 2
+        and values.shape == (key.shape[0], target.shape[1])
+        and values.dtype == target.dtype
+        and target.flags.c_contiguous
+    )
+    # The compiled loop does not check bounds: an index out of range goes to np.add.at, which raises.
+    if whole_rows and key.size and 0 <= key.min() and key.max() < target.shape[0]:
+        kernels.add_rows(target, key, xp.ascontiguousarray(values))
+    else:
+        xp.add.at(target, key, values)
+
+
+@cache
+def scatter_kernels():
+    """The numba-compiled row scatter (Embedding's backward), or None without numba."""
+    if importlib.util.find_spec("numba") is None:
+        return None
+    from kerasette.backend import numpy_scatter
+
+    return numpy_scatter
 
 
 @cache

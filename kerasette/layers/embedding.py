@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kerasette import constraints, initializers, regularizers
+from kerasette import backend, constraints, initializers, regularizers
 from kerasette.backend import xp
 from kerasette.layers.layer import Layer
 from kerasette.ops import tape
@@ -107,7 +107,7 @@ class Embedding(Layer):
         grad_embeddings = state.gradient(self.params["embeddings"])
         grad_embeddings[...] = 0
         # Rows used several times in the batch receive the sum of their gradients.
-        xp.add.at(grad_embeddings, state.indices_used.ravel(), grad_output.reshape(-1, self.output_dim))
+        backend.scatter_add(grad_embeddings, state.indices_used.ravel(), grad_output.reshape(-1, self.output_dim))
         if not state.need_input_grad:
             return None
         return xp.zeros(state.input_shape, dtype=grad_output.dtype)
