@@ -428,5 +428,5 @@ def test_a_mask_passes_through_and_a_wrong_one_is_refused():
     embedded = layers.Embedding(10, 4, mask_zero=True)(np.array([[1, 2, 0], [3, 0, 0]]))
     normalized = BatchNormalization()(embedded, training=True)
     np.testing.assert_array_equal(host(get_keras_mask(normalized)), [[True, True, False], [True, False, False]])
-    with pytest.raises(ValueError, match=r"mask: expected shape \(2, 3\).*received \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"mask must have shape \(2, 3\).*received a mask of shape \(2, 3, 4\)"):
         BatchNormalization()(np.ones((2, 3, 4)), training=True, mask=np.ones((2, 3, 4), dtype=bool))

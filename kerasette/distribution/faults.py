@@ -19,7 +19,7 @@ import threading
 import time
 
 DEFAULT_TIMEOUT = 600.0
-OUTPUT_GRACE_SECONDS = 1.0  # see abort_job
+OUTPUT_GRACE_SECONDS = 1.0  # see abort_after_output
 
 
 def failure_message(rank: int, size: int, error: BaseException) -> str:
@@ -48,15 +48,23 @@ def stop_all_on_error(world) -> None:
     def abort_job(kind, error, traceback) -> None:
         previous(kind, error, traceback)
         print(failure_message(world.rank, world.size, error), file=sys.stderr, flush=True)
-        sys.stdout.flush()
-        # MPI_Abort makes the launcher kill every process, and output this process has
-        # written but the launcher has not yet forwarded is lost with it (seen in CI: the
-        # traceback cut short, the line above missing). A moment's wait lets it through.
-        time.sleep(OUTPUT_GRACE_SECONDS)
-        world.abort(1)
+        abort_after_output(world)
 
     abort_job.stops_all_processes = True
     sys.excepthook = abort_job
+
+
+def abort_after_output(world) -> None:
+    """End the whole job (``MPI_Abort``) once what this process printed has gone out.
+
+    MPI_Abort makes the launcher kill every process, and output this process has written
+    but the launcher has not yet forwarded is lost with it (seen in CI: a traceback cut
+    short, the failure line missing). A moment's wait lets it through.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(OUTPUT_GRACE_SECONDS)
+    world.abort(1)
 
 
 def collective_timeout() -> float:
@@ -108,5 +116,4 @@ class CollectiveWatchdog:
                     file=sys.stderr,
                     flush=True,
                 )
-                time.sleep(OUTPUT_GRACE_SECONDS)
-                self.world.abort(1)
+                abort_after_output(self.world)

@@ -12,7 +12,7 @@ from kerasette.distribution import data_parallel, gradient_sync
 from kerasette.layers import layer_call, scale_offset
 from kerasette.layers.image_inputs import check_sizes
 from kerasette.layers.layer import Layer, builtin_call
-from kerasette.ops.tape import unwrap
+from kerasette.layers.masking import check_sequence_mask
 from kerasette.validation import check_bool, check_number
 
 _WIDE_ROW = 512  # values per row of the channels_last view, at most (see _channel_view)
@@ -162,14 +162,7 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None, mask=None):
         """As Keras's: with a ``mask`` of the inputs' shape but the last axis (a Keras mask of
         sequences), the batch statistics are those of the unmasked positions."""
-        if mask is not None:
-            mask = unwrap(mask)
-            if tuple(mask.shape) != tuple(inputs.shape[:-1]):
-                raise ValueError(
-                    f"BatchNormalization layer '{self.name}': mask: expected shape {tuple(inputs.shape[:-1])} "
-                    f"(the inputs' shape without the last axis); received {tuple(mask.shape)}"
-                )
-            mask = xp.asarray(backend.to_device(mask), dtype=bool)
+        mask = check_sequence_mask(self, mask, tuple(inputs.shape[:-1]))
         return layer_call.run(self, inputs, bool(training), mask=mask)
 
     def forward(self, state, inputs, training=False):
